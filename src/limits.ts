@@ -1,0 +1,45 @@
+/**
+ * Every bound the checker enforces, in one place. A hostile server costs at
+ * most these; each number says where it comes from.
+ */
+
+/** Default per-endpoint budget in seconds, connect to QUIT (SPEC.md options). */
+export const DEFAULT_TIMEOUT_S = 12;
+/** Smallest and largest accepted `timeout`: below 1 s nothing real completes; above 5 min a check is a hang. */
+export const MIN_TIMEOUT_S = 1;
+export const MAX_TIMEOUT_S = 300;
+
+/**
+ * Longest reply line we accept, bytes without CRLF. RFC 5321 §4.5.3.1.5 sets
+ * 512 octets including CRLF; real servers overshoot (long banners, AUTH lists),
+ * so allow 8x before calling it hostile.
+ */
+export const MAX_REPLY_LINE_BYTES = 4096;
+
+/** Most lines in one reply. EHLO replies run to ~30 lines in practice. */
+export const MAX_REPLY_LINES = 256;
+
+/**
+ * Most bytes read from one endpoint over its whole dialogue (plaintext and
+ * decrypted). A full probe exchanges a few KiB; this is room for 30x that.
+ */
+export const MAX_ENDPOINT_BYTES = 256 * 1024;
+
+/** Most transcript entries kept per endpoint (bounded anyway by the bytes above). */
+export const MAX_TRANSCRIPT_LINES = 2000;
+
+/** Endpoints of one domain probed at once: a domain costs about one endpoint's time. */
+export const MAX_PARALLEL_ENDPOINTS = 16;
+
+/** Per-query DNS timeout and attempts (c-ares): 2 s x 2 keeps DNS well inside one endpoint budget. */
+export const DNS_TIMEOUT_MS = 2000;
+export const DNS_TRIES = 2;
+
+/** CNAME hops followed for an MX target before giving up (loops, long chains). */
+export const MAX_CNAME_HOPS = 8;
+
+/** PTR names checked for forward confirmation (a PTR RRset is almost always one name). */
+export const MAX_PTR_NAMES = 4;
+
+/** MX targets considered per domain: more than this is misconfiguration or abuse. */
+export const MAX_MX_TARGETS = 32;

@@ -1,0 +1,62 @@
+/** Status values of the host protocol (PROTOCOL.md): integers on the wire. */
+export const Status = {
+  UNKNOWN: 0,
+  OK: 1,
+  INFO: 2,
+  WARN: 3,
+  CRIT: 4,
+  ERROR: 5,
+} as const;
+
+export type StatusValue = (typeof Status)[keyof typeof Status];
+
+export const STATUS_NAMES: Record<StatusValue, string> = {
+  0: 'UNKNOWN',
+  1: 'OK',
+  2: 'INFO',
+  3: 'WARN',
+  4: 'CRIT',
+  5: 'ERROR',
+};
+
+export interface CheckState {
+  status: StatusValue;
+  message: string;
+  rule?: string;
+  code?: string;
+  subject?: string;
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * How bad a status is, for sorting and for the overall verdict. UNKNOWN sits
+ * above INFO and below WARN: "could not decide" matters more than a remark,
+ * but a confirmed problem outranks it (as in monitoring plugins).
+ */
+const SEVERITY: Record<StatusValue, number> = { 1: 0, 2: 1, 0: 2, 3: 3, 4: 4, 5: 5 };
+
+export function severity(status: StatusValue): number {
+  return SEVERITY[status];
+}
+
+/** The worst status among states (OK for none). */
+export function worstStatus(states: readonly CheckState[]): StatusValue {
+  let worst: StatusValue = Status.OK;
+  for (const s of states) if (severity(s.status) > severity(worst)) worst = s.status;
+  return worst;
+}
+
+/** Monitoring-plugin exit code: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR. */
+export function exitCodeFor(status: StatusValue): 0 | 1 | 2 | 3 {
+  switch (status) {
+    case Status.OK:
+    case Status.INFO:
+      return 0;
+    case Status.WARN:
+      return 1;
+    case Status.CRIT:
+      return 2;
+    default:
+      return 3;
+  }
+}
