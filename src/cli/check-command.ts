@@ -1,0 +1,110 @@
+/**
+ * `checker-smtp check DOMAIN`: collect, evaluate, print. Exit codes follow
+ * monitoring plugins: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR or bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { collect } from '../collect.js';
+import { evaluate } from '../rules/index.js';
+import { CheckerError } from '../errors.js';
+import { exitCodeFor, worstStatus } from '../status.js';
+import { parsePort, parseResolver } from '../settings.js';
+import { renderText } from './render-text.js';
+import { createProgress } from './progress.js';
+
+export const CHECK_USAGE = `Usage: checker-smtp check DOMAIN [options]
+
+Probe every MX endpoint of DOMAIN (greeting, EHLO, STARTTLS, null sender,
+postmaster and open-relay probes stopped at RCPT, reverse DNS) and report.
+
+Options:
+  --json                 print one JSON object {domain, observation, states}
+  --timeout S            time budget per endpoint, connect to QUIT (default 12)
+  --helo NAME            EHLO/HELO name (default mx-checker.happydomain.org)
+  --probe-address ADDR   outside recipient for the open-relay probe
+                         (default postmaster@example.com)
+  --no-null-sender       do not probe MAIL FROM:<>
+  --no-postmaster        do not probe RCPT TO:<postmaster@DOMAIN>
+  --no-open-relay        do not probe relaying to an outside recipient
+  --resolver IP[:PORT]   DNS resolver to ask (default: the system's)
+  --port N               SMTP port to probe (default 25)
+  --color / --no-color   force colours on or off (default: on for a terminal, off with NO_COLOR)
+  -h, --help             show this help
+
+Exit status: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR or bad usage.`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export class UsageError extends Error {}
+
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        helo: { type: 'string' },
+        'probe-address': { type: 'string' },
+        'no-null-sender': { type: 'boolean' },
+        'no-postmaster': { type: 'boolean' },
+        'no-open-relay': { type: 'boolean' },
+        resolver: { type: 'string' },
+        port: { type: 'string' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'Missing DOMAIN: which domain should be checked?' : `Expected one DOMAIN, got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+
+  const raw: Record<string, unknown> = {
+    domain: positionals[0],
+    timeout: values.timeout,
+    helo_name: values.helo,
+    test_probe_address: values['probe-address'],
+    test_null_sender: !values['no-null-sender'],
+    test_postmaster: !values['no-postmaster'],
+    test_open_relay: !values['no-open-relay'],
+  };
+  const resolver = values.resolver !== undefined ? parseResolver(values.resolver) : null;
+  const port = values.port !== undefined ? parsePort(values.port) : undefined;
+  const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
+
+  const progress = !values.json && io.stderr.isTTY ? createProgress(io.stderr) : null;
+  let observation;
+  try {
+    observation = await collect(raw, { resolver, ...(port ? { port } : {}), ...(progress ? { onProgress: progress.update } : {}) });
+  } finally {
+    progress?.done();
+  }
+  const states = evaluate(observation);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ domain: observation.domain, observation, states })}\n`);
+  } else {
+    io.stdout.write(renderText(observation, states, { color }));
+  }
+  return exitCodeFor(worstStatus(states));
+}
+
+/** Errors the user can fix get their message; anything else is our bug and shows its stack. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof UsageError || err instanceof CheckerError) return err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

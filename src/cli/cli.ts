@@ -1,0 +1,42 @@
+/**
+ * The checker-smtp command line. Subcommands: check (a domain, now), and
+ * later serve (the HTTP checker service).
+ */
+import { PACKAGE_VERSION } from '../package-info.js';
+import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
+
+const USAGE = `Usage: checker-smtp <command> [options]
+
+Commands:
+  check DOMAIN   probe the domain's MX endpoints and report (see: checker-smtp check --help)
+
+Options:
+  -h, --help     show this help
+  --version      print the version
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await runCheck(rest, io);
+      case '--version':
+      case 'version':
+        io.stdout.write(`${PACKAGE_VERSION}\n`);
+        return 0;
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        (command === undefined ? io.stderr : io.stdout).write(USAGE);
+        return command === undefined ? 3 : 0;
+      default:
+        throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+    }
+  } catch (err) {
+    const usage = err instanceof UsageError && command === 'check' ? `\n\n${CHECK_USAGE}` : err instanceof UsageError ? `\n\n${USAGE}` : '';
+    io.stderr.write(`checker-smtp: ${describeFailure(err)}${usage}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Collection: the I/O half. Domain → DNS facts → endpoint plan → endpoint
+ * probes (in parallel, bounded) → one Observation. Nothing after this point
+ * touches the network.
+ */
+import pLimit from 'p-limit';
+import type { DnsFacts, EndpointProbe, Observation, Phase } from './observation.js';
+import { OBSERVATION_VERSION } from './observation.js';
+import { parseOptions, type CheckOptions } from './options.js';
+import { createDnsClient, type DnsClient, type MxRecord } from './dns/dns-client.js';
+import { collectDnsFacts } from './dns/posture.js';
+import { probeEndpoint, type EndpointTarget } from './smtp/probe-endpoint.js';
+import { formatHostPort } from './smtp/connection.js';
+import { defaultTrustStore } from './tls/trust-store.js';
+import { MAX_PARALLEL_ENDPOINTS } from './limits.js';
+import { SMTP_PORT, type ResolverAddress } from './settings.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
+
+export type ProgressEvent =
+  | { type: 'dns'; dns: DnsFacts; endpoints: EndpointTarget[] }
+  | { type: 'endpoint-phase'; subject: string; phase: Phase }
+  | { type: 'endpoint-done'; endpoint: EndpointProbe };
+
+export interface CollectSettings {
+  /** DNS resolver to use instead of the system's. */
+  resolver?: ResolverAddress | null;
+  /** SMTP port to probe (25 unless testing). */
+  port?: number;
+  /** MX records from the host's service payload: probe these instead of looking MX up. */
+  mx?: MxRecord[];
+  /** Rules switched off by the host: probes only they need are not sent. */
+  enabledRules?: Record<string, boolean>;
+  /** Endpoints probed at once. */
+  concurrency?: number;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Injected for tests and long-running services; created from `resolver` otherwise. */
+  dns?: DnsClient;
+  trustStore?: string[];
+}
+
+/** Which probe each rule alone needs: a disabled rule means the probe is not sent. */
+const PROBE_RULES = {
+  test_null_sender: 'smtp.null_sender',
+  test_postmaster: 'smtp.postmaster',
+  test_open_relay: 'smtp.open_relay',
+} as const;
+
+export function applyEnabledRules(options: CheckOptions, enabled?: Record<string, boolean>): CheckOptions {
+  if (!enabled) return options;
+  const out = { ...options };
+  for (const [option, rule] of Object.entries(PROBE_RULES) as [keyof typeof PROBE_RULES, string][]) {
+    if (enabled[rule] === false) out[option] = false;
+  }
+  return out;
+}
+
+/** One endpoint per distinct address, remembering every MX name that leads to it. */
+export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
+  const byAddress = new Map<string, EndpointTarget>();
+  for (const target of dns.mx) {
+    if (target.ip_literal) continue; // senders do not deliver to a literal MX: nothing to probe
+    const addresses: [string, 4 | 6][] = [...target.ipv4.map((a): [string, 4] => [a, 4]), ...target.ipv6.map((a): [string, 6] => [a, 6])];
+    for (const [address, family] of addresses) {
+      const existing = byAddress.get(address);
+      if (existing) {
+        if (!existing.mx.includes(target.name)) existing.mx.push(target.name);
+        existing.preference = Math.min(existing.preference, target.preference);
+      } else {
+        byAddress.set(address, { address, family, port, mx: [target.name], preference: target.preference });
+      }
+    }
+  }
+  return [...byAddress.values()].sort(
+    (a, b) => a.preference - b.preference || a.family - b.family || a.address.localeCompare(b.address, 'en', { numeric: true }),
+  );
+}
+
+/**
+ * Collect everything about `rawOptions.domain`. Throws OptionError for bad
+ * options (before any connection); everything a server or the DNS does wrong
+ * is recorded in the observation instead.
+ */
+export async function collect(rawOptions: Record<string, unknown>, settings: CollectSettings = {}): Promise<Observation> {
+  const options = applyEnabledRules(parseOptions(rawOptions), settings.enabledRules);
+  const started = Date.now();
+  const port = settings.port ?? SMTP_PORT;
+  const dnsClient = settings.dns ?? createDnsClient({ resolver: settings.resolver ?? null });
+  const trustStore = settings.trustStore ?? defaultTrustStore();
+
+  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx);
+  const plan = dns.null_mx ? [] : planEndpoints(dns, port);
+  settings.onProgress?.({ type: 'dns', dns, endpoints: plan });
+
+  const limit = pLimit(settings.concurrency ?? MAX_PARALLEL_ENDPOINTS);
+  const endpoints = await Promise.all(
+    plan.map((target) =>
+      limit(async () => {
+        const subject = formatHostPort(target);
+        const endpoint = await probeEndpoint(target, {
+          options,
+          dns: dnsClient,
+          trustStore,
+          onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
+        });
+        settings.onProgress?.({ type: 'endpoint-done', endpoint });
+        return endpoint;
+      }),
+    ),
+  );
+
+  return {
+    version: OBSERVATION_VERSION,
+    domain: options.domain,
+    collected_at: new Date(started).toISOString(),
+    duration_ms: Date.now() - started,
+    checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+    options: {
+      timeout: options.timeout,
+      helo_name: options.helo_name,
+      test_null_sender: options.test_null_sender,
+      test_postmaster: options.test_postmaster,
+      test_open_relay: options.test_open_relay,
+      test_probe_address: options.test_probe_address,
+      probe_address_replaced: options.probe_address_replaced,
+      port,
+    },
+    dns,
+    endpoints,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * A thin DNS client over node:dns (c-ares) that turns failures into data:
+ * every lookup answers either records or a DnsFailure naming the question.
+ */
+import { Resolver } from 'node:dns/promises';
+import type { DnsErrorCode, DnsFailure, RrType } from '../observation.js';
+import { DNS_TIMEOUT_MS, DNS_TRIES } from '../limits.js';
+import { resolverServerString, type ResolverAddress } from '../settings.js';
+
+export type Lookup<T> = { ok: true; records: T } | { ok: false; failure: DnsFailure };
+
+export interface MxRecord {
+  preference: number;
+  /** Lower-case, no trailing dot; "" for the root (null MX). */
+  exchange: string;
+}
+
+export interface DnsClient {
+  mx(name: string): Promise<Lookup<MxRecord[]>>;
+  a(name: string): Promise<Lookup<string[]>>;
+  aaaa(name: string): Promise<Lookup<string[]>>;
+  cname(name: string): Promise<Lookup<string[]>>;
+  ptr(address: string): Promise<Lookup<string[]>>;
+}
+
+const ERROR_CODES: Record<string, DnsErrorCode> = {
+  ENOTFOUND: 'NXDOMAIN',
+  ENODATA: 'NODATA',
+  ESERVFAIL: 'SERVFAIL',
+  EREFUSED: 'REFUSED',
+  ETIMEOUT: 'TIMEOUT',
+};
+
+function failure(name: string, rrtype: RrType, err: unknown): DnsFailure {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  return { name, rrtype, code: ERROR_CODES[code] ?? 'ERROR', message };
+}
+
+export function normaliseName(name: string): string {
+  return name.replace(/\.$/, '').toLowerCase();
+}
+
+async function ask<T>(name: string, rrtype: RrType, run: () => Promise<T>): Promise<Lookup<T>> {
+  try {
+    return { ok: true, records: await run() };
+  } catch (err) {
+    return { ok: false, failure: failure(name, rrtype, err) };
+  }
+}
+
+export interface DnsClientOptions {
+  /** Resolver to ask instead of the system's. */
+  resolver?: ResolverAddress | null;
+}
+
+export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
+  const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+  if (opts.resolver) resolver.setServers([resolverServerString(opts.resolver)]);
+  return {
+    mx: (name) =>
+      ask(name, 'MX', async () =>
+        (await resolver.resolveMx(name)).map((r) => ({ preference: r.priority, exchange: normaliseName(r.exchange) })),
+      ),
+    a: (name) => ask(name, 'A', () => resolver.resolve4(name)),
+    aaaa: (name) => ask(name, 'AAAA', () => resolver.resolve6(name)),
+    cname: (name) => ask(name, 'CNAME', async () => (await resolver.resolveCname(name)).map(normaliseName)),
+    ptr: (address) => ask(address, 'PTR', async () => (await resolver.reverse(address)).map(normaliseName)),
+  };
+}

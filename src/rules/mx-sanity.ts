@@ -1,0 +1,90 @@
+import type { MxTarget } from '../observation.js';
+import { Status, type CheckState } from '../status.js';
+import { finding, okState, orOk, plural, type Rule } from './rule.js';
+
+const NAME = 'smtp.mx_sanity';
+
+/** Every lookup failed for a reason that says nothing about the name itself. */
+function onlyTransient(t: MxTarget): boolean {
+  return t.errors.length > 0 && t.errors.every((e) => e.code === 'SERVFAIL' || e.code === 'TIMEOUT');
+}
+
+function unresolvedMessage(t: MxTarget): string {
+  if (onlyTransient(t)) {
+    const codes = [...new Set(t.errors.map((e) => e.code))].join(', ');
+    return `The MX target ${t.name} could not be resolved (${codes}); senders hitting the same failure cannot deliver to it.`;
+  }
+  const detail = t.errors.length > 0 ? ` (${t.errors.map((e) => `${e.rrtype}: ${e.code}`).join(', ')})` : '';
+  return `The MX target ${t.name} does not resolve to any A or AAAA record${detail}, so no mail can be delivered through it.`;
+}
+
+function judge(t: MxTarget): CheckState[] {
+  const out: CheckState[] = [];
+  const subject = t.name;
+  const meta = { mx: t.name, preference: t.preference };
+  if (t.ip_literal) {
+    out.push(
+      finding(NAME, {
+        status: Status.CRIT,
+        code: 'smtp.mx.ip_literal',
+        subject,
+        message: `The MX target ${t.name} is an IP address, not a host name; RFC 5321 §5.1 requires a name and many senders will not deliver to it.`,
+        fix: `Publish A/AAAA records for a host name (e.g. mx1.<your domain>) pointing at ${t.name}, and name that host in the MX record.`,
+        meta,
+      }),
+    );
+    return out;
+  }
+  if (t.cname_chain.length > 0) {
+    out.push(
+      finding(NAME, {
+        status: Status.CRIT,
+        code: 'smtp.mx.cname',
+        subject,
+        message: `The MX target ${t.name} is an alias (CNAME to ${t.cname_chain.join(' → ')}); RFC 5321 §5.1 requires MX targets to be names with A/AAAA records, and some senders refuse aliases.`,
+        fix: `Replace the CNAME at ${t.name} with A/AAAA records for the MX name (RFC 5321 §5.1), or point the MX record at the canonical name ${t.cname_chain[t.cname_chain.length - 1]}.`,
+        meta: { ...meta, cname_chain: t.cname_chain },
+      }),
+    );
+  }
+  if (t.ipv4.length === 0 && t.ipv6.length === 0) {
+    out.push(
+      finding(NAME, {
+        status: Status.CRIT,
+        code: 'smtp.mx.unresolved',
+        subject,
+        message: unresolvedMessage(t),
+        fix: onlyTransient(t)
+          ? `Check that the name servers for ${t.name} answer A and AAAA queries (e.g. "dig A ${t.name}").`
+          : `Publish A and/or AAAA records for ${t.name}, or point the MX record at a host name that has them.`,
+        meta: { ...meta, errors: t.errors },
+      }),
+    );
+  }
+  return out;
+}
+
+export const mxSanity: Rule = {
+  name: NAME,
+  description: 'MX targets are resolvable host names, not IP literals or CNAMEs (RFC 5321 §5.1).',
+  evaluate(obs) {
+    if (obs.dns.null_mx) return [okState(NAME, obs, `${obs.domain} publishes a null MX; there is no MX target to check.`)];
+    const targets = obs.dns.mx.filter((t) => !t.implicit);
+    if (targets.length === 0) {
+      if (obs.dns.implicit_mx) {
+        return [okState(NAME, obs, `${obs.domain} has no MX target to check; its implicit MX is reported by smtp.mx_present.`)];
+      }
+      return [
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.mx.untested',
+          subject: obs.domain,
+          message: `${obs.domain} has no MX target to check (see smtp.mx_present).`,
+        }),
+      ];
+    }
+    return orOk(targets.flatMap(judge), () =>
+      okState(NAME, obs, `${plural(targets.length, 'MX target')} checked: each is a host name with A/AAAA records, not an alias or an IP literal.`),
+    );
+  },
+};

@@ -1,0 +1,316 @@
+/**
+ * The endpoint probe: what an operator does with swaks, as linear steps on
+ * one connection. Greeting, EHLO (HELO fallback), STARTTLS, EHLO again, the
+ * three transactions stopped at RCPT and reset, QUIT. Reverse DNS runs
+ * alongside. The whole thing is bounded by one time budget; whatever the
+ * server does is recorded, never thrown.
+ */
+import type {
+  EndpointProbe,
+  Extensions,
+  Phase,
+  ProbeError,
+  Reply,
+  StageTimings,
+  StartTlsResult,
+  Transaction,
+  TransactionKind,
+} from '../observation.js';
+import type { CheckOptions } from '../options.js';
+import type { DnsClient } from '../dns/dns-client.js';
+import { lookupReverseDns, reverseDnsTimedOut } from '../dns/reverse-dns.js';
+import { ProbeAbort, SmtpConnection, formatHostPort } from './connection.js';
+import { Transcript } from './transcript.js';
+import { ehlo, helo, mailFrom, quit, rcptTo, rset, starttls } from './commands.js';
+import { hasExtension, parseExtensions } from './extensions.js';
+import { planTransactions, settleTransaction, skippedTransaction, type PlannedTransaction } from './transactions.js';
+
+export interface EndpointTarget {
+  address: string;
+  family: 4 | 6;
+  port: number;
+  /** MX names leading to this address, best preference first. */
+  mx: string[];
+  preference: number;
+}
+
+export interface ProbeContext {
+  options: CheckOptions;
+  dns: DnsClient;
+  /** PEM roots the chain verdict is reached against. */
+  trustStore: string[];
+  /** Called as the dialogue moves on (for live progress). */
+  onPhase?: (phase: Phase) => void;
+}
+
+const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
+
+/** Mutable record the steps fill in; frozen into an EndpointProbe at the end. */
+interface Findings {
+  timings: StageTimings;
+  connected: boolean;
+  greeting: Reply | null;
+  ehlo: Reply | null;
+  helo_fallback: boolean;
+  helo: Reply | null;
+  extensions: Extensions | null;
+  starttls: StartTlsResult;
+  ehlo_tls: Reply | null;
+  extensions_tls: Extensions | null;
+  pipelined: boolean;
+  transactions: Map<TransactionKind, Transaction>;
+  quit: Reply | null;
+}
+
+export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): Promise<EndpointProbe> {
+  const startedAt = new Date();
+  const transcript = new Transcript();
+  const budget = AbortSignal.timeout(ctx.options.timeout * 1000);
+  const f: Findings = {
+    timings: { connect_ms: null, greeting_ms: null, ehlo_ms: null, tls_ms: null, total_ms: 0 },
+    connected: false,
+    greeting: null,
+    ehlo: null,
+    helo_fallback: false,
+    helo: null,
+    extensions: null,
+    starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
+    ehlo_tls: null,
+    extensions_tls: null,
+    pipelined: false,
+    transactions: new Map(),
+    quit: null,
+  };
+
+  const reverse = withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () => reverseDnsTimedOut(target.address));
+  const planned = planTransactions(ctx.options);
+  let conn: SmtpConnection | null = null;
+  let error: ProbeError | null = null;
+  let bytes = 0;
+
+  const onBudgetOut = () => conn?.fail('timeout', `the ${ctx.options.timeout} s time budget ran out`);
+  try {
+    ctx.onPhase?.('connect');
+    conn = await SmtpConnection.open(target, transcript, budget);
+    budget.addEventListener('abort', onBudgetOut, { once: true });
+    f.connected = true;
+    f.timings.connect_ms = transcript.elapsed();
+    await dialogue(conn, target, ctx, f, planned, transcript, budget);
+  } catch (err) {
+    if (!(err instanceof ProbeAbort)) throw err;
+    error = err.error;
+  } finally {
+    budget.removeEventListener('abort', onBudgetOut);
+    bytes = conn?.bytesReceived ?? 0;
+    conn?.close();
+  }
+
+  for (const p of planned) {
+    if (!f.transactions.has(p.kind)) {
+      f.transactions.set(p.kind, skippedTransaction(p, error ? `not run: the dialogue stopped early (${error.message})` : 'not run'));
+    }
+  }
+  const reverseDns = await reverse;
+  f.timings.total_ms = transcript.elapsed();
+  return {
+    mx: target.mx,
+    preference: target.preference,
+    address: target.address,
+    family: target.family,
+    port: target.port,
+    subject: formatHostPort(target),
+    started_at: startedAt.toISOString(),
+    timings: f.timings,
+    connected: f.connected,
+    greeting: f.greeting,
+    greeting_host: greetingHost(f.greeting),
+    ehlo: f.ehlo,
+    helo_fallback: f.helo_fallback,
+    helo: f.helo,
+    extensions: f.extensions,
+    starttls: f.starttls,
+    ehlo_tls: f.ehlo_tls,
+    extensions_tls: f.extensions_tls,
+    pipelined: f.pipelined,
+    transactions: planned.map((p) => f.transactions.get(p.kind)!),
+    quit: f.quit,
+    error,
+    reverse_dns: reverseDns,
+    transcript: transcript.lines,
+    transcript_truncated: transcript.truncated,
+    bytes_received: bytes,
+  };
+}
+
+async function dialogue(
+  conn: SmtpConnection,
+  target: EndpointTarget,
+  ctx: ProbeContext,
+  f: Findings,
+  planned: PlannedTransaction[],
+  transcript: Transcript,
+  budget: AbortSignal,
+): Promise<void> {
+  const step = (phase: Phase) => {
+    conn.phase = phase;
+    ctx.onPhase?.(phase);
+  };
+
+  // Greeting: nothing is sent before the whole (possibly multi-line) 220 is in.
+  step('greeting');
+  f.greeting = await conn.read();
+  f.timings.greeting_ms = transcript.elapsed() - (f.timings.connect_ms ?? 0);
+  if (f.greeting.code !== 220) {
+    // RFC 5321 §3.1: after a 554 greeting the client should QUIT; after a 4xx the server is going away.
+    if (f.greeting.code >= 500) await sayQuit(conn, f);
+    return;
+  }
+
+  // EHLO, falling back to HELO when EHLO is refused outright.
+  step('ehlo');
+  const ehloStart = transcript.elapsed();
+  conn.send(ehlo(ctx.options.helo_name));
+  f.ehlo = await conn.read();
+  f.timings.ehlo_ms = transcript.elapsed() - ehloStart;
+  if (is2xx(f.ehlo)) {
+    f.extensions = parseExtensions(f.ehlo);
+  } else if (f.ehlo.code >= 500) {
+    step('helo');
+    conn.send(helo(ctx.options.helo_name));
+    f.helo = await conn.read();
+    if (!is2xx(f.helo)) return sayQuit(conn, f);
+    f.helo_fallback = true;
+  } else {
+    return sayQuit(conn, f);
+  }
+
+  // STARTTLS when offered; never pipelined across it.
+  let extensions = f.extensions;
+  f.starttls.offered = hasExtension(f.extensions, 'STARTTLS');
+  if (f.starttls.offered) {
+    step('starttls');
+    f.starttls.attempted = true;
+    conn.send(starttls());
+    const answer = await conn.readStartTlsReply();
+    f.starttls.reply = answer;
+    if (answer.code === 220) {
+      step('tls');
+      const tlsStart = transcript.elapsed();
+      try {
+        const { tls, discarded } = await conn.startTls(target.mx[0] ?? null, ctx.trustStore, budget);
+        f.starttls.ok = true;
+        f.starttls.tls = tls;
+        f.starttls.discarded_bytes = discarded;
+      } catch (err) {
+        if (err instanceof ProbeAbort) f.starttls.error = err.error;
+        throw err;
+      } finally {
+        f.timings.tls_ms = transcript.elapsed() - tlsStart;
+      }
+      // RFC 3207 §4.2: forget everything learnt before TLS and say EHLO again.
+      step('ehlo_tls');
+      conn.send(ehlo(ctx.options.helo_name));
+      f.ehlo_tls = await conn.read();
+      if (!is2xx(f.ehlo_tls)) return sayQuit(conn, f);
+      f.extensions_tls = parseExtensions(f.ehlo_tls);
+      extensions = f.extensions_tls;
+    } else {
+      conn.resumePlaintext();
+    }
+  }
+
+  await runTransactions(conn, planned, f, hasExtension(extensions, 'PIPELINING'), step);
+}
+
+/** The transactions and QUIT: one flight when PIPELINING is advertised, lock-step otherwise. */
+async function runTransactions(
+  conn: SmtpConnection,
+  planned: PlannedTransaction[],
+  f: Findings,
+  pipelining: boolean,
+  step: (p: Phase) => void,
+): Promise<void> {
+  const active = planned.filter((p) => p.run);
+  for (const p of planned) if (!p.run) f.transactions.set(p.kind, skippedTransaction(p, p.skipNote));
+
+  if (pipelining && active.length > 0) {
+    // RFC 2920: MAIL, RCPT, RSET and QUIT may all be sent at once; replies come back in order.
+    f.pipelined = true;
+    step(active[0]!.kind);
+    conn.send(...active.flatMap((p) => [mailFrom(p.mailFrom), rcptTo(p.rcptTo), rset()]), quit());
+    for (const p of active) {
+      step(p.kind);
+      const replies: Reply[] = [];
+      try {
+        for (let i = 0; i < 3; i++) replies.push(await conn.read());
+      } finally {
+        f.transactions.set(p.kind, settleTransaction(p, replies[0] ?? null, replies[1] ?? null, replies[2] ?? null));
+      }
+    }
+    step('quit');
+    f.quit = await conn.read().catch((err: unknown) => {
+      if (err instanceof ProbeAbort) return null;
+      throw err;
+    });
+    return;
+  }
+
+  for (const p of active) {
+    step(p.kind);
+    let mail: Reply | null = null;
+    let rcpt: Reply | null = null;
+    let reset: Reply | null = null;
+    try {
+      conn.send(mailFrom(p.mailFrom));
+      mail = await conn.read();
+      if (is2xx(mail)) {
+        conn.send(rcptTo(p.rcptTo));
+        rcpt = await conn.read();
+      }
+      conn.send(rset());
+      reset = await conn.read();
+    } finally {
+      f.transactions.set(p.kind, settleTransaction(p, mail, rcpt, reset));
+    }
+  }
+  await sayQuit(conn, f);
+}
+
+/** QUIT is a courtesy: a server that hangs up instead has not done anything wrong. */
+async function sayQuit(conn: SmtpConnection, f: Findings): Promise<void> {
+  conn.phase = 'quit';
+  try {
+    conn.send(quit());
+    f.quit = await conn.read();
+  } catch (err) {
+    if (!(err instanceof ProbeAbort)) throw err;
+  }
+}
+
+/** The host name a greeting announces: the first word after the code. */
+function greetingHost(greeting: Reply | null): string | null {
+  const first = greeting?.lines[0];
+  if (!first) return null;
+  const word = first.slice(4).trim().split(/\s+/)[0];
+  return word && /^[A-Za-z0-9.\-[\]:]+$/.test(word) ? word.toLowerCase() : null;
+}
+
+/** Resolve to `p`, or to `fallback()` if the budget runs out first. */
+function withinBudget<T>(p: Promise<T>, budget: AbortSignal, fallback: () => T): Promise<T> {
+  if (budget.aborted) return Promise.resolve(fallback());
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(fallback());
+    budget.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        budget.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      () => {
+        budget.removeEventListener('abort', onAbort);
+        resolve(fallback());
+      },
+    );
+  });
+}
+
