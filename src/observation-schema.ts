@@ -5,9 +5,9 @@
  * one file shipped in `schema/` is the one used here (there is no second copy
  * to drift), whether we run from sources (src/) or compiled (dist/src/).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-info.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
@@ -19,19 +19,8 @@ export interface SchemaValidation {
   errors: string[];
 }
 
-/** The package root: the nearest directory above this module holding package.json. */
-export function packageRoot(from: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(from));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above "${fileURLToPath(from)}"`);
-    dir = parent;
-  }
-}
-
 export function loadObservationSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(packageRoot(), OBSERVATION_SCHEMA_FILE), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, OBSERVATION_SCHEMA_FILE), 'utf8')) as Record<string, unknown>;
 }
 
 // RFC 3339 date-time, as Date#toISOString() and the TLS layer produce. Ajv

@@ -11,7 +11,8 @@ import type {
   TransactionKind,
   TransactionOutcome,
 } from '../src/observation.js';
-import { loadObservationSchema, packageRoot, validateObservation } from '../src/observation-schema.js';
+import { loadObservationSchema, validateObservation } from '../src/observation-schema.js';
+import { PACKAGE_ROOT } from '../src/package-info.js';
 import { endpoint, mxTarget, observation, reply, transaction } from './fixtures/observations.js';
 
 function assertValid(doc: Observation): void {
@@ -60,7 +61,7 @@ describe('observation schema', () => {
   });
 
   it('is found from the package root', () => {
-    const root = packageRoot();
+    const root = PACKAGE_ROOT;
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { name: string };
     assert.equal(pkg.name, 'checker-smtp');
   });

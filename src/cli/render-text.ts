@@ -197,7 +197,7 @@ function whatToFix(obs: Observation, states: CheckState[], width: number): Line[
     lines.push([INDENT, ...tag(s.status), '  ', s.subject ?? obs.domain, '  ', `(${s.code ?? s.rule ?? 'unnamed'})`]);
     for (const l of wrap(s.message, room)) lines.push([FINDING_INDENT, l]);
     for (const fix of fixHints(s)) {
-      wrap(`fix: ${fix}`, room).forEach((l, i) => lines.push([FINDING_INDENT + (i > 0 ? '     ' : ''), l]));
+      wrap(fix, room - 'fix: '.length).forEach((l, i) => lines.push([FINDING_INDENT + (i === 0 ? 'fix: ' : '     '), l]));
     }
   }
   return lines;
@@ -296,12 +296,11 @@ const KIND_LABEL: Record<Transaction['kind'], string> = {
 
 /** Outcome, then the replies; the recipient is shown because it says what was probed, the sender is in the label. */
 function transactionLines(t: Transaction, room: number): string[] {
-  const outcome = t.kind === 'open_relay' && t.outcome === 'accepted' ? 'accepted: OPEN RELAY' : t.outcome;
-  const parts = [outcome.padEnd(9)];
+  const parts: string[] = [t.kind === 'open_relay' && t.outcome === 'accepted' ? 'accepted: OPEN RELAY' : t.outcome];
   if (t.mail) parts.push(`MAIL ${firstLine(t.mail, room)}`);
-  if (t.rcpt) parts.push(`${t.mail ? '· ' : ''}RCPT <${t.rcpt_to}> ${firstLine(t.rcpt, room)}`);
-  if (t.note) parts.push(`(${t.note})`);
-  return wrap(parts.join(' '), room);
+  if (t.rcpt) parts.push(`RCPT <${t.rcpt_to}> ${firstLine(t.rcpt, room)}`);
+  if (t.note) parts.push(t.note);
+  return wrap(parts.join(' · '), room);
 }
 
 function reverseDns(ep: EndpointProbe): string {
@@ -357,7 +356,7 @@ function endpointBlock(ep: EndpointProbe, states: CheckState[], collectedAt: str
 
   const t = ep.timings;
   row('timings', `connect ${ms(t.connect_ms)} · greeting ${ms(t.greeting_ms)} · EHLO ${ms(t.ehlo_ms)} · TLS ${ms(t.tls_ms)} · total ${ms(t.total_ms)}`);
-  if (!ep.connected) row('connect', 'failed');
+  if (!ep.connected && !ep.error) row('connect', 'failed');
   if (ep.greeting) row('greeting', firstLine(ep.greeting, room));
   if (ep.ehlo) row('EHLO', firstLine(ep.ehlo, room));
   if (ep.helo_fallback) row('HELO', ep.helo ? `${firstLine(ep.helo, room)} (fallback after EHLO refusal)` : 'no answer');

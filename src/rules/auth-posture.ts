@@ -1,6 +1,6 @@
 import type { EndpointProbe } from '../observation.js';
 import { Status, type CheckState } from '../status.js';
-import { allEndpoints, blockedBefore, endpointRule, finding, untestedSuffix } from './rule.js';
+import { blockedBefore, endpointRule, finding, untestedSuffix } from './rule.js';
 import { offersStartTls } from './starttls-offered.js';
 
 const NAME = 'smtp.auth_posture';
@@ -32,5 +32,8 @@ export const authPosture = endpointRule({
   what: 'the AUTH posture',
   why: (e) => blockedBefore(e, 'session'),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
-  okMessage: (p) => `${allEndpoints(p.judged, 'does', 'do')} not advertise AUTH before STARTTLS${untestedSuffix(p)}.`,
+  okMessage: (p) =>
+    p.judged.length === 1
+      ? `${p.judged[0]!.subject} does not advertise AUTH before STARTTLS${untestedSuffix(p)}.`
+      : `None of the ${p.judged.length} endpoints advertises AUTH before STARTTLS${untestedSuffix(p)}.`,
 });

@@ -66,7 +66,7 @@ function judge(obs: Observation): CheckState[] {
         status: Status.CRIT,
         code: 'smtp.all_unreachable',
         subject: obs.domain,
-        message: `None of the ${plural(countable, 'endpoint')} of ${obs.domain} accepts connections: the domain cannot receive mail.`,
+        message: `No endpoint of ${obs.domain} accepts connections (${plural(countable, 'endpoint')} tried): the domain cannot receive mail.`,
         fix: 'Start the mail server and open inbound TCP port 25 to it, or publish MX records pointing at servers that accept mail.',
       }),
     );

@@ -84,7 +84,13 @@ export const mxSanity: Rule = {
       ];
     }
     return orOk(targets.flatMap(judge), () =>
-      okState(NAME, obs, `${plural(targets.length, 'MX target')} checked: each is a host name with A/AAAA records, not an alias or an IP literal.`),
+      okState(
+        NAME,
+        obs,
+        targets.length === 1
+          ? `The MX target ${targets[0]!.name} is a host name with A/AAAA records, not an alias or an IP literal.`
+          : `All ${plural(targets.length, 'MX target')} are host names with A/AAAA records, not aliases or IP literals.`,
+      ),
     );
   },
 };

@@ -64,5 +64,5 @@ export const reverseDns = endpointRule({
   what: 'reverse DNS',
   why: () => null,
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
-  okMessage: (p) => `${allEndpoints(p.judged, 'has', 'have')} a PTR record that resolves back to the address.`,
+  okMessage: (p) => `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address.`,
 });

@@ -86,9 +86,10 @@ export function plural(n: number, word: string, pluralWord = `${word}s`): string
   return `${n} ${n === 1 ? word : pluralWord}`;
 }
 
-/** "All 3 endpoints advertise STARTTLS" / "192.0.2.1:25 advertises STARTTLS". */
+/** "All 3 endpoints advertise STARTTLS" / "Both endpoints…" / "192.0.2.1:25 advertises STARTTLS". */
 export function allEndpoints(judged: readonly EndpointProbe[], one: string, many: string): string {
-  return judged.length === 1 ? `${judged[0]!.subject} ${one}` : `All ${judged.length} endpoints ${many}`;
+  if (judged.length === 1) return `${judged[0]!.subject} ${one}`;
+  return judged.length === 2 ? `Both endpoints ${many}` : `All ${judged.length} endpoints ${many}`;
 }
 
 /** A reply as one quoted string: `"550 5.7.1 Relay access denied"`. */

@@ -29,7 +29,7 @@ function judge(p: Partition, domain: string): CheckState[] {
         status: Status.CRIT,
         code: 'smtp.all_no_starttls',
         subject: domain,
-        message: `None of the ${plural(p.judged.length, 'endpoint')} tested advertises STARTTLS: all mail to ${domain} travels unencrypted.`,
+        message: `No endpoint advertises STARTTLS (${plural(p.judged.length, 'endpoint')} tested): all mail to ${domain} travels unencrypted.`,
         fix: FIX_STARTTLS,
       }),
     );

@@ -197,7 +197,9 @@ export class SmtpConnection {
    * the discarded byte count.
    */
   async startTls(servername: string | null, ca: string[], signal: AbortSignal): Promise<{ tls: TlsInfo; discarded: number }> {
-    let discarded = this.parser.discard() + this.queue.splice(0).reduce((n, r) => n + r.lines.join('\r\n').length + 2, 0);
+    // stopAfterReply kept everything after the 220 unparsed, so the parser holds it all.
+    this.queue.length = 0;
+    let discarded = this.parser.discard();
     for (let chunk = this.socket.read(); chunk !== null; chunk = this.socket.read()) discarded += (chunk as Buffer).length;
     if (discarded > 0) this.transcript.event(`discarded ${discarded} bytes of plaintext sent after the STARTTLS 220`);
 

@@ -208,6 +208,11 @@ describe('ReplyParser', () => {
       assert.ok(out.fault.message.length < 250, out.fault.message);
       assert.ok(!/[\u0000-\u001f]/.test(out.fault.message));
     });
+
+    it('push() escapes DEL, C1 controls and line separators that JSON leaves raw', () => {
+      const out = feed([bytes('\u007f\u009b2J\u2028x\r\n')]);
+      assert.ok(out.fault?.message.includes('"\\u007f\\u009b2J\\u2028x"'), out.fault?.message);
+    });
   });
 
   describe('limits', () => {

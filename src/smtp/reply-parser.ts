@@ -57,7 +57,10 @@ export class ReplyParser {
   /** The partial line: room for one max line plus a CR whose LF has not arrived yet. */
   #line = Buffer.allocUnsafe(MAX_REPLY_LINE_BYTES + 1);
   #lineLength = 0;
-  /** Bytes not parsed yet because an earlier push stopped after a reply. */
+  /**
+   * Bytes not parsed yet because an earlier push stopped after a reply: at most
+   * what the caller pushed, and normally dropped at once by `discard()`.
+   */
   #unread: Buffer = Buffer.alloc(0);
   /** Lines of the reply being assembled, and their size on the wire (terminators included). */
   #pending: string[] = [];

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { allUnreachableObservation, endpoint, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import type { EndpointProbe, ProbeError } from '../observation.js';
+import type { CheckState } from '../status.js';
+import { bannerSanity } from './banner-sanity.js';
+
+const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
+
+/** An endpoint that connected and stopped at the greeting. */
+function greeted(address: string, greeting: EndpointProbe['greeting'], error: ProbeError | null = null): EndpointProbe {
+  return endpoint({ address, greeting, ehlo: null, extensions: null, ehlo_tls: null, extensions_tls: null, error });
+}
+
+describe('smtp.banner_sanity', () => {
+  it('is OK when every endpoint greets with 220', () => {
+    const states = bannerSanity.evaluate(observation());
+    assert.deepEqual(brief(states), [[1, 'smtp.banner_sanity.ok', 'example.com']]);
+    assert.match(states[0]!.message, /Both endpoints greet with a 220/);
+  });
+
+  it('classifies 4xx, 5xx, silence and garbage', () => {
+    const obs = observation({
+      endpoints: [
+        greeted('192.0.2.1', reply(421, '4.3.2 Service not available')),
+        greeted('192.0.2.2', reply(554, '5.7.1 No SMTP service here')),
+        greeted('192.0.2.3', null, { code: 'timeout', phase: 'greeting', message: 'the 12 s time budget ran out' }),
+        greeted('192.0.2.4', null, { code: 'reply.malformed', phase: 'greeting', message: 'not an SMTP reply: "SSH-2.0-OpenSSH"' }),
+      ],
+    });
+    const states = bannerSanity.evaluate(obs);
+    assert.deepEqual(brief(states), [
+      [3, 'smtp.banner.tempfail', '192.0.2.1:25'],
+      [4, 'smtp.banner.invalid', '192.0.2.2:25'],
+      [4, 'smtp.banner.timeout', '192.0.2.3:25'],
+      [4, 'smtp.banner.invalid', '192.0.2.4:25'],
+    ]);
+    assert.match(states[1]!.message, /"554 5\.7\.1 No SMTP service here"/);
+    assert.match(states[3]!.message, /SSH-2\.0/);
+  });
+
+  it('leaves unreachable endpoints to smtp.endpoint_reachable and says so when OK', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11')] });
+    const states = bannerSanity.evaluate(obs);
+    assert.deepEqual(brief(states), [[1, 'smtp.banner_sanity.ok', 'example.com']]);
+    assert.match(states[0]!.message, /192\.0\.2\.10:25 greets .*1 other endpoint could not be tested: unreachable/);
+  });
+
+  it('is UNKNOWN when no endpoint connected', () => {
+    const states = bannerSanity.evaluate(allUnreachableObservation());
+    assert.deepEqual(brief(states), [[0, 'smtp.banner.untested', 'example.com']]);
+    assert.match(states[0]!.message, /192\.0\.2\.10:25 unreachable/);
+  });
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { allUnreachableObservation, endpoint, noMxObservation, nullMxObservation, observation, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import type { CheckState } from '../status.js';
+import { endpointReachable } from './endpoint-reachable.js';
+
+const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
+
+describe('smtp.endpoint_reachable', () => {
+  it('is OK when every endpoint connects', () => {
+    const states = endpointReachable.evaluate(observation());
+    assert.deepEqual(brief(states), [[1, 'smtp.endpoint_reachable.ok', 'example.com']]);
+    assert.match(states[0]!.message, /Both endpoints accept TCP connections on port 25/);
+  });
+
+  it('reports each unreachable endpoint with the reason', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11', 'connect.refused')] });
+    const states = endpointReachable.evaluate(obs);
+    assert.deepEqual(brief(states), [[4, 'smtp.endpoint.unreachable', '192.0.2.11:25']]);
+    assert.match(states[0]!.message, /refused the connection/);
+    assert.ok(states[0]!.meta?.['fix']);
+  });
+
+  it('adds smtp.all_unreachable when nothing connects', () => {
+    assert.deepEqual(brief(endpointReachable.evaluate(allUnreachableObservation())), [
+      [4, 'smtp.endpoint.unreachable', '192.0.2.10:25'],
+      [4, 'smtp.endpoint.unreachable', '[2001:db8::10]:25'],
+      [4, 'smtp.all_unreachable', 'example.com'],
+    ]);
+  });
+
+  it('blames the checker, not the domain, when no IPv6 endpoint has a route', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('2001:db8::10', 'connect.unreachable')] });
+    const states = endpointReachable.evaluate(obs);
+    assert.deepEqual(brief(states), [[0, 'smtp.endpoint.untestable', '[2001:db8::10]:25']]);
+    assert.match(states[0]!.message, /no IPv6 route/);
+  });
+
+  it('does not count untestable IPv6 endpoints toward all_unreachable', () => {
+    const obs = observation({ endpoints: [unreachableEndpoint('192.0.2.10'), unreachableEndpoint('2001:db8::10', 'connect.unreachable')] });
+    assert.deepEqual(brief(endpointReachable.evaluate(obs)), [
+      [4, 'smtp.endpoint.unreachable', '192.0.2.10:25'],
+      [0, 'smtp.endpoint.untestable', '[2001:db8::10]:25'],
+      [4, 'smtp.all_unreachable', 'example.com'],
+    ]);
+  });
+
+  it('treats "no route" as the domain\'s problem when another IPv6 endpoint connects', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '2001:db8::10' }), unreachableEndpoint('2001:db8::11', 'connect.unreachable')] });
+    assert.deepEqual(brief(endpointReachable.evaluate(obs)), [[4, 'smtp.endpoint.unreachable', '[2001:db8::11]:25']]);
+  });
+
+  it('has nothing to test without endpoints, and collapses on a null MX', () => {
+    assert.deepEqual(brief(endpointReachable.evaluate(noMxObservation())), [[0, 'smtp.endpoint.untested', 'example.com']]);
+    assert.deepEqual(brief(endpointReachable.evaluate(nullMxObservation())), [[2, 'smtp.null_mx.not_probed', 'example.com']]);
+  });
+});

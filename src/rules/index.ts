@@ -1,0 +1,81 @@
+/**
+ * The rule set, in the order of SPEC.md's table, and the evaluation entry
+ * point: observation in, states out, pure.
+ */
+import type { Observation } from '../observation.js';
+import { Status, type CheckState } from '../status.js';
+import { authPosture } from './auth-posture.js';
+import { bannerSanity } from './banner-sanity.js';
+import { ehloSupported } from './ehlo-supported.js';
+import { endpointReachable } from './endpoint-reachable.js';
+import { extensionPosture } from './extension-posture.js';
+import { ipv6Reachable } from './ipv6-reachable.js';
+import { mxPresent } from './mx-present.js';
+import { mxSanity } from './mx-sanity.js';
+import { nullMx } from './null-mx.js';
+import { nullSender } from './null-sender.js';
+import { openRelay } from './open-relay.js';
+import { postmaster } from './postmaster.js';
+import { reverseDns } from './reverse-dns.js';
+import type { Rule, RuleContext } from './rule.js';
+import { starttlsHandshake } from './starttls-handshake.js';
+import { starttlsOffered } from './starttls-offered.js';
+import { tlsQuality } from './tls-quality.js';
+
+export type { Rule, RuleContext } from './rule.js';
+
+export const RULES: readonly Rule[] = Object.freeze([
+  nullMx,
+  mxPresent,
+  mxSanity,
+  endpointReachable,
+  bannerSanity,
+  ehloSupported,
+  starttlsOffered,
+  starttlsHandshake,
+  authPosture,
+  reverseDns,
+  nullSender,
+  postmaster,
+  openRelay,
+  extensionPosture,
+  ipv6Reachable,
+  tlsQuality,
+]);
+
+/** Run one rule, holding it to the contract: at least one state, each carrying the rule's name. */
+function runRule(rule: Rule, obs: Observation, context: RuleContext | undefined): CheckState[] {
+  let states: CheckState[];
+  try {
+    states = rule.evaluate(obs, context);
+  } catch (err) {
+    // Our bug or an observation that breaks the contract: say so instead of failing every rule.
+    return [
+      {
+        status: Status.ERROR,
+        rule: rule.name,
+        code: 'smtp.rule_error',
+        subject: obs.domain,
+        message: `The rule failed: ${err instanceof Error ? err.message : String(err)}.`,
+      },
+    ];
+  }
+  if (states.length === 0) {
+    return [{ status: Status.UNKNOWN, rule: rule.name, code: 'smtp.rule_error', subject: obs.domain, message: 'The rule produced no verdict.' }];
+  }
+  return states.map((s) => (s.rule === rule.name ? s : { ...s, rule: rule.name }));
+}
+
+/**
+ * Evaluate every enabled rule (a rule mapped to false in `enabledRules` is
+ * not run), in RULES order. `context` is passed through to the rules; see
+ * RuleContext.
+ */
+export function evaluate(obs: Observation, enabledRules?: Record<string, boolean>, context?: RuleContext): CheckState[] {
+  return RULES.filter((r) => enabledRules?.[r.name] !== false).flatMap((r) => runRule(r, obs, context));
+}
+
+/** Names and descriptions for the checker definition (GET /definition). */
+export function ruleDescriptions(): { name: string; description: string }[] {
+  return RULES.map((r) => ({ name: r.name, description: r.description }));
+}

@@ -1,0 +1,56 @@
+import { Status } from '../status.js';
+import { endpointRule, finding, plural } from './rule.js';
+
+const NAME = 'smtp.ipv6_reachable';
+
+export const ipv6Reachable = endpointRule({
+  name: NAME,
+  description: 'At least one MX endpoint is reachable over IPv6.',
+  untestedCode: 'smtp.ipv6.untested',
+  what: 'IPv6 reachability',
+  why: () => null,
+  judge: (_p, obs) => {
+    const v6 = obs.endpoints.filter((e) => e.family === 6);
+    const subject = obs.domain;
+    if (v6.length === 0) {
+      return [
+        finding(NAME, {
+          status: Status.INFO,
+          code: 'smtp.ipv6.none',
+          subject,
+          message: `No MX host of ${obs.domain} has an IPv6 address: IPv6-only senders cannot deliver to it.`,
+          fix: 'Publish AAAA records for the MX hosts (and a PTR for each IPv6 address), with the MTA listening on IPv6 (Postfix "inet_protocols = all").',
+        }),
+      ];
+    }
+    if (v6.some((e) => e.connected)) return [];
+    const meta = { endpoints: v6.map((e) => e.subject) };
+    if (v6.every((e) => e.error?.code === 'connect.unreachable')) {
+      return [
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.ipv6.untestable',
+          subject,
+          message: `The checker has no IPv6 route, so ${v6.length === 1 ? 'the IPv6 endpoint' : `the ${v6.length} IPv6 endpoints`} could not be tested; this says nothing about the domain.`,
+          meta,
+        }),
+      ];
+    }
+    return [
+      finding(NAME, {
+        status: Status.INFO,
+        code: 'smtp.ipv6.unreachable',
+        subject,
+        message: `No IPv6 endpoint accepted a connection (${plural(v6.length, 'IPv6 endpoint')} tried): IPv6-only senders cannot deliver (see smtp.endpoint_reachable).`,
+        fix: 'Make the MTA listen on IPv6 (Postfix "inet_protocols = all", Exim local_interfaces) and open port 25 in the IPv6 firewall, or remove the AAAA records.',
+        meta,
+      }),
+    ];
+  },
+  okMessage: (_p, obs) => {
+    const v6 = obs.endpoints.filter((e) => e.family === 6);
+    const up = v6.filter((e) => e.connected).length;
+    if (v6.length === 1) return `IPv6 works: ${v6[0]!.subject} accepts connections.`;
+    return `IPv6 works: ${up} of ${v6.length} IPv6 endpoints accept connections.`;
+  },
+});

@@ -1,0 +1,57 @@
+import type { EndpointProbe } from '../observation.js';
+import { Status, type CheckState } from '../status.js';
+import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
+import { decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+
+const NAME = 'smtp.open_relay';
+
+const FIX_RELAY =
+  'Relay only for your own users: Postfix "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" with a tight mynetworks (only your own hosts); Exim: keep relay_from_hosts to your own hosts and the default acl_smtp_rcpt check "require message = relay not permitted / domains = +local_domains : +relay_to_domains". Then check the address is not already on blocklists.';
+
+function judge(e: EndpointProbe): CheckState | null {
+  const t = transactionOf(e, 'open_relay')!;
+  const reply = decidingReply(t);
+  const quoted = reply ? quoteReply(reply) : 'no reply';
+  const meta = { mx: e.mx, address: e.address, ...replyMeta(t) };
+  const base = { subject: e.subject, meta };
+  if (t.outcome === 'accepted') {
+    return finding(NAME, {
+      ...base,
+      status: Status.CRIT,
+      code: 'smtp.open_relay',
+      message: `${e.subject} is an open relay: it accepted RCPT TO:<${t.rcpt_to}>, a recipient outside the domain, from an outside sender. Answered ${quoted}.`,
+      fix: FIX_RELAY,
+    });
+  }
+  if (t.outcome === 'tempfail') {
+    return finding(NAME, {
+      ...base,
+      status: Status.UNKNOWN,
+      code: 'smtp.open_relay.tempfail',
+      message: `${e.subject} answered the relay probe to <${t.rcpt_to}> with a temporary refusal ${quoted}, so whether it relays could not be told.`,
+    });
+  }
+  if (t.decided_at === 'mail') {
+    return finding(NAME, {
+      ...base,
+      status: Status.UNKNOWN,
+      code: 'smtp.open_relay.untested',
+      message: `${e.subject} refused the test sender MAIL FROM:<${t.mail_from}> with ${quoted}, so relaying to <${t.rcpt_to}> could not be tested.`,
+    });
+  }
+  return null;
+}
+
+export const openRelay = endpointRule({
+  name: NAME,
+  description: 'No endpoint relays mail to recipients outside the domain.',
+  untestedCode: 'smtp.open_relay.untested',
+  what: 'relaying',
+  precheck: switchedOff(NAME, 'smtp.open_relay.skipped', 'test_open_relay', 'open-relay'),
+  why: (e) => transactionBlocked(e, 'open_relay'),
+  judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
+  okMessage: (p, obs) => {
+    const replaced = obs.options.probe_address_replaced ? '; the requested probe address lay inside the tested domain and was replaced' : '';
+    return `${allEndpoints(p.judged, 'refuses', 'refuse')} to relay to <${obs.options.test_probe_address}>${replaced}${untestedSuffix(p)}.`;
+  },
+});

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { reply } from '../../test/fixtures/observations.js';
+import { Status } from '../status.js';
+import { compareSubjects, finding, orOk, quoteReply, sortStates } from './rule.js';
+
+describe('rule helpers', () => {
+  it('compareSubjects() orders numbers naturally', () => {
+    const subjects = ['example.com', '192.0.2.10:25', '[2001:db8::9]:25', '192.0.2.9:25', 'mx1.example.com'];
+    assert.deepEqual([...subjects].sort(compareSubjects), ['192.0.2.9:25', '192.0.2.10:25', '[2001:db8::9]:25', 'example.com', 'mx1.example.com']);
+  });
+
+  it('finding() puts the fix in meta', () => {
+    const s = finding('smtp.x', { status: Status.WARN, code: 'smtp.x.y', subject: 'a', message: 'M.', fix: 'Do it.', meta: { reply: ['550 no'] } });
+    assert.deepEqual(s, { status: 3, rule: 'smtp.x', code: 'smtp.x.y', subject: 'a', message: 'M.', meta: { reply: ['550 no'], fix: 'Do it.' } });
+  });
+
+  it('orOk() never returns an empty result and sorts findings', () => {
+    const ok = { status: Status.OK, message: 'Fine.' } as const;
+    assert.deepEqual(orOk([], () => ok), [ok]);
+    const a = finding('r', { status: 4, code: 'c', subject: 'b', message: 'B.' });
+    const b = finding('r', { status: 4, code: 'c', subject: 'a', message: 'A.' });
+    assert.deepEqual(orOk([a, b], () => ok), [b, a]);
+    assert.deepEqual(sortStates([a, b]), [b, a]);
+  });
+
+  it('quoteReply() quotes every line', () => {
+    assert.equal(quoteReply(reply(550, '5.7.1 Relay access denied')), '"550 5.7.1 Relay access denied"');
+    assert.equal(quoteReply(reply(421, 'one', 'two')), '"421-one 421 two"');
+  });
+});

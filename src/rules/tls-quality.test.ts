@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { endpoint, observation, tlsInfo, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import type { CertificateInfo, EndpointProbe, TlsInfo } from '../observation.js';
+import type { CheckState } from '../status.js';
+import { tlsQuality } from './tls-quality.js';
+
+const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
+
+function withTls(address: string, tls: Partial<TlsInfo>, leaf: Partial<CertificateInfo> = {}, over: Partial<EndpointProbe> = {}): EndpointProbe {
+  const e = endpoint({ address, ...over });
+  const base = tlsInfo({ sni: e.mx[0] ?? null, ...tls });
+  const chain = base.chain.map((c, i) => (i === 0 ? { ...c, ...leaf } : c));
+  return { ...e, starttls: { ...e.starttls, tls: { ...base, chain } } };
+}
+
+describe('smtp.tls_quality', () => {
+  it('is OK for TLS 1.3 with a trusted, current, matching certificate', () => {
+    const states = tlsQuality.evaluate(observation());
+    assert.deepEqual(brief(states), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+    assert.match(states[0]!.message, /TLSv1\.3/);
+  });
+
+  it('reports version, DH, expiry, trust and name problems per endpoint', () => {
+    const endpoints = [
+      withTls('192.0.2.1', { version: 'TLSv1.1' }),
+      withTls('192.0.2.2', { ephemeral: { type: 'DH', name: null, bits: 1024 } }),
+      withTls('192.0.2.3', {}, { valid_to: '2026-11-01T00:00:00.000Z' }),
+      withTls('192.0.2.4', {}, { valid_to: '2026-11-30T00:00:00.000Z' }),
+      withTls('192.0.2.5', {}, { valid_from: '2026-12-01T00:00:00.000Z' }),
+      withTls('192.0.2.6', { chain_trusted: false, chain_error: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      withTls('192.0.2.7', {}, { subject: { CN: 'mail.provider.net' }, subject_alt_names: ['DNS:mail.provider.net'] }),
+    ];
+    const states = tlsQuality.evaluate(observation({ endpoints }));
+    assert.deepEqual(brief(states), [
+      [3, 'smtp.tls.old_version', '192.0.2.1:25'],
+      [3, 'smtp.tls.weak_dh', '192.0.2.2:25'],
+      [4, 'smtp.tls.expired', '192.0.2.3:25'],
+      [3, 'smtp.tls.expiring', '192.0.2.4:25'],
+      [4, 'smtp.tls.not_yet_valid', '192.0.2.5:25'],
+      [3, 'smtp.tls.untrusted', '192.0.2.6:25'],
+      [3, 'smtp.tls.hostname_mismatch', '192.0.2.7:25'],
+    ]);
+    assert.match(states[3]!.message, /in 8 days/);
+    assert.match(states[5]!.message, /DEPTH_ZERO_SELF_SIGNED_CERT/);
+    assert.match(states[5]!.message, /opportunistic/);
+    assert.match(states[6]!.message, /mx1\.example\.com.*DNS:mail\.provider\.net/);
+  });
+
+  it('matches when any MX name of the endpoint is covered, wildcards included', () => {
+    const shared = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:*.example.com'] }, { mx: ['mail.other.org', 'mx2.example.com'] });
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [shared] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+  });
+
+  it('skips the name check when the endpoint has no MX name', () => {
+    const implicit = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:other.example.net'] }, { mx: [] });
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [implicit] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+  });
+
+  it('is UNKNOWN when no endpoint completed TLS', () => {
+    const e = endpoint();
+    e.starttls = { ...e.starttls, ok: false, tls: null };
+    const states = tlsQuality.evaluate(observation({ endpoints: [e, unreachableEndpoint('192.0.2.11')] }));
+    assert.deepEqual(brief(states), [[0, 'smtp.tls.untested', 'example.com']]);
+  });
+});

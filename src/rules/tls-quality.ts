@@ -1,0 +1,169 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import type { CertificateInfo, EndpointProbe, Observation } from '../observation.js';
+import { Status, type CheckState } from '../status.js';
+import { allEndpoints, blockedBefore, dialogueStop, endpointRule, finding, untestedSuffix, type RuleContext } from './rule.js';
+
+const NAME = 'smtp.tls_quality';
+
+/** Warn this long before expiry: two weeks leaves time for a renewal to be noticed and fixed. */
+export const EXPIRY_WARNING_DAYS = 14;
+/** Ephemeral DH below this is breakable (Logjam, RFC 7919 recommends ≥ 2048). */
+export const MIN_DH_BITS = 2048;
+
+const DAY_MS = 86_400_000;
+
+/** Protocol versions older than TLS 1.2 (RFC 8996 deprecates TLS 1.0 and 1.1). */
+const OLD_VERSIONS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.0', 'TLSv1.1']);
+
+const FIX_CERT =
+  'Install a certificate from a public CA that covers the MX name (e.g. Let\'s Encrypt via certbot or acme.sh), with the full chain: Postfix smtpd_tls_chain_files (or smtpd_tls_cert_file with the intermediates appended), Exim tls_certificate.';
+
+function why(e: EndpointProbe): string | null {
+  const upstream = blockedBefore(e, 'session');
+  if (upstream) return upstream;
+  if (!e.starttls.offered) return 'STARTTLS not offered';
+  if (!e.starttls.ok || !e.starttls.tls) {
+    const stop = dialogueStop(e);
+    return stop ? `STARTTLS failed (${stop})` : 'STARTTLS failed';
+  }
+  return null;
+}
+
+/** A certificate shaped for node's checkServerIdentity from the names we recorded. */
+function certLike(leaf: CertificateInfo): PeerCertificate {
+  const san = leaf.subject_alt_names.map((n) => n.replace(/^IP:/, 'IP Address:')).join(', ');
+  return { subject: leaf.subject, ...(san ? { subjectaltname: san } : {}) } as unknown as PeerCertificate;
+}
+
+/** The names a certificate answers for, as a reader would list them (SAN wins over CN, RFC 6125). */
+function certificateNames(leaf: CertificateInfo): string[] {
+  if (leaf.subject_alt_names.length > 0) return leaf.subject_alt_names;
+  return leaf.subject['CN'] ? [`CN=${leaf.subject['CN']}`] : [];
+}
+
+function judge(e: EndpointProbe, obs: Observation): CheckState[] {
+  const tls = e.starttls.tls!;
+  const leaf = tls.chain[0];
+  const out: CheckState[] = [];
+  const base = { subject: e.subject };
+  const meta = { mx: e.mx, address: e.address, version: tls.version, cipher: tls.cipher };
+  if (OLD_VERSIONS.has(tls.version)) {
+    out.push(
+      finding(NAME, {
+        ...base,
+        status: Status.WARN,
+        code: 'smtp.tls.old_version',
+        message: `${e.subject} negotiated ${tls.version}, which is deprecated (RFC 8996); it should offer TLS 1.2 or 1.3.`,
+        fix: 'Enable TLS 1.2 and 1.3 (update OpenSSL and the MTA if needed); Postfix "smtpd_tls_protocols = >=TLSv1.2" once your senders cope, Exim tls_require_ciphers / openssl_options.',
+        meta,
+      }),
+    );
+  }
+  const eph = tls.ephemeral;
+  if (eph && eph.type === 'DH' && eph.bits !== null && eph.bits < MIN_DH_BITS) {
+    out.push(
+      finding(NAME, {
+        ...base,
+        status: Status.WARN,
+        code: 'smtp.tls.weak_dh',
+        message: `${e.subject} uses a ${eph.bits}-bit ephemeral Diffie-Hellman group, below ${MIN_DH_BITS} bits (Logjam).`,
+        fix: 'Use a 2048-bit or larger DH group (Postfix smtpd_tls_dh1024_param_file with a 2048-bit file, or rely on ECDHE; Exim tls_dhparam = ffdhe3072).',
+        meta: { ...meta, ephemeral: eph },
+      }),
+    );
+  }
+  if (!leaf) return out;
+  const now = Date.parse(obs.collected_at);
+  const notAfter = Date.parse(leaf.valid_to);
+  const notBefore = Date.parse(leaf.valid_from);
+  const certMeta = { ...meta, valid_from: leaf.valid_from, valid_to: leaf.valid_to, names: certificateNames(leaf) };
+  if (!Number.isNaN(now) && !Number.isNaN(notAfter)) {
+    if (notAfter < now) {
+      out.push(
+        finding(NAME, {
+          ...base,
+          status: Status.CRIT,
+          code: 'smtp.tls.expired',
+          message: `The certificate of ${e.subject} expired on ${leaf.valid_to}: senders that verify certificates (MTA-STS enforcement) refuse it.`,
+          fix: `Renew the certificate and reload the MTA. ${FIX_CERT}`,
+          meta: certMeta,
+        }),
+      );
+    } else if (notAfter - now < EXPIRY_WARNING_DAYS * DAY_MS) {
+      const days = Math.floor((notAfter - now) / DAY_MS);
+      out.push(
+        finding(NAME, {
+          ...base,
+          status: Status.WARN,
+          code: 'smtp.tls.expiring',
+          message: `The certificate of ${e.subject} expires on ${leaf.valid_to}, in ${days} day${days === 1 ? '' : 's'}.`,
+          fix: 'Renew it now and check that automatic renewal (certbot/acme.sh timer) works and reloads the MTA.',
+          meta: certMeta,
+        }),
+      );
+    }
+  }
+  if (!Number.isNaN(now) && !Number.isNaN(notBefore) && notBefore > now) {
+    out.push(
+      finding(NAME, {
+        ...base,
+        status: Status.CRIT,
+        code: 'smtp.tls.not_yet_valid',
+        message: `The certificate of ${e.subject} is not valid before ${leaf.valid_from}.`,
+        fix: 'Check the server clock and the certificate\'s dates; install a currently valid certificate.',
+        meta: certMeta,
+      }),
+    );
+  }
+  if (!tls.chain_trusted) {
+    out.push(
+      finding(NAME, {
+        ...base,
+        status: Status.WARN,
+        code: 'smtp.tls.untrusted',
+        message: `The certificate chain of ${e.subject} is not trusted (${tls.chain_error ?? 'unknown reason'}). Port 25 TLS is opportunistic, so most senders still deliver, but verifying senders and MTA-STS enforcement would fail.`,
+        fix: FIX_CERT,
+        meta: { ...certMeta, chain_error: tls.chain_error },
+      }),
+    );
+  }
+  if (e.mx.length > 0) {
+    const cert = certLike(leaf);
+    const matches = e.mx.some((name) => checkServerIdentity(name, cert) === undefined);
+    if (!matches) {
+      out.push(
+        finding(NAME, {
+          ...base,
+          status: Status.WARN,
+          code: 'smtp.tls.hostname_mismatch',
+          message: `The certificate of ${e.subject} does not cover ${e.mx.join(' or ')}: it names ${certificateNames(leaf).join(', ') || 'no host'}. MTA-STS and verifying senders would refuse it.`,
+          fix: `Get a certificate whose subjectAltName includes ${e.mx.join(' and ')}. ${FIX_CERT}`,
+          meta: certMeta,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * `context` is the seam for TLS findings another checker made of the same
+ * endpoints (PROTOCOL.md `related["tls_probes"]`); folding them in is a later
+ * change, so today the rule judges only the certificate we saw ourselves.
+ */
+function judgeAll(judged: EndpointProbe[], obs: Observation, _context: RuleContext | undefined): CheckState[] {
+  return judged.flatMap((e) => judge(e, obs));
+}
+
+export const tlsQuality = endpointRule({
+  name: NAME,
+  description: 'TLS posture of the endpoints: protocol version, key exchange, certificate expiry, trust and host name.',
+  untestedCode: 'smtp.tls.untested',
+  what: 'the TLS posture',
+  why,
+  judge: (p, obs, context) => judgeAll(p.judged, obs, context),
+  okMessage: (p) => {
+    const versions = [...new Set(p.judged.map((e) => e.starttls.tls!.version))].join(', ');
+    return `${allEndpoints(p.judged, 'uses', 'use')} ${versions} with a trusted, current certificate matching the MX name${untestedSuffix(p)}.`;
+  },
+});

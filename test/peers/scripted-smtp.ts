@@ -1,0 +1,381 @@
+/**
+ * A raw TCP server for byte-exact SMTP scenarios: each connection runs an
+ * async script that writes exactly the bytes it wants, when it wants, and
+ * reads the client's lines. Everything the client sends is logged on arrival
+ * (see ConnectionLog) whatever the script reads.
+ *
+ *   const peer = await startScriptedServer({ host: '127.0.0.2', port: 0, script: async (conn) => {
+ *     await conn.send('220 mx.example.test ESMTP\r\n');
+ *     while ((await conn.readLine()) !== null) await conn.send('502 5.5.2 Not here\r\n');
+ *   }});
+ *   ...
+ *   peer.connections[0]?.commands; await peer.close();
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { ConnectionLog, LineBuffer } from './connection-log.js';
+import { closeServer, listen } from './listen.js';
+
+export { runDialogue, reply, type DialoguePolicy } from './scripted-dialogue.js';
+
+/** First byte of a TLS handshake record: what a ClientHello racing ahead of our STARTTLS reply starts with. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+const STARTTLS_COMMAND = /^STARTTLS\s*$/i;
+/** How long `end()` waits for the client to close its side after our FIN before destroying the socket. */
+const END_GRACE_MS = 1000;
+
+/** Server-side TLS for STARTTLS. TLS 1.0 only: `minVersion/maxVersion: 'TLSv1'`, `ciphers: 'DEFAULT:@SECLEVEL=0'`. */
+export interface TlsUpgradeOptions {
+  key: string;
+  cert: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  ciphers?: string;
+}
+
+/** Thrown by `send()` once the connection is gone; ends the script quietly. */
+export class ConnectionClosedError extends Error {
+  constructor(detail?: string) {
+    super(detail ? `Connection closed: ${detail}` : 'Connection closed');
+    this.name = 'ConnectionClosedError';
+  }
+}
+
+export interface ScriptedConnection {
+  readonly log: ConnectionLog;
+  readonly closed: boolean;
+  /** TLS is up (after a successful `upgradeTls()`). */
+  readonly secure: boolean;
+  /** Writes raw bytes; the caller supplies every CR LF. Rejects with ConnectionClosedError once closed. */
+  send(data: string | Buffer): Promise<void>;
+  /** Writes `data` in pieces of `chunkBytes` with `delayMs` between them (slow greetings, partial lines). */
+  sendSlowly(data: string | Buffer, pace: { chunkBytes: number; delayMs: number }): Promise<void>;
+  /** The next client line without CR LF; null once the client closed and every line was read. */
+  readLine(): Promise<string | null>;
+  /** True when the client sent nothing during `ms` and nothing was left unread before; detects early talkers. */
+  quietFor(ms: number): Promise<boolean>;
+  /** Waits `ms`, or less if the connection closes: scripts use this, never a bare setTimeout, so close() never waits on them. */
+  sleep(ms: number): Promise<void>;
+  /**
+   * Server-side TLS on this socket (after the script sent its STARTTLS 220).
+   * Plaintext the client sent behind STARTTLS is discarded and logged.
+   * Resolves false when the handshake fails (the connection is then closed).
+   */
+  upgradeTls(options: TlsUpgradeOptions): Promise<boolean>;
+  /** Graceful close (FIN), destroying the socket if the client does not close within a second. */
+  end(): Promise<void>;
+  /** Abortive close: a TCP RST. */
+  reset(): void;
+  waitClosed(): Promise<void>;
+}
+
+export type ConnectionScript = (conn: ScriptedConnection) => Promise<void>;
+
+export interface ScriptedServer {
+  readonly host: string;
+  readonly port: number;
+  /** One log per accepted connection, in accept order. */
+  readonly connections: ConnectionLog[];
+  /** Closes the listener, destroys every connection and waits for every script to finish. */
+  close(): Promise<void>;
+}
+
+/** A scripted server not yet listening, e.g. for `listenAll()`. */
+export interface UnlistenedScriptedServer {
+  readonly server: net.Server;
+  readonly connections: ConnectionLog[];
+  close(): Promise<void>;
+}
+
+export function createScriptedServer(script: ConnectionScript): UnlistenedScriptedServer {
+  const connections: ConnectionLog[] = [];
+  const live = new Set<Connection>();
+  const running = new Set<Promise<void>>();
+  const server = net.createServer((socket) => {
+    const log = new ConnectionLog(connections.length + 1, socket.remoteAddress ?? '', socket.remotePort ?? 0);
+    connections.push(log);
+    const conn = new Connection(socket, log);
+    live.add(conn);
+    const run = runScript(script, conn).finally(() => {
+      live.delete(conn);
+      running.delete(run);
+    });
+    running.add(run);
+  });
+  return {
+    server,
+    connections,
+    close: async () => {
+      const closing = closeServer(server);
+      for (const conn of live) conn.destroy();
+      await Promise.allSettled([...running]);
+      await closing;
+    },
+  };
+}
+
+export async function startScriptedServer(options: {
+  host?: string;
+  port?: number;
+  script: ConnectionScript;
+}): Promise<ScriptedServer> {
+  const host = options.host ?? '127.0.0.1';
+  const peer = createScriptedServer(options.script);
+  const port = await listen(peer.server, host, options.port ?? 0);
+  return { host, port, connections: peer.connections, close: peer.close };
+}
+
+async function runScript(script: ConnectionScript, conn: Connection): Promise<void> {
+  try {
+    await script(conn);
+  } catch (err) {
+    // The client leaving mid-script is normal; anything else is a bug in the peer worth seeing in assertions.
+    if (!(err instanceof ConnectionClosedError)) conn.log.error = `Script failed: ${(err as Error).stack ?? err}`;
+  } finally {
+    await conn.end();
+  }
+}
+
+class Connection implements ScriptedConnection {
+  private socket: net.Socket;
+  private readonly input = new LineBuffer();
+  private readonly unread: string[] = [];
+  /** Set after a STARTTLS line: reading stops until the script upgrades or reads on. */
+  private startTlsPending = false;
+  /** Plaintext lines that followed STARTTLS, kept apart until the script decides. */
+  private readonly afterStartTls: string[] = [];
+  private readonly wakers = new Set<() => void>();
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  private isClosed = false;
+  private isSecure = false;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly raw: net.Socket,
+    readonly log: ConnectionLog,
+  ) {
+    this.socket = raw;
+    this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
+    // Every write must leave at once: sendSlowly() and split replies are the point of this server.
+    raw.setNoDelay(true);
+    raw.on('data', this.onData);
+    raw.on('error', this.onError);
+    raw.on('close', this.onClose);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get secure(): boolean {
+    return this.isSecure;
+  }
+
+  send(data: string | Buffer): Promise<void> {
+    const socket = this.socket;
+    if (this.isClosed || socket.destroyed || !socket.writable) return Promise.reject(new ConnectionClosedError());
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.log.serverWrite(bytes.toString('utf8'), this.isSecure);
+    return new Promise((resolve, reject) => {
+      socket.write(bytes, (err) => (err ? reject(new ConnectionClosedError(err.message)) : resolve()));
+    });
+  }
+
+  async sendSlowly(data: string | Buffer, pace: { chunkBytes: number; delayMs: number }): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let offset = 0; offset < bytes.length; offset += pace.chunkBytes) {
+      if (offset > 0) await this.sleep(pace.delayMs);
+      await this.send(bytes.subarray(offset, offset + pace.chunkBytes));
+    }
+  }
+
+  async readLine(): Promise<string | null> {
+    this.continuePlaintext();
+    for (;;) {
+      const line = this.unread.shift();
+      if (line !== undefined) return line;
+      if (this.isClosed) return null;
+      await this.waitForInput();
+    }
+  }
+
+  async quietFor(ms: number): Promise<boolean> {
+    if (this.hasUnreadInput()) return false;
+    const before = this.log.bytesReceived;
+    await this.waitForInput(ms);
+    return this.log.bytesReceived === before;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.isClosed) return resolve();
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.set(timer, resolve);
+    });
+  }
+
+  async upgradeTls(options: TlsUpgradeOptions): Promise<boolean> {
+    if (this.isSecure || this.isClosed) return false;
+    this.raw.off('data', this.onData);
+    this.raw.pause();
+    this.discardPlaintext();
+    const secureSocket = new tls.TLSSocket(this.raw, {
+      isServer: true,
+      secureContext: tls.createSecureContext({
+        key: options.key,
+        cert: options.cert,
+        minVersion: options.minVersion,
+        maxVersion: options.maxVersion,
+        ciphers: options.ciphers,
+      }),
+    });
+    const outcome = await new Promise<Error | undefined>((resolve) => {
+      secureSocket.once('secure', () => resolve(undefined));
+      // A standalone server TLSSocket reports handshake failures as '_tlsError' (smtp-server listens the same way).
+      secureSocket.once('_tlsError', resolve);
+      secureSocket.once('error', resolve);
+      secureSocket.once('close', () => resolve(new Error('closed during the TLS handshake')));
+    });
+    if (outcome) {
+      this.log.tlsError = outcome.message;
+      secureSocket.on('error', () => undefined);
+      secureSocket.destroy();
+      this.raw.destroy();
+      return false;
+    }
+    this.socket = secureSocket;
+    this.isSecure = true;
+    this.log.tls = { protocol: secureSocket.getProtocol() ?? '', cipher: secureSocket.getCipher().name };
+    secureSocket.on('data', this.onData);
+    secureSocket.on('error', this.onError);
+    secureSocket.on('close', this.onClose);
+    return true;
+  }
+
+  async end(): Promise<void> {
+    if (this.isClosed) return;
+    this.socket.end();
+    await Promise.race([this.closedPromise, this.sleep(END_GRACE_MS)]);
+    this.destroy();
+  }
+
+  reset(): void {
+    if (this.isClosed) return;
+    // An RST needs the TCP handle, which stays the raw socket's under TLS.
+    this.raw.resetAndDestroy();
+  }
+
+  waitClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Immediate teardown (server close). */
+  destroy(): void {
+    // Destroy the topmost socket: tearing TLS down from below can crash Node mid-handshake.
+    this.socket.destroy();
+    this.raw.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.log.clientRead(chunk.length);
+    this.input.push(chunk);
+    this.parseLines();
+    this.wake();
+  };
+
+  private readonly onError = (err: Error): void => {
+    // Resets by the client are client behaviour (the close tells); other errors are worth a look.
+    if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET' && (err as NodeJS.ErrnoException).code !== 'EPIPE') {
+      this.log.error ??= `Socket error: ${err.message}`;
+    }
+  };
+
+  private readonly onClose = (): void => {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.log.closed();
+    for (const [timer, resolve] of this.timers) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.timers.clear();
+    this.wake();
+    this.resolveClosed();
+  };
+
+  private parseLines(): void {
+    for (;;) {
+      // A ClientHello right behind STARTTLS is not a line; it waits for upgradeTls().
+      if (this.startTlsPending && this.input.peek() === TLS_HANDSHAKE_RECORD) return;
+      const line = this.input.next();
+      if (line === null) return;
+      this.log.clientLine(line, this.isSecure);
+      if (this.startTlsPending) {
+        this.afterStartTls.push(line);
+      } else {
+        this.unread.push(line);
+        if (!this.isSecure && STARTTLS_COMMAND.test(line)) {
+          // Stop reading until the script decides: what follows may be a TLS handshake.
+          this.startTlsPending = true;
+          this.raw.pause();
+        }
+      }
+    }
+  }
+
+  /** The script read on instead of upgrading (e.g. it refused STARTTLS): lines behind STARTTLS are ordinary input. */
+  private continuePlaintext(): void {
+    if (!this.startTlsPending || this.isSecure) return;
+    this.startTlsPending = false;
+    this.unread.push(...this.afterStartTls.splice(0));
+    this.raw.resume();
+    this.parseLines();
+  }
+
+  /**
+   * RFC 3207 §5 (and CVE-2011-0411): nothing received in plaintext may be
+   * answered inside TLS. Unread lines and lines behind STARTTLS are dropped
+   * and logged; a TLS record that raced ahead goes back to the socket.
+   */
+  private discardPlaintext(): void {
+    const rest = this.input.take();
+    const dropped = [...this.unread.splice(0), ...this.afterStartTls.splice(0)];
+    if (rest[0] === TLS_HANDSHAKE_RECORD) this.raw.unshift(rest);
+    else if (rest.length > 0) dropped.push(rest.toString('utf8'));
+    this.log.discardedBeforeTls.push(...dropped);
+    this.startTlsPending = false;
+  }
+
+  private hasUnreadInput(): boolean {
+    return this.unread.length > 0 || this.afterStartTls.length > 0 || this.input.size > 0;
+  }
+
+  /** Resolves on the next input or close, or after `timeoutMs`. */
+  private waitForInput(timeoutMs?: number): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        this.wakers.delete(done);
+        if (timer) {
+          clearTimeout(timer);
+          this.timers.delete(timer);
+        }
+        resolve();
+      };
+      this.wakers.add(done);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(done, timeoutMs);
+        this.timers.set(timer, done);
+      }
+    });
+  }
+
+  private wake(): void {
+    for (const waker of [...this.wakers]) waker();
+  }
+}
