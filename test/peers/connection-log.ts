@@ -75,7 +75,7 @@ export class ConnectionLog {
 
   /** The client sent DATA (or BDAT): a probe must never get that far. */
   get sentData(): boolean {
-    return this.lines.some((line) => /^(?:DATA|BDAT\b)/i.test(line.text.trim()));
+    return this.lines.some((line) => /^(?:DATA\s*$|BDAT\b)/i.test(line.text));
   }
 
   /** Some line arrived before the reply to the one before it. */
@@ -128,7 +128,7 @@ export class ConnectionLog {
 
 /** Splits a byte stream into lines ending in LF (CR LF in SMTP; a bare LF is tolerated, as servers do). */
 export class LineBuffer {
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
 
   get size(): number {
     return this.pending.length;
