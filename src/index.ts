@@ -3,7 +3,9 @@
  * observation and state types they exchange.
  */
 export { collect, applyEnabledRules, planEndpoints, type CollectSettings, type ProgressEvent } from './collect.js';
-export { evaluate, RULES } from './rules/index.js';
+export { evaluate, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
+export { renderText } from './cli/render-text.js';
+export { validateObservation } from './observation-schema.js';
 export { parseOptions, OPTION_FIELDS, DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS, type CheckOptions } from './options.js';
 export { parseResolver, parsePort, SMTP_PORT, type ResolverAddress } from './settings.js';
 export { createDnsClient, type DnsClient } from './dns/dns-client.js';

@@ -193,12 +193,20 @@ function whatToFix(obs: Observation, states: CheckState[], width: number): Line[
   if (states.length === 0) lines.push([INDENT + 'No rule states given.']);
   else if (findings.length === 0) lines.push([INDENT + 'Nothing to fix.']);
   const room = width - FINDING_INDENT.length;
+  let previous: CheckState | null = null;
   for (const s of findings) {
     lines.push([INDENT, ...tag(s.status), '  ', s.subject ?? obs.domain, '  ', `(${s.code ?? s.rule ?? 'unnamed'})`]);
     for (const l of wrap(s.message, room)) lines.push([FINDING_INDENT, l]);
-    for (const fix of fixHints(s)) {
-      wrap(fix, room - 'fix: '.length).forEach((l, i) => lines.push([FINDING_INDENT + (i === 0 ? 'fix: ' : '     '), l]));
+    // The same finding on several endpoints carries the same advice: say it once.
+    const hints = fixHints(s);
+    if (previous && previous.code === s.code && hints.join('\n') === fixHints(previous).join('\n') && hints.length > 0) {
+      lines.push([FINDING_INDENT + 'fix: ', 'as above']);
+    } else {
+      for (const fix of hints) {
+        wrap(fix, room - 'fix: '.length).forEach((l, i) => lines.push([FINDING_INDENT + (i === 0 ? 'fix: ' : '     '), l]));
+      }
     }
+    previous = s;
   }
   return lines;
 }

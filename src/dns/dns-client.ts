@@ -52,10 +52,13 @@ async function ask<T>(name: string, rrtype: RrType, run: () => Promise<T>): Prom
 export interface DnsClientOptions {
   /** Resolver to ask instead of the system's. */
   resolver?: ResolverAddress | null;
+  /** Per-attempt timeout and attempts (tests shorten them). */
+  timeoutMs?: number;
+  tries?: number;
 }
 
 export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
-  const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+  const resolver = new Resolver({ timeout: opts.timeoutMs ?? DNS_TIMEOUT_MS, tries: opts.tries ?? DNS_TRIES });
   if (opts.resolver) resolver.setServers([resolverServerString(opts.resolver)]);
   return {
     mx: (name) =>

@@ -68,7 +68,7 @@ describe('evaluate()', () => {
   });
 
   it('skips rules mapped to false', () => {
-    const states = evaluate(observation(), { 'smtp.open_relay': false, 'smtp.tls_quality': false, 'smtp.null_mx': true });
+    const states = evaluate(observation(), { enabledRules: { 'smtp.open_relay': false, 'smtp.tls_quality': false, 'smtp.null_mx': true } });
     const rules = new Set(states.map((s) => s.rule));
     assert.ok(!rules.has('smtp.open_relay'));
     assert.ok(!rules.has('smtp.tls_quality'));

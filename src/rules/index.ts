@@ -66,12 +66,18 @@ function runRule(rule: Rule, obs: Observation, context: RuleContext | undefined)
   return states.map((s) => (s.rule === rule.name ? s : { ...s, rule: rule.name }));
 }
 
+export interface EvaluateOptions extends RuleContext {
+  /** Rules mapped to false are not run (the host's enabledRules); absent means all. */
+  enabledRules?: Record<string, boolean>;
+}
+
 /**
- * Evaluate every enabled rule (a rule mapped to false in `enabledRules` is
- * not run), in RULES order. `context` is passed through to the rules; see
- * RuleContext.
+ * Evaluate every enabled rule, in RULES order: observation in, states out.
+ * What was probed and with which options is in the observation itself;
+ * `related` (another checker's observations) is passed through to the rules.
  */
-export function evaluate(obs: Observation, enabledRules?: Record<string, boolean>, context?: RuleContext): CheckState[] {
+export function evaluate(obs: Observation, options: EvaluateOptions = {}): CheckState[] {
+  const { enabledRules, ...context } = options;
   return RULES.filter((r) => enabledRules?.[r.name] !== false).flatMap((r) => runRule(r, obs, context));
 }
 

@@ -43,6 +43,25 @@ const OPPORTUNISTIC_TLS: tls.ConnectionOptions = {
   checkServerIdentity: () => undefined,
 };
 
+/**
+ * Building a context parses every root of the trust store (hundreds of PEM
+ * certificates): do it once per trust store, not once per handshake.
+ */
+const contexts = new WeakMap<string[], tls.SecureContext>();
+function secureContextFor(ca: string[]): tls.SecureContext {
+  let ctx = contexts.get(ca);
+  if (!ctx) {
+    ctx = tls.createSecureContext({
+      ca,
+      ciphers: OPPORTUNISTIC_TLS.ciphers!,
+      minVersion: OPPORTUNISTIC_TLS.minVersion!,
+      secureOptions: OPPORTUNISTIC_TLS.secureOptions!,
+    });
+    contexts.set(ca, ctx);
+  }
+  return ctx;
+}
+
 export interface ConnectTarget {
   address: string;
   family: 4 | 6;
@@ -211,7 +230,7 @@ export class SmtpConnection {
     plain.on('error', () => undefined); // errors surface on the TLS socket
 
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const options: tls.ConnectionOptions = { ...OPPORTUNISTIC_TLS, socket: plain, ca };
+      const options: tls.ConnectionOptions = { ...OPPORTUNISTIC_TLS, socket: plain, secureContext: secureContextFor(ca) };
       if (servername) options.servername = servername;
       const s = tls.connect(options);
       const cleanup = () => {

@@ -3,7 +3,9 @@
  * UDP/TCP to an in-process server, SMTP to loopback peers) and summarise the
  * states so a test can assert exact codes.
  */
+import assert from 'node:assert/strict';
 import { collect, type CollectSettings } from '../../src/collect.js';
+import { validateObservation } from '../../src/observation-schema.js';
 import { evaluate } from '../../src/rules/index.js';
 import { parseResolver } from '../../src/settings.js';
 import type { Observation } from '../../src/observation.js';
@@ -26,6 +28,9 @@ export async function runCheck(
     { timeout: 3, ...options },
     { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert], ...settings },
   );
+  // Every observation the real pipeline produces must match the published schema.
+  const valid = validateObservation(JSON.parse(JSON.stringify(observation)));
+  assert.deepEqual(valid.errors, [], 'observation matches schema/observation.schema.json');
   return { observation, states: evaluate(observation) };
 }
 
