@@ -54,6 +54,10 @@ export function applyEnabledRules(options: CheckOptions, enabled?: Record<string
   return out;
 }
 
+function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
+  return rest;
+}
+
 /** One endpoint per distinct address, remembering every MX name that leads to it. */
 export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
   const byAddress = new Map<string, EndpointTarget>();
@@ -114,16 +118,7 @@ export async function collect(rawOptions: Record<string, unknown>, settings: Col
     collected_at: new Date(started).toISOString(),
     duration_ms: Date.now() - started,
     checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-    options: {
-      timeout: options.timeout,
-      helo_name: options.helo_name,
-      test_null_sender: options.test_null_sender,
-      test_postmaster: options.test_postmaster,
-      test_open_relay: options.test_open_relay,
-      test_probe_address: options.test_probe_address,
-      probe_address_replaced: options.probe_address_replaced,
-      port,
-    },
+    options: { ...withoutDomain(options), port },
     dns,
     endpoints,
   };

@@ -5,6 +5,7 @@
  * before any connection is opened.
  */
 import { OptionError } from './errors.js';
+import type { ObservationOptions } from './observation.js';
 import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S } from './limits.js';
 import { isWithinDomain, quote, validateAddress, validateHostname } from './validate.js';
 
@@ -13,20 +14,11 @@ export const DEFAULT_PROBE_ADDRESS = 'postmaster@example.com';
 /** Used when the tested domain is example.com itself, so the relay probe still targets an outside domain. */
 const FALLBACK_PROBE_ADDRESSES = ['postmaster@example.net', 'postmaster@example.org'];
 
-export interface CheckOptions {
+/** The validated per-check options: what the observation records, plus the domain. */
+export type CheckOptions = Omit<ObservationOptions, 'port'> & {
   /** A-label, lower-case, no trailing dot. */
   domain: string;
-  /** Seconds, connect to QUIT, per endpoint. */
-  timeout: number;
-  helo_name: string;
-  test_null_sender: boolean;
-  test_postmaster: boolean;
-  test_open_relay: boolean;
-  /** The outside recipient actually used by the relay probe. */
-  test_probe_address: string;
-  /** The requested probe address was inside the tested domain and got replaced. */
-  probe_address_replaced: boolean;
-}
+};
 
 /** Option ids, labels, defaults and descriptions: the single source for the CLI help and the service definition. */
 export const OPTION_FIELDS = [

@@ -7,12 +7,9 @@
  */
 import type {
   EndpointProbe,
-  Extensions,
   Phase,
   ProbeError,
   Reply,
-  StageTimings,
-  StartTlsResult,
   Transaction,
   TransactionKind,
 } from '../observation.js';
@@ -46,21 +43,21 @@ export interface ProbeContext {
 const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
 
 /** Mutable record the steps fill in; frozen into an EndpointProbe at the end. */
-interface Findings {
-  timings: StageTimings;
-  connected: boolean;
-  greeting: Reply | null;
-  ehlo: Reply | null;
-  helo_fallback: boolean;
-  helo: Reply | null;
-  extensions: Extensions | null;
-  starttls: StartTlsResult;
-  ehlo_tls: Reply | null;
-  extensions_tls: Extensions | null;
-  pipelined: boolean;
-  transactions: Map<TransactionKind, Transaction>;
-  quit: Reply | null;
-}
+type Findings = Pick<
+  EndpointProbe,
+  | 'timings'
+  | 'connected'
+  | 'greeting'
+  | 'ehlo'
+  | 'helo_fallback'
+  | 'helo'
+  | 'extensions'
+  | 'starttls'
+  | 'ehlo_tls'
+  | 'extensions_tls'
+  | 'pipelined'
+  | 'quit'
+> & { transactions: Map<TransactionKind, Transaction> };
 
 export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): Promise<EndpointProbe> {
   const startedAt = new Date();
