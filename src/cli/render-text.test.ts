@@ -282,3 +282,21 @@ describe('renderText()', () => {
     assert.equal(render(FINDINGS), render([...FINDINGS].reverse()));
   });
 });
+
+it('renderText() lists the "could not be tested" consequences apart from what to fix', () => {
+  const obs = observation();
+  const states: CheckState[] = [
+    { status: Status.CRIT, rule: 'smtp.banner_sanity', code: 'smtp.banner.invalid', subject: '192.0.2.10:25', message: 'Greeted with 554.' },
+    { status: Status.UNKNOWN, rule: 'smtp.ehlo_supported', code: 'smtp.ehlo.untested', subject: 'example.com', message: 'No endpoint got far enough to check EHLO support.' },
+    { status: Status.UNKNOWN, rule: 'smtp.starttls_handshake', code: 'smtp.starttls.handshake_untested', subject: 'example.com', message: 'No endpoint got far enough.' },
+    { status: Status.UNKNOWN, rule: 'smtp.open_relay', code: 'smtp.open_relay.tempfail', subject: '192.0.2.10:25', message: 'Temporary answer to the relay probe.' },
+  ];
+  const text = renderText(obs, states, { color: false });
+  const fix = text.slice(text.indexOf('What to fix'), text.indexOf('Could not be tested'));
+  assert.match(fix, /smtp\.banner\.invalid/);
+  assert.match(fix, /smtp\.open_relay\.tempfail/, 'a temporary answer is a finding, not a consequence');
+  assert.doesNotMatch(fix, /untested/);
+  const rest = text.slice(text.indexOf('Could not be tested'));
+  assert.match(rest, /smtp\.ehlo_supported: No endpoint got far enough to check EHLO support\./);
+  assert.match(rest, /smtp\.starttls_handshake: /);
+});

@@ -72,6 +72,7 @@ export function renderText(obs: Observation, states: CheckState[], opts: RenderT
     [],
     ...whatToFix(obs, states, width),
     [],
+    ...withGap(notTested(states, width)),
     ...dnsSection(obs),
     ...obs.endpoints.flatMap((ep) => [[], ...endpointBlock(ep, states, obs.collected_at, width)]),
   ];
@@ -189,9 +190,9 @@ function fixHints(state: CheckState): string[] {
 
 function whatToFix(obs: Observation, states: CheckState[], width: number): Line[] {
   const lines: Line[] = [[heading('What to fix')]];
-  const findings = states.filter((s) => s.status !== Status.OK).sort(byFinding);
+  const findings = states.filter((s) => s.status !== Status.OK && !isConsequence(s)).sort(byFinding);
   if (states.length === 0) lines.push([INDENT + 'No rule states given.']);
-  else if (findings.length === 0) lines.push([INDENT + 'Nothing to fix.']);
+  else if (findings.length === 0) lines.push([INDENT + (states.some(isConsequence) ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.')]);
   const room = width - FINDING_INDENT.length;
   let previous: CheckState | null = null;
   for (const s of findings) {
@@ -207,6 +208,30 @@ function whatToFix(obs: Observation, states: CheckState[], width: number): Line[
       }
     }
     previous = s;
+  }
+  return lines;
+}
+
+/**
+ * "Could not be tested" states that only follow from a problem reported
+ * above (no greeting, so no EHLO, no STARTTLS…): listed apart, one line
+ * each, so the findings an operator must act on stay on top.
+ */
+function isConsequence(s: CheckState): boolean {
+  return s.status === Status.UNKNOWN && /\.(?:[a-z_]+_)?untested$/.test(s.code ?? '');
+}
+
+function withGap(section: Line[]): Line[] {
+  return section.length > 0 ? [...section, []] : [];
+}
+
+function notTested(states: CheckState[], width: number): Line[] {
+  const consequences = states.filter(isConsequence);
+  if (consequences.length === 0) return [];
+  const lines: Line[] = [[heading('Could not be tested')]];
+  const room = width - INDENT.length - 2;
+  for (const s of consequences) {
+    wrap(`${s.rule ?? s.code}: ${s.message}`, room).forEach((l, i) => lines.push([INDENT + (i === 0 ? '' : '  '), l]));
   }
   return lines;
 }

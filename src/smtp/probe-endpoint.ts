@@ -104,7 +104,7 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
 
   for (const p of planned) {
     if (!f.transactions.has(p.kind)) {
-      f.transactions.set(p.kind, skippedTransaction(p, error ? `not run: the dialogue stopped early (${error.message})` : 'not run'));
+      f.transactions.set(p.kind, skippedTransaction(p, `not run: ${whyNotRun(f, error)}`));
     }
   }
   const reverseDns = await reverse;
@@ -271,6 +271,15 @@ async function runTransactions(
     }
   }
   await sayQuit(conn, f);
+}
+
+/** Why the dialogue never reached the transactions, in words. */
+function whyNotRun(f: Findings, error: ProbeError | null): string {
+  if (error) return `the dialogue stopped early (${error.message})`;
+  if (f.greeting && f.greeting.code !== 220) return `the server greeted with ${f.greeting.code}`;
+  if (f.ehlo_tls && !is2xx(f.ehlo_tls)) return `EHLO after STARTTLS was answered ${f.ehlo_tls.code}`;
+  if (f.ehlo && !is2xx(f.ehlo)) return `EHLO was answered ${f.ehlo.code}${f.helo ? ` and HELO ${f.helo.code}` : ''}`;
+  return 'the dialogue ended before the transactions';
 }
 
 /** QUIT is a courtesy: a server that hangs up instead has not done anything wrong. */

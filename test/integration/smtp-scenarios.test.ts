@@ -88,9 +88,13 @@ test('EHLO refused, HELO accepted: fallback flagged, no ESMTP extensions', async
 });
 
 test('554 greeting: banner invalid, nothing else attempted but QUIT', async () => {
-  const { states, peer, subject } = await check('greeting554');
+  const { states, observation, peer, subject } = await check('greeting554');
   assert.deepEqual(problems(states), [`CRIT smtp.banner.invalid ${subject}`]);
   assert.deepEqual(peer.commands, ['QUIT']);
+  assert.deepEqual(
+    observation.endpoints[0]!.transactions.map((t) => t.note),
+    Array(3).fill('not run: the server greeted with 554'),
+  );
 });
 
 test('421 greeting: temporary, the rest could not be tested', async () => {
