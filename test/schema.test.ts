@@ -13,7 +13,7 @@ import type {
 } from '../src/observation.js';
 import { loadObservationSchema, validateObservation } from '../src/observation-schema.js';
 import { PACKAGE_ROOT } from '../src/package-info.js';
-import { endpoint, mxTarget, observation, reply, transaction } from './fixtures/observations.js';
+import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from './fixtures/observations.js';
 
 function assertValid(doc: Observation): void {
   // Through JSON, as the host stores and replays it.
@@ -28,30 +28,15 @@ function assertInvalid(doc: unknown, expected: RegExp): void {
   assert.ok(result.errors.some((e) => expected.test(e)), `expected ${expected} among:\n${result.errors.join('\n')}`);
 }
 
-const unreachable = endpoint({
-  address: '192.0.2.20',
-  connected: false,
-  timings: { connect_ms: null, greeting_ms: null, ehlo_ms: null, tls_ms: null, total_ms: 12000 },
-  greeting: null,
-  greeting_host: null,
-  ehlo: null,
-  extensions: null,
-  starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
-  ehlo_tls: null,
-  extensions_tls: null,
-  pipelined: false,
-  transactions: [transaction('null_sender', 'skipped'), transaction('postmaster', 'skipped'), transaction('open_relay', 'skipped')],
-  quit: null,
-  error: { code: 'connect.timeout', phase: 'connect', message: 'No answer to SYN within 12 s' },
+const unreachable = unreachableEndpoint('192.0.2.20', 'connect.timeout', {
   reverse_dns: {
     ptr: [],
-    ptr_error: { name: '20.2.0.192.in-addr.arpa', rrtype: 'PTR', code: 'NXDOMAIN', message: 'queryPtr ENOTFOUND' },
+    ptr_error: { name: '20.2.0.192.in-addr.arpa', rrtype: 'PTR', code: 'SERVFAIL', message: 'queryPtr ESERVFAIL' },
     forward: [],
     fcrdns: false,
   },
-  transcript: [{ t: 12000, dir: '*', text: 'connect timeout' }],
-  bytes_received: 0,
 });
+
 
 describe('observation schema', () => {
   it('compiles under Ajv 2020 strict mode', () => {
