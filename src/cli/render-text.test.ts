@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { renderText, sanitize } from './render-text.js';
 import { Status, type CheckState } from '../status.js';
 import type { EndpointProbe } from '../observation.js';
-import { endpoint, mxTarget, observation, reply, transaction } from '../../test/fixtures/observations.js';
+import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from '../../test/fixtures/observations.js';
 
 const ESC = '\x1b';
 
@@ -229,15 +229,7 @@ describe('renderText()', () => {
   });
 
   it('shows an unreachable endpoint, a failed handshake and a HELO fallback', () => {
-    const down = endpoint({
-      address: '2001:db8::10',
-      connected: false,
-      greeting: null,
-      ehlo: null,
-      extensions: null,
-      ehlo_tls: null,
-      extensions_tls: null,
-      starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
+    const down = unreachableEndpoint('2001:db8::10', 'connect.unreachable', {
       transactions: [],
       error: { code: 'connect.unreachable', phase: 'connect', message: 'connect ENETUNREACH 2001:db8::10:25' },
       transcript: [],
