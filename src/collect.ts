@@ -13,6 +13,7 @@ import { probeEndpoint, type EndpointTarget } from './smtp/probe-endpoint.js';
 import { formatHostPort } from './smtp/connection.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { MAX_PARALLEL_ENDPOINTS } from './limits.js';
+import type { ConnectionGate } from './connection-gate.js';
 import { SMTP_PORT, type ResolverAddress } from './settings.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
@@ -36,6 +37,11 @@ export interface CollectSettings {
   /** Injected for tests and long-running services; created from `resolver` otherwise. */
   dns?: DnsClient;
   trustStore?: string[];
+  /**
+   * Shared politeness bound (global and per address) across collects. Without
+   * one, each collect still probes a given address once, having deduplicated it.
+   */
+  gate?: ConnectionGate;
 }
 
 /** Which probe each rule alone needs: a disabled rule means the probe is not sent. */
@@ -100,12 +106,15 @@ export async function collect(rawOptions: Record<string, unknown>, settings: Col
     plan.map((target) =>
       limit(async () => {
         const subject = formatHostPort(target);
-        const endpoint = await probeEndpoint(target, {
-          options,
-          dns: dnsClient,
-          trustStore,
-          onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
-        });
+        const probe = () =>
+          probeEndpoint(target, {
+            options,
+            dns: dnsClient,
+            trustStore,
+            onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
+          });
+        // Time spent queued at the gate is not charged to the endpoint's budget, which starts at connect.
+        const endpoint = await (settings.gate ? settings.gate.run(target.address, probe) : probe());
         settings.onProgress?.({ type: 'endpoint-done', endpoint });
         return endpoint;
       }),

@@ -3,6 +3,7 @@
  * observation and state types they exchange.
  */
 export { collect, applyEnabledRules, planEndpoints, type CollectSettings, type ProgressEvent } from './collect.js';
+export { createConnectionGate, type ConnectionGate, type ConnectionGateOptions, type ConnectionGateStats } from './connection-gate.js';
 export { evaluate, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
 export { renderText } from './cli/render-text.js';
 export { validateObservation } from './observation-schema.js';

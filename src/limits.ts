@@ -43,3 +43,18 @@ export const MAX_PTR_NAMES = 4;
 
 /** MX targets considered per domain: more than this is misconfiguration or abuse. */
 export const MAX_MX_TARGETS = 32;
+
+/**
+ * SMTP connections open at once across the whole process (all requests of a
+ * service). Each costs a socket and a TLS context; 256 keeps a busy service
+ * far below default fd limits while allowing many domains in flight.
+ */
+export const MAX_OPEN_CONNECTIONS = 256;
+
+/**
+ * Connections open at once to one address, across all requests: politeness.
+ * Receivers rate-limit concurrent sessions per client (Postfix
+ * smtpd_client_connection_count_limit, postscreen); one at a time never trips
+ * them, and a shared MX of many domains is queued, not hammered.
+ */
+export const MAX_CONNECTIONS_PER_ADDRESS = 1;
