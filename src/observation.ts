@@ -100,6 +100,7 @@ export type ProbeErrorCode =
   | 'connect.timeout' // no answer to SYN within the budget
   | 'connect.unreachable' // ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker
   | 'connect.error'
+  | 'policy.refused' // not dialled: the deployment's target policy refuses this address (private, loopback…)
   | 'timeout' // the endpoint budget ran out mid-dialogue
   | 'closed' // the server closed the connection
   | 'reset' // ECONNRESET / EPIPE
@@ -178,6 +179,10 @@ export interface Transaction {
   rcpt_to: string;
   mail: Reply | null;
   rcpt: Reply | null;
+  /**
+   * Reply to RSET; null when not sent. Without PIPELINING the last transaction
+   * that ran is ended by QUIT (RFC 5321 §4.1.1.10) instead, so its rset is null.
+   */
   rset: Reply | null;
   outcome: TransactionOutcome;
   /** Which command gave the deciding answer, when one did. */

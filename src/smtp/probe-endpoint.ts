@@ -1,9 +1,10 @@
 /**
  * The endpoint probe: what an operator does with swaks, as linear steps on
  * one connection. Greeting, EHLO (HELO fallback), STARTTLS, EHLO again, the
- * three transactions stopped at RCPT and reset, QUIT. Reverse DNS runs
- * alongside. The whole thing is bounded by one time budget; whatever the
- * server does is recorded, never thrown.
+ * three transactions stopped at RCPT and reset, QUIT (which resets the last
+ * one when not pipelined). Reverse DNS runs alongside. The whole thing is
+ * bounded by one time budget; whatever the server does is recorded, never
+ * thrown.
  */
 import type {
   EndpointProbe,
@@ -18,6 +19,7 @@ import type { DnsClient } from '../dns/dns-client.js';
 import { lookupReverseDns, reverseDnsTimedOut } from '../dns/reverse-dns.js';
 import { ProbeAbort, SmtpConnection, formatHostPort } from './connection.js';
 import { Transcript } from './transcript.js';
+import type { TargetPolicy } from '../target-policy.js';
 import { ehlo, helo, mailFrom, quit, rcptTo, rset, starttls } from './commands.js';
 import { hasExtension, parseExtensions } from './extensions.js';
 import { planTransactions, settleTransaction, skippedTransaction, type PlannedTransaction } from './transactions.js';
@@ -38,6 +40,8 @@ export interface ProbeContext {
   trustStore: string[];
   /** Called as the dialogue moves on (for live progress). */
   onPhase?: (phase: Phase) => void;
+  /** Asked before dialling: a reason refuses the address (hosted deployments), null lets it through. */
+  targetPolicy?: TargetPolicy;
 }
 
 const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
@@ -88,6 +92,11 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
   const onBudgetOut = () => conn?.fail('timeout', `the ${ctx.options.timeout} s time budget ran out`);
   try {
     ctx.onPhase?.('connect');
+    const refused = ctx.targetPolicy?.(target.address) ?? null;
+    if (refused !== null) {
+      transcript.event(refused);
+      throw new ProbeAbort({ code: 'policy.refused', phase: 'connect', message: refused });
+    }
     conn = await SmtpConnection.open(target, transcript, budget);
     budget.addEventListener('abort', onBudgetOut, { once: true });
     f.connected = true;
@@ -252,11 +261,14 @@ async function runTransactions(
     return;
   }
 
-  for (const p of active) {
+  for (const [i, p] of active.entries()) {
     step(p.kind);
     let mail: Reply | null = null;
     let rcpt: Reply | null = null;
     let reset: Reply | null = null;
+    // RFC 5321 §4.1.1.10: QUIT aborts an open transaction, so the last one ends with QUIT
+    // instead of RSET then QUIT: one round trip less, the protocol minimum without PIPELINING.
+    const last = i === active.length - 1;
     try {
       conn.send(mailFrom(p.mailFrom));
       mail = await conn.read();
@@ -264,8 +276,10 @@ async function runTransactions(
         conn.send(rcptTo(p.rcptTo));
         rcpt = await conn.read();
       }
-      conn.send(rset());
-      reset = await conn.read();
+      if (!last) {
+        conn.send(rset());
+        reset = await conn.read();
+      }
     } finally {
       f.transactions.set(p.kind, settleTransaction(p, mail, rcpt, reset));
     }

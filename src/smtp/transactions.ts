@@ -1,7 +1,8 @@
 /**
  * The three probe transactions (null sender, postmaster, open relay): what
  * each sends, and how its replies settle into an outcome. Every transaction
- * stops at RCPT and is reset; DATA is never sent.
+ * stops at RCPT and is reset (by RSET, or by QUIT for the last one when not
+ * pipelined: QUIT aborts a transaction, RFC 5321 §4.1.1.10); DATA is never sent.
  */
 import type { Reply, Transaction, TransactionKind } from '../observation.js';
 import type { CheckOptions } from '../options.js';

@@ -156,7 +156,11 @@ test('no PIPELINING advertised: one command at a time, and the strict server is 
   assert.equal(peer.pipelined, false);
   assert.equal(observation.endpoints[0]!.pipelined, false);
   assert.deepEqual(observation.endpoints[0]!.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'rejected']);
-  assert.deepEqual(peer.commands.at(-1), 'QUIT');
+  // QUIT aborts the last transaction (RFC 5321 §4.1.1.10): no RSET round trip before it, 13 flights in all.
+  assert.deepEqual(peer.commands.slice(-3), ['MAIL FROM:<postmaster@mx-checker.happydomain.org>', 'RCPT TO:<postmaster@example.com>', 'QUIT']);
+  assert.equal(peer.commands.filter((c) => c === 'RSET').length, 2);
+  assert.deepEqual(observation.endpoints[0]!.transactions.map((t) => t.rset?.code ?? null), [250, 250, null]);
+  assert.equal(observation.endpoints[0]!.quit?.code, 221);
 });
 
 test('plaintext injected after the STARTTLS 220 is discarded, never read as a reply', async () => {
