@@ -14,6 +14,7 @@ import { formatHostPort } from './smtp/connection.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { MAX_PARALLEL_ENDPOINTS } from './limits.js';
 import type { ConnectionGate } from './connection-gate.js';
+import type { TargetPolicy } from './target-policy.js';
 import { SMTP_PORT, type ResolverAddress } from './settings.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
@@ -42,6 +43,8 @@ export interface CollectSettings {
    * one, each collect still probes a given address once, having deduplicated it.
    */
   gate?: ConnectionGate;
+  /** Addresses this deployment refuses to dial (recorded as `policy.refused`, never silently skipped). */
+  targetPolicy?: TargetPolicy;
 }
 
 /** Which probe each rule alone needs: a disabled rule means the probe is not sent. */
@@ -111,6 +114,7 @@ export async function collect(rawOptions: Record<string, unknown>, settings: Col
             options,
             dns: dnsClient,
             trustStore,
+            ...(settings.targetPolicy ? { targetPolicy: settings.targetPolicy } : {}),
             onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
           });
         // Time spent queued at the gate is not charged to the endpoint's budget, which starts at connect.

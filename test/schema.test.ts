@@ -190,7 +190,7 @@ describe('observation schema', () => {
 type Exact<T, U extends readonly T[]> = [T] extends [U[number]] ? U : never;
 const PHASES = ['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'tls', 'ehlo_tls', 'null_sender', 'postmaster', 'open_relay', 'quit'] as const satisfies readonly Phase[];
 const PROBE_ERROR_CODES = [
-  'connect.refused', 'connect.timeout', 'connect.unreachable', 'connect.error', 'timeout', 'closed', 'reset',
+  'connect.refused', 'connect.timeout', 'connect.unreachable', 'connect.error', 'policy.refused', 'timeout', 'closed', 'reset',
   'reply.malformed', 'reply.line_too_long', 'reply.too_many_lines', 'bytes_exceeded', 'tls.handshake', 'error',
 ] as const satisfies readonly ProbeErrorCode[];
 const DNS_ERROR_CODES = ['NXDOMAIN', 'NODATA', 'SERVFAIL', 'REFUSED', 'TIMEOUT', 'ERROR'] as const satisfies readonly DnsErrorCode[];

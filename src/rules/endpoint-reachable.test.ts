@@ -21,6 +21,14 @@ describe('smtp.endpoint_reachable', () => {
     assert.ok(states[0]!.meta?.['fix']);
   });
 
+  it('reports an endpoint the target policy refused as not tested, never as unreachable', () => {
+    const obs = observation({ endpoints: [unreachableEndpoint('10.0.0.5', 'policy.refused')] });
+    const states = endpointReachable.evaluate(obs);
+    assert.deepEqual(brief(states), [[0, 'smtp.endpoint.refused', '10.0.0.5:25']]);
+    assert.match(states[0]!.message, /was not probed: 10\.0\.0\.5 is a private address/);
+    assert.match(String(states[0]!.meta?.['fix']), /--allow-private-targets/);
+  });
+
   it('adds smtp.all_unreachable when nothing connects', () => {
     assert.deepEqual(brief(endpointReachable.evaluate(allUnreachableObservation())), [
       [4, 'smtp.endpoint.unreachable', '192.0.2.10:25'],

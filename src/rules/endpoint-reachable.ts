@@ -34,6 +34,19 @@ function judge(obs: Observation): CheckState[] {
   let unreachable = 0;
   for (const e of obs.endpoints) {
     const meta = { mx: e.mx, address: e.address, error: e.error };
+    if (!e.connected && e.error?.code === 'policy.refused') {
+      out.push(
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.endpoint.refused',
+          subject: e.subject,
+          message: `${e.subject} (${e.mx.join(', ')}) was ${e.error.message}. This says nothing about the server.`,
+          fix: 'Publish MX hosts with public addresses; to test private ones, run the checker inside that network or start the service with --allow-private-targets.',
+          meta,
+        }),
+      );
+      continue;
+    }
     if (untestable.has(e)) {
       out.push(
         finding(NAME, {

@@ -24,6 +24,17 @@ export const ipv6Reachable = endpointRule({
       ];
     }
     if (v6.some((e) => e.connected)) return [];
+    if (v6.every((e) => e.error?.code === 'policy.refused')) {
+      return [
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.ipv6.untestable',
+          subject,
+          message: `The IPv6 endpoints were not probed (refused by this checker's target policy), so IPv6 reachability is unknown.`,
+          meta: { endpoints: v6.map((e) => e.subject) },
+        }),
+      ];
+    }
     const meta = { endpoints: v6.map((e) => e.subject) };
     if (v6.every((e) => e.error?.code === 'connect.unreachable')) {
       return [
