@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: what a check costs, measured on loopback against real
+ * peers (the test servers) behind a userspace delay proxy. Prints the
+ * machine, a log of each measurement, and one table with targets.
+ */
+import { startDnsServer } from '../test/peers/dns-server.js';
+import { benchAddress } from './bench-peers.js';
+import { measureFlights } from './flights.js';
+import { ONE_WAY_MS, measureLatency } from './latency.js';
+import { formatTable, machineDescription, type Row } from './table.js';
+
+const log = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log('checker-smtp benchmark (loopback only, 127.0.0.200–239)');
+  for (const line of machineDescription()) log(`  ${line}`);
+  const dns = await startDnsServer([], { host: benchAddress(0) });
+  const rows: Row[] = [];
+  try {
+    log('\n1. Client flights per endpoint probe (counted at the proxy, server side)');
+    rows.push(...(await measureFlights(dns, log)));
+    log(`\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`);
+    rows.push(...(await measureLatency(dns, log)));
+  } finally {
+    await dns.close();
+  }
+  log(`\nResults (${((Date.now() - started) / 1000).toFixed(0)} s):\n`);
+  log(formatTable(rows));
+  if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+}
+
+await main();
