@@ -245,7 +245,7 @@ describe('startScriptedServer()', () => {
       async (conn) => {
         await conn.send('220 about to reset\r\n');
         await conn.readLine();
-        conn.reset();
+        await conn.reset();
       },
       async (server) => {
         const client = await RawClient.connect('127.0.0.1', server.port);
@@ -256,6 +256,32 @@ describe('startScriptedServer()', () => {
         assert.equal((await error).code, 'ECONNRESET');
       },
     );
+  });
+
+  it('reset() right after a partial reply still reaches the client as ECONNRESET, not as an end of stream', async () => {
+    // Repeated: the FIN-looking outcome used to depend on whether data and RST met in one poll.
+    for (let round = 0; round < 20; round++) {
+      await withServer(
+        async (conn) => {
+          await conn.send('220 about to reset\r\n');
+          await conn.readLine();
+          await conn.send('250-half a reply\r\n250-PIPE');
+          await conn.reset();
+        },
+        async (server) => {
+          const client = await RawClient.connect('127.0.0.1', server.port);
+          await client.readReply();
+          const socket = (client as unknown as { socket: net.Socket }).socket;
+          const outcome = new Promise<string>((resolve) => {
+            socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+            socket.once('end', () => resolve('end'));
+          });
+          client.send('EHLO client.test\r\n');
+          assert.equal(await outcome, 'ECONNRESET', `round ${round}`);
+          assert.match(client.received, /250-PIPE$/);
+        },
+      );
+    }
   });
 
   it('close() ends connections whose script still waits, without waiting for the client', async () => {

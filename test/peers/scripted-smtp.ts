@@ -23,6 +23,17 @@ const TLS_HANDSHAKE_RECORD = 0x16;
 const STARTTLS_COMMAND = /^STARTTLS\s*$/i;
 /** How long `end()` waits for the client to close its side after our FIN before destroying the socket. */
 const END_GRACE_MS = 1000;
+/**
+ * Event-loop turns `reset()` waits before the RST. One is not enough: the
+ * write callback may run in the poll phase right after the client's socket
+ * was served, and the check phase follows before the next poll; the second
+ * turn always contains a whole poll phase.
+ */
+const LOOP_TURNS_BEFORE_RESET = 2;
+
+function nextLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Server-side TLS for STARTTLS. TLS 1.0 only: `minVersion/maxVersion: 'TLSv1'`, `ciphers: 'DEFAULT:@SECLEVEL=0'`. */
 export interface TlsUpgradeOptions {
@@ -64,8 +75,11 @@ export interface ScriptedConnection {
   upgradeTls(options: TlsUpgradeOptions): Promise<boolean>;
   /** Graceful close (FIN), destroying the socket if the client does not close within a second. */
   end(): Promise<void>;
-  /** Abortive close: a TCP RST. */
-  reset(): void;
+  /**
+   * Abortive close: a TCP RST, sent once an in-process client has had a poll
+   * phase to read what was written before, so it sees ECONNRESET, not EOF.
+   */
+  reset(): Promise<void>;
   waitClosed(): Promise<void>;
 }
 
@@ -263,7 +277,14 @@ class Connection implements ScriptedConnection {
     this.destroy();
   }
 
-  reset(): void {
+  async reset(): Promise<void> {
+    // libuv turns data and an RST that arrive in the same poll into a plain EOF
+    // (after a partial read it takes POLLHUP as end of stream without reading
+    // the error), so a client would log "closed" instead of a reset. On
+    // loopback the bytes are in the client's receive queue once write()
+    // returns; letting this event loop (the client's, in tests) run its poll
+    // phase first means the client reads them, then meets the RST alone.
+    for (let turn = 0; turn < LOOP_TURNS_BEFORE_RESET && !this.isClosed; turn++) await nextLoopTurn();
     if (this.isClosed) return;
     // An RST needs the TCP handle, which stays the raw socket's under TLS.
     this.raw.resetAndDestroy();
