@@ -37,7 +37,7 @@ export function mxPolicy(hostname: string, localDomain: (domain: string) => bool
 
 /** A scripted MX (PIPELINING, STARTTLS) answering for every domain under `suffix`. */
 export function startMx(host: string, port: number, options: { suffix: string; tls?: Partial<NonNullable<DialoguePolicy['tls']>>; extensions?: string[]; greetingDelayMs?: number; strictSync?: boolean }): Promise<ScriptedServer> {
-  const base = mxPolicy(`mx${options.suffix}`, (d) => d.endsWith(options.suffix));
+  const base = mxPolicy(`mx.${options.suffix}`, (d) => d.endsWith(options.suffix));
   const policy: DialoguePolicy = {
     ...base,
     ...(options.tls ? { tls: { ...base.tls!, ...options.tls } } : {}),

@@ -5,6 +5,7 @@
  */
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
+import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
 import { formatTable, machineDescription, type Row } from './table.js';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     rows.push(...(await measureFlights(dns, log)));
     log(`\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`);
     rows.push(...(await measureLatency(dns, log)));
+    log('\n4. Cost per probe (servers in a child process)');
+    rows.push(...(await measureCost(log)));
   } finally {
     await dns.close();
   }
