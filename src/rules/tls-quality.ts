@@ -1,7 +1,16 @@
+/**
+ * smtp.tls_quality: the TLS posture of every endpoint that completed
+ * STARTTLS. When the host hands back the TLS checker's findings for an
+ * endpoint (`related["tls_probes"]`, matched by ref) and they are usable,
+ * they replace our own certificate evaluation for it; otherwise we judge the
+ * certificate we saw on our own connection. Every state says which source it
+ * comes from in `meta.source` ("related" or "own").
+ */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { CertificateInfo, EndpointProbe, Observation } from '../observation.js';
+import { parseRelatedTls, type EndpointTlsCoverage, type RelatedTlsIndex } from '../related/tls-probes.js';
 import { Status, type CheckState } from '../status.js';
-import { allEndpoints, blockedBefore, dialogueStop, endpointRule, finding, untestedSuffix, type RuleContext } from './rule.js';
+import { allEndpoints, blockedBefore, dialogueStop, endpointRule, finding, untestedSuffix, type Rule, type RuleContext } from './rule.js';
 
 const NAME = 'smtp.tls_quality';
 
@@ -41,12 +50,29 @@ function certificateNames(leaf: CertificateInfo): string[] {
   return leaf.subject['CN'] ? [`CN=${leaf.subject['CN']}`] : [];
 }
 
+/** The key exchange of our own connection: the TLS checker does not judge it, so we always do. */
+function weakDh(e: EndpointProbe): CheckState[] {
+  const tls = e.starttls.tls!;
+  const eph = tls.ephemeral;
+  if (!eph || eph.type !== 'DH' || eph.bits === null || eph.bits >= MIN_DH_BITS) return [];
+  return [
+    finding(NAME, {
+      subject: e.subject,
+      status: Status.WARN,
+      code: 'smtp.tls.weak_dh',
+      message: `${e.subject} uses a ${eph.bits}-bit ephemeral Diffie-Hellman group, below ${MIN_DH_BITS} bits (Logjam).`,
+      fix: 'Use a 2048-bit or larger DH group (Postfix smtpd_tls_dh1024_param_file with a 2048-bit file, or rely on ECDHE; Exim tls_dhparam = ffdhe3072).',
+      meta: { mx: e.mx, address: e.address, version: tls.version, cipher: tls.cipher, ephemeral: eph, source: 'own' },
+    }),
+  ];
+}
+
 function judge(e: EndpointProbe, obs: Observation): CheckState[] {
   const tls = e.starttls.tls!;
   const leaf = tls.chain[0];
   const out: CheckState[] = [];
   const base = { subject: e.subject };
-  const meta = { mx: e.mx, address: e.address, version: tls.version, cipher: tls.cipher };
+  const meta = { mx: e.mx, address: e.address, version: tls.version, cipher: tls.cipher, source: 'own' };
   if (OLD_VERSIONS.has(tls.version)) {
     out.push(
       finding(NAME, {
@@ -59,19 +85,7 @@ function judge(e: EndpointProbe, obs: Observation): CheckState[] {
       }),
     );
   }
-  const eph = tls.ephemeral;
-  if (eph && eph.type === 'DH' && eph.bits !== null && eph.bits < MIN_DH_BITS) {
-    out.push(
-      finding(NAME, {
-        ...base,
-        status: Status.WARN,
-        code: 'smtp.tls.weak_dh',
-        message: `${e.subject} uses a ${eph.bits}-bit ephemeral Diffie-Hellman group, below ${MIN_DH_BITS} bits (Logjam).`,
-        fix: 'Use a 2048-bit or larger DH group (Postfix smtpd_tls_dh1024_param_file with a 2048-bit file, or rely on ECDHE; Exim tls_dhparam = ffdhe3072).',
-        meta: { ...meta, ephemeral: eph },
-      }),
-    );
-  }
+  out.push(...weakDh(e));
   if (!leaf) return out;
   const now = Date.parse(obs.collected_at);
   const notAfter = Date.parse(leaf.valid_to);
@@ -146,16 +160,61 @@ function judge(e: EndpointProbe, obs: Observation): CheckState[] {
   return out;
 }
 
-/**
- * `context` is the seam for TLS findings another checker made of the same
- * endpoints (PROTOCOL.md `related["tls_probes"]`); folding them in is a later
- * change, so today the rule judges only the certificate we saw ourselves.
- */
-function judgeAll(judged: EndpointProbe[], obs: Observation, _context: RuleContext | undefined): CheckState[] {
-  return judged.flatMap((e) => judge(e, obs));
+/** The TLS checker's findings for `e`, one state each, naming the checker, the ref and when it looked. */
+function relatedStates(e: EndpointProbe, cov: EndpointTlsCoverage): CheckState[] {
+  return cov.usable.flatMap((probe) =>
+    probe.findings.map((f) =>
+      finding(NAME, {
+        subject: e.subject,
+        status: f.status,
+        code: f.code,
+        message: `The TLS checker${probe.checker_id ? ` (${probe.checker_id})` : ''} reports for ${probe.ref}: ${f.message}`,
+        ...(f.fix !== null ? { fix: f.fix } : {}),
+        meta: {
+          mx: e.mx,
+          address: e.address,
+          source: 'related',
+          ref: probe.ref,
+          checker_id: probe.checker_id,
+          collected_at: probe.collected_at,
+          related_code: f.related_code,
+        },
+      }),
+    ),
+  );
 }
 
-export const tlsQuality = endpointRule({
+/** Related data was sent for `e` but could not be used: say so, since our own evaluation stands in for it. */
+function unusableState(e: EndpointProbe, cov: EndpointTlsCoverage): CheckState {
+  const reasons = cov.unusable.map((p) => `${p.ref}: ${p.reason}`).join('; ');
+  return finding(NAME, {
+    subject: e.subject,
+    status: Status.INFO,
+    code: 'smtp.tls.related_unusable',
+    message: `The TLS checker's findings for ${e.subject} were not used (${reasons}); the certificate is judged from our own connection instead.`,
+    meta: { mx: e.mx, address: e.address, source: 'own', related: cov.unusable.map((p) => ({ ref: p.ref, problem: p.problem, reason: p.reason })) },
+  });
+}
+
+function judgeAll(judged: EndpointProbe[], obs: Observation, context: RuleContext | undefined): CheckState[] {
+  const related = parseRelatedTls(context?.related, obs.collected_at);
+  return judged.flatMap((e) => {
+    const cov = related.forEndpoint(e);
+    if (cov.usable.length > 0) return [...relatedStates(e, cov), ...weakDh(e)];
+    return [...judge(e, obs), ...(cov.unusable.length > 0 ? [unusableState(e, cov)] : [])];
+  });
+}
+
+/** Which source judged each endpoint's certificate, for the OK state. */
+function sources(obs: Observation, related: RelatedTlsIndex): Record<string, 'related' | 'own'> {
+  const out: Record<string, 'related' | 'own'> = {};
+  for (const e of obs.endpoints) {
+    if (e.starttls.ok && e.starttls.tls) out[e.subject] = related.forEndpoint(e).usable.length > 0 ? 'related' : 'own';
+  }
+  return out;
+}
+
+const rule = endpointRule({
   name: NAME,
   description: 'TLS posture of the endpoints: protocol version, key exchange, certificate expiry, trust and host name.',
   untestedCode: 'smtp.tls.untested',
@@ -167,3 +226,22 @@ export const tlsQuality = endpointRule({
     return `${allEndpoints(p.judged, 'uses', 'use')} ${versions} with a trusted, current certificate matching the MX name${untestedSuffix(p)}.`;
   },
 });
+
+/** The OK state says where the verdict came from once the host sent related data at all. */
+export const tlsQuality: Rule = {
+  name: rule.name,
+  description: rule.description,
+  evaluate(obs, context) {
+    const states = rule.evaluate(obs, context);
+    const only = states[0];
+    if (states.length !== 1 || only?.code !== `${NAME}.ok`) return states;
+    const related = parseRelatedTls(context?.related, obs.collected_at);
+    const bySubject = sources(obs, related);
+    const meta = { ...(only.meta ?? {}), sources: bySubject };
+    if (!related.present) return [{ ...only, meta }];
+    const n = Object.values(bySubject).filter((s) => s === 'related').length;
+    const own = Object.values(bySubject).length - n;
+    const note = ` Judged from the TLS checker's findings for ${n} endpoint${n === 1 ? '' : 's'}${own > 0 ? `, from our own connection for ${own}` : ''}.`;
+    return [{ ...only, message: only.message + note, meta }];
+  },
+};
