@@ -11,6 +11,7 @@ export { validateObservation } from './observation-schema.js';
 export { parseOptions, OPTION_FIELDS, DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS, type CheckOptions } from './options.js';
 export { parseResolver, parsePort, SMTP_PORT, type ResolverAddress } from './settings.js';
 export { createDnsClient, type DnsClient } from './dns/dns-client.js';
+export { createDnsCache, withDnsCache, type DnsCache, type DnsCacheOptions, type DnsCacheStats } from './dns/dns-cache.js';
 export { Status, STATUS_NAMES, worstStatus, exitCodeFor, severity, type CheckState, type StatusValue } from './status.js';
 export { CheckerError, OptionError } from './errors.js';
 export * from './observation.js';

@@ -58,3 +58,24 @@ export const MAX_OPEN_CONNECTIONS = 256;
  * them, and a shared MX of many domains is queued, not hammered.
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 1;
+
+/**
+ * DNS cache (opt-in, for bulk runs and long-lived services): answers kept at
+ * most this many at once (least recently used dropped first); a bulk run of
+ * thousands of domains asks a few names per domain.
+ */
+export const DNS_CACHE_MAX_ENTRIES = 10_000;
+/** Longest a positive answer is kept, whatever its TTL: a long-running service re-asks hourly. */
+export const DNS_CACHE_MAX_TTL_S = 3600;
+/**
+ * node:dns reports TTLs for A/AAAA only. MX, CNAME and PTR answers are kept
+ * this long at most: shorter than almost any published TTL, long enough for
+ * one bulk run to share a hosting provider's MX names.
+ */
+export const DNS_CACHE_UNREPORTED_TTL_S = 30;
+/**
+ * NXDOMAIN/NODATA are cached (RFC 2308) for this long: node:dns hides the SOA
+ * whose MINIMUM would set it, and an operator who just fixed a missing record
+ * should see the fix on the next check.
+ */
+export const DNS_CACHE_NEGATIVE_TTL_S = 30;

@@ -7,7 +7,8 @@ import type { DnsErrorCode, DnsFailure, RrType } from '../observation.js';
 import { DNS_TIMEOUT_MS, DNS_TRIES } from '../limits.js';
 import { resolverServerString, type ResolverAddress } from '../settings.js';
 
-export type Lookup<T> = { ok: true; records: T } | { ok: false; failure: DnsFailure };
+/** `ttl`: seconds the answer may be kept, when the resolver reports it (node:dns does for A/AAAA only). */
+export type Lookup<T> = { ok: true; records: T; ttl?: number } | { ok: false; failure: DnsFailure };
 
 export interface MxRecord {
   preference: number;
@@ -49,6 +50,17 @@ async function ask<T>(name: string, rrtype: RrType, run: () => Promise<T>): Prom
   }
 }
 
+/** Addresses with the smallest TTL of the RRset, so a cache never keeps one past its lifetime. */
+async function askAddresses(name: string, rrtype: RrType, run: () => Promise<{ address: string; ttl: number }[]>): Promise<Lookup<string[]>> {
+  try {
+    const answers = await run();
+    const records = answers.map((r) => r.address);
+    return answers.length > 0 ? { ok: true, records, ttl: Math.min(...answers.map((r) => r.ttl)) } : { ok: true, records };
+  } catch (err) {
+    return { ok: false, failure: failure(name, rrtype, err) };
+  }
+}
+
 export interface DnsClientOptions {
   /** Resolver to ask instead of the system's. */
   resolver?: ResolverAddress | null;
@@ -65,8 +77,8 @@ export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
       ask(name, 'MX', async () =>
         (await resolver.resolveMx(name)).map((r) => ({ preference: r.priority, exchange: normaliseName(r.exchange) })),
       ),
-    a: (name) => ask(name, 'A', () => resolver.resolve4(name)),
-    aaaa: (name) => ask(name, 'AAAA', () => resolver.resolve6(name)),
+    a: (name) => askAddresses(name, 'A', () => resolver.resolve4(name, { ttl: true })),
+    aaaa: (name) => askAddresses(name, 'AAAA', () => resolver.resolve6(name, { ttl: true })),
     cname: (name) => ask(name, 'CNAME', async () => (await resolver.resolveCname(name)).map(normaliseName)),
     ptr: (address) => ask(address, 'PTR', async () => (await resolver.reverse(address)).map(normaliseName)),
   };
