@@ -2,12 +2,15 @@
  * `checker-smtp check DOMAIN`: collect, evaluate, print. Exit codes follow
  * monitoring plugins: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR or bad usage.
  */
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collect } from '../collect.js';
 import { evaluate } from '../rules/index.js';
 import { CheckerError } from '../errors.js';
 import { exitCodeFor, worstStatus } from '../status.js';
 import { parsePort, parseResolver } from '../settings.js';
+import { renderReport } from '../report/index.js';
 import { renderText } from './render-text.js';
 import { createProgress } from './progress.js';
 
@@ -18,6 +21,7 @@ postmaster and open-relay probes stopped at RCPT, reverse DNS) and report.
 
 Options:
   --json                 print one JSON object {domain, observation, states}
+  --html FILE            also write the HTML report (self-contained) to FILE
   --timeout S            time budget per endpoint, connect to QUIT (default 12)
   --helo NAME            EHLO/HELO name (default mx-checker.happydomain.org)
   --probe-address ADDR   outside recipient for the open-relay probe
@@ -49,6 +53,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       strict: true,
       options: {
         json: { type: 'boolean' },
+        html: { type: 'string' },
         timeout: { type: 'string' },
         helo: { type: 'string' },
         'probe-address': { type: 'string' },
@@ -87,6 +92,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const port = values.port !== undefined ? parsePort(values.port) : undefined;
   const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
 
+  const htmlFile = values.html !== undefined ? htmlTarget(values.html) : null;
   const progress = !values.json && io.stderr.isTTY ? createProgress(io.stderr) : null;
   let observation;
   try {
@@ -95,12 +101,36 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     progress?.done();
   }
   const states = evaluate(observation);
+  if (htmlFile !== null) writeHtml(htmlFile, renderReport(observation, { states }));
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ domain: observation.domain, observation, states })}\n`);
   } else {
     io.stdout.write(renderText(observation, states, { color }));
   }
   return exitCodeFor(worstStatus(states));
+}
+
+/**
+ * The --html target, checked before any connection opens: a report that
+ * cannot be saved should not cost a probe of every MX first.
+ */
+function htmlTarget(file: string): string {
+  if (file.trim() === '') throw new UsageError('--html needs a file name.');
+  const dir = dirname(resolve(file));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new CheckerError('output.unwritable', `Cannot write the HTML report to ${JSON.stringify(file)}: directory ${JSON.stringify(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  return file;
+}
+
+function writeHtml(file: string, html: string): void {
+  try {
+    writeFileSync(file, html);
+  } catch (err) {
+    throw new CheckerError('output.unwritable', `Cannot write the HTML report to ${JSON.stringify(file)}: ${(err as Error).message}.`, { cause: err });
+  }
 }
 
 /** Errors the user can fix get their message; anything else is our bug and shows its stack. */

@@ -75,6 +75,7 @@ function FixEntry({ f }: { f: FixItem }) {
           <span class="r-subj">{f.subject}</span>
         )}
         <code class="r-code">{f.code}</code>
+        {f.rules.length > 1 && <span class="r-muted">(said by {f.rules.length} rules)</span>}
       </div>
       <p class="r-msg">{f.message}</p>
       {f.fix.map((hint) => (
@@ -165,11 +166,13 @@ function Summary({ vm }: { vm: ReportViewModel }) {
                     <Status s={r.status} />
                   </td>
                   <td data-label="MX">
-                    <a href={`#${r.anchor}`}>{r.mx}</a>
+                    <span>
+                      <a href={`#${r.anchor}`}>{r.mx}</a>
+                    </span>
                   </td>
                   {COLUMNS.map(([h, cell, wrap]) => (
                     <td data-label={h} class={wrap ? 'r-wrap' : undefined}>
-                      {cell(r)}
+                      <span>{cell(r)}</span>
                     </td>
                   ))}
                 </tr>

@@ -38,6 +38,8 @@ export interface FixItem extends StatusView {
   fix: string[];
   code: string;
   rule: string;
+  /** Every rule that said exactly this (a null MX makes a dozen rules say the same thing). */
+  rules: string[];
   /** Anchor of the endpoint section this finding concerns, when it concerns one. */
   anchor: string | null;
 }
@@ -526,9 +528,16 @@ export function buildReportView(obs: Observation, input: ReportInput = {}): Repo
         fix: fixHints(s).map(clean),
         code: s.code ?? s.rule ?? 'unnamed',
         rule: s.rule ?? '',
+        rules: s.rule ? [s.rule] : [],
         anchor: anchors.get(s.subject ?? '') ?? null,
       }),
-    );
+    )
+    .reduce<FixItem[]>((out, f) => {
+      const same = out.find((o) => o.status === f.status && o.code === f.code && o.subject === f.subject && o.message === f.message);
+      if (same) same.rules.push(...f.rules.filter((r) => !same.rules.includes(r)));
+      else out.push(f);
+      return out;
+    }, []);
   const consequence = new Set(states.filter(isConsequence).map((s) => `${s.rule}|${s.code}|${s.subject}`));
   const isCons = (f: FixItem): boolean => consequence.has(`${f.rule}|${f.code}|${f.subject}`);
   const fixes = items.filter((f) => !isCons(f)).sort(byFinding);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpoint, observation, tlsInfo, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import { endpoint, observation, relatedTls, tlsInfo, unreachableEndpoint } from '../../test/fixtures/observations.js';
 import type { CertificateInfo, EndpointProbe, TlsInfo } from '../observation.js';
 import type { CheckState } from '../status.js';
 import { tlsQuality } from './tls-quality.js';
@@ -52,6 +52,11 @@ describe('smtp.tls_quality', () => {
     assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [shared] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
   });
 
+  it('treats a subjectAltName Node cannot parse as not covering the name, instead of failing', () => {
+    const hostile = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:"><img src=x onerror=alert(1)>'] });
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [hostile] }))), [[3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25']]);
+  });
+
   it('skips the name check when the endpoint has no MX name', () => {
     const implicit = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:other.example.net'] }, { mx: [] });
     assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [implicit] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
@@ -62,5 +67,50 @@ describe('smtp.tls_quality', () => {
     e.starttls = { ...e.starttls, ok: false, tls: null };
     const states = tlsQuality.evaluate(observation({ endpoints: [e, unreachableEndpoint('192.0.2.11')] }));
     assert.deepEqual(brief(states), [[0, 'smtp.tls.untested', 'example.com']]);
+  });
+
+  describe('with the TLS checker\'s related findings', () => {
+    const mismatched = () =>
+      observation({ endpoints: [withTls('192.0.2.1', {}, { subject: { CN: 'other.example.net' }, subject_alt_names: ['DNS:other.example.net'] })] });
+
+    it('uses them in place of our own certificate evaluation, and says so', () => {
+      const related = { tls_probes: [relatedTls('mx1.example.com:25', { chain_valid: true, hostname_match: true, not_after: '2027-06-01T00:00:00Z' })] };
+      const own = tlsQuality.evaluate(mismatched());
+      assert.deepEqual(brief(own), [[3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25']]);
+      assert.equal(own[0]!.meta?.['source'], 'own');
+      const states = tlsQuality.evaluate(mismatched(), { related });
+      assert.deepEqual(brief(states), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+      assert.deepEqual(states[0]!.meta?.['sources'], { '192.0.2.1:25': 'related' });
+      assert.match(states[0]!.message, /TLS checker's findings for 1 endpoint/);
+    });
+
+    it('turns their findings into states on the endpoint, with their source, and still judges our DH', () => {
+      const obs = observation({ endpoints: [withTls('192.0.2.1', { ephemeral: { type: 'DH', name: null, bits: 1024 } })] });
+      const related = { tls_probes: [relatedTls('mx1.example.com:25', { issues: [{ severity: 'crit', code: 'tls.expiry', message: 'expired' }] })] };
+      const states = tlsQuality.evaluate(obs, { related });
+      assert.deepEqual(brief(states), [
+        [4, 'smtp.tls.related.tls.expiry', '192.0.2.1:25'],
+        [3, 'smtp.tls.weak_dh', '192.0.2.1:25'],
+      ]);
+      assert.match(states[0]!.message, /TLS checker \(tls\) reports for mx1\.example\.com:25: expired/);
+      assert.deepEqual([states[0]!.meta?.['source'], states[0]!.meta?.['ref'], states[0]!.meta?.['related_code']], ['related', 'mx1.example.com:25', 'tls.expiry']);
+    });
+
+    it('falls back to our own evaluation when their data is stale or malformed, with an INFO saying why', () => {
+      for (const entry of [relatedTls('mx1.example.com:25', { chain_valid: true }, '2026-10-01T00:00:00Z'), relatedTls('mx1.example.com:25', [1, 2])]) {
+        const states = tlsQuality.evaluate(mismatched(), { related: { tls_probes: [entry] } });
+        assert.deepEqual(brief(states), [
+          [3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25'],
+          [2, 'smtp.tls.related_unusable', '192.0.2.1:25'],
+        ]);
+        assert.match(states[1]!.message, /were not used \(mx1\.example\.com:25: .*(days before|not a JSON object)/);
+      }
+    });
+
+    it('ignores findings for refs we did not publish', () => {
+      const related = { tls_probes: [relatedTls('mx9.example.com:25', { hostname_match: true })] };
+      const states = tlsQuality.evaluate(mismatched(), { related });
+      assert.deepEqual(brief(states), [[3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25']]);
+    });
   });
 });

@@ -44,6 +44,19 @@ function certLike(leaf: CertificateInfo): PeerCertificate {
   return { subject: leaf.subject, ...(san ? { subjectaltname: san } : {}) } as unknown as PeerCertificate;
 }
 
+/**
+ * Whether `cert` is valid for `name`. Node throws on subjectAltName strings it
+ * cannot parse (a hostile or broken certificate with quotes in a name): such
+ * a certificate cannot be shown to cover the name, so it does not.
+ */
+function covers(name: string, cert: PeerCertificate): boolean {
+  try {
+    return checkServerIdentity(name, cert) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** The names a certificate answers for, as a reader would list them (SAN wins over CN, RFC 6125). */
 function certificateNames(leaf: CertificateInfo): string[] {
   if (leaf.subject_alt_names.length > 0) return leaf.subject_alt_names;
@@ -143,7 +156,7 @@ function judge(e: EndpointProbe, obs: Observation): CheckState[] {
   }
   if (e.mx.length > 0) {
     const cert = certLike(leaf);
-    const matches = e.mx.some((name) => checkServerIdentity(name, cert) === undefined);
+    const matches = e.mx.some((name) => covers(name, cert));
     if (!matches) {
       out.push(
         finding(NAME, {
