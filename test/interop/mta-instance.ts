@@ -1,0 +1,54 @@
+/**
+ * What every real-MTA harness takes and gives: one policy (the configuration
+ * under test) on one loopback address, and a running daemon to probe, whose
+ * log is kept in its throw-away directory until it is stopped.
+ */
+import type { TlsCredentials } from '../peers/certs.js';
+
+/** The configurations each MTA is proven against (issue 5, part 1). */
+export type MtaPolicy =
+  /** STARTTLS, postmaster and the null sender accepted, relaying denied. */
+  | 'healthy'
+  /** Relaying allowed for the checker's address (127.0.0.1, the kernel's pick for a 127.0.0.x destination). */
+  | 'open_relay'
+  | 'no_starttls'
+  /** AUTH offered on the plaintext session. */
+  | 'auth_before_tls'
+  | 'null_sender_refused'
+  | 'postmaster_refused'
+  /** A 4xx at RCPT for the domain's recipients, as greylisting answers. */
+  | 'greylisting';
+
+export interface MtaSetup {
+  /** Loopback address the MTA listens on (127.0.0.150–168). */
+  host: string;
+  /** The tested domain: a local domain of the MTA, so postmaster@domain is its own. */
+  domain: string;
+  /** The MX name, also the MTA's host name and the certificate's name. */
+  mxName: string;
+  policy: MtaPolicy;
+  tls: TlsCredentials;
+}
+
+export interface MtaInstance {
+  /** "Postfix 3.7.11" and the like, from the binary. */
+  readonly software: string;
+  readonly host: string;
+  readonly port: number;
+  /** The MTA's own log for this run, in its throw-away directory. */
+  readonly logFile: string;
+  /** Stops the daemon (its stop command or its PID) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The checker's client address as the MTA sees it: connecting to any
+ * 127.0.0.x, the kernel picks the loopback interface's primary address.
+ */
+export const CHECKER_SOURCE_ADDRESS = '127.0.0.1';
+/** A trusted network that does not contain the checker (so relaying is judged, not waved through). */
+export const UNRELATED_TRUSTED_NETWORK = '127.0.0.250/32';
+/** The recipient the relay probe uses by default (options.test_probe_address). */
+export const OUTSIDE_RECIPIENT = 'postmaster@example.com';
+/** What the greylisting-like policies answer at RCPT, after a 450 4.2.0 / 451 4.7.1. */
+export const GREYLIST_TEXT = 'Greylisted, try again later';
