@@ -34,6 +34,13 @@ export const MAX_PARALLEL_ENDPOINTS = 16;
 /** Per-query DNS timeout and attempts (c-ares): 2 s x 2 keeps DNS well inside one endpoint budget. */
 export const DNS_TIMEOUT_MS = 2000;
 export const DNS_TRIES = 2;
+/**
+ * Questions one DNS client has outstanding at once; more wait their turn. A
+ * bulk run of a thousand domains would otherwise send a thousand UDP queries
+ * in one burst, and a resolver's socket buffer drops most of them (each then
+ * costs the full timeout). One domain asks a few dozen at most.
+ */
+export const DNS_MAX_IN_FLIGHT = 64;
 
 /** CNAME hops followed for an MX target before giving up (loops, long chains). */
 export const MAX_CNAME_HOPS = 8;

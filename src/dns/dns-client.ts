@@ -4,7 +4,8 @@
  */
 import { Resolver } from 'node:dns/promises';
 import type { DnsErrorCode, DnsFailure, RrType } from '../observation.js';
-import { DNS_TIMEOUT_MS, DNS_TRIES } from '../limits.js';
+import pLimit from 'p-limit';
+import { DNS_MAX_IN_FLIGHT, DNS_TIMEOUT_MS, DNS_TRIES } from '../limits.js';
 import { resolverServerString, type ResolverAddress } from '../settings.js';
 
 /** `ttl`: seconds the answer may be kept, when the resolver reports it (node:dns does for A/AAAA only). */
@@ -67,19 +68,22 @@ export interface DnsClientOptions {
   /** Per-attempt timeout and attempts (tests shorten them). */
   timeoutMs?: number;
   tries?: number;
+  /** Questions outstanding at once (more wait their turn; the timeout starts when one is sent). */
+  maxInFlight?: number;
 }
 
 export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
   const resolver = new Resolver({ timeout: opts.timeoutMs ?? DNS_TIMEOUT_MS, tries: opts.tries ?? DNS_TRIES });
   if (opts.resolver) resolver.setServers([resolverServerString(opts.resolver)]);
+  const limit = pLimit(opts.maxInFlight ?? DNS_MAX_IN_FLIGHT);
   return {
     mx: (name) =>
       ask(name, 'MX', async () =>
-        (await resolver.resolveMx(name)).map((r) => ({ preference: r.priority, exchange: normaliseName(r.exchange) })),
+        (await limit(() => resolver.resolveMx(name))).map((r) => ({ preference: r.priority, exchange: normaliseName(r.exchange) })),
       ),
-    a: (name) => askAddresses(name, 'A', () => resolver.resolve4(name, { ttl: true })),
-    aaaa: (name) => askAddresses(name, 'AAAA', () => resolver.resolve6(name, { ttl: true })),
-    cname: (name) => ask(name, 'CNAME', async () => (await resolver.resolveCname(name)).map(normaliseName)),
-    ptr: (address) => ask(address, 'PTR', async () => (await resolver.reverse(address)).map(normaliseName)),
+    a: (name) => askAddresses(name, 'A', () => limit(() => resolver.resolve4(name, { ttl: true }))),
+    aaaa: (name) => askAddresses(name, 'AAAA', () => limit(() => resolver.resolve6(name, { ttl: true }))),
+    cname: (name) => ask(name, 'CNAME', async () => (await limit(() => resolver.resolveCname(name))).map(normaliseName)),
+    ptr: (address) => ask(address, 'PTR', async () => (await limit(() => resolver.reverse(address))).map(normaliseName)),
   };
 }

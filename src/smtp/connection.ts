@@ -82,11 +82,15 @@ export class SmtpConnection {
   private stopAfterReply = false;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
 
+  /** The TCP socket under any TLS layer: what the server counts as our connection. */
+  private readonly tcp: net.Socket;
+
   private constructor(
     socket: net.Socket,
     private readonly transcript: Transcript,
   ) {
     this.socket = socket;
+    this.tcp = socket;
     this.attach(socket);
   }
 
@@ -267,12 +271,21 @@ export class SmtpConnection {
     return { tls: info, discarded };
   }
 
-  /** Close politely if still open; never throws. */
-  close(): void {
+  /**
+   * Close if still open; never throws. Resolves once the TCP socket itself is
+   * closed: destroying a TLS socket closes the one under it only later, and a
+   * connection gate must not hand the address to the next probe before our
+   * previous connection is gone (politeness counts connections, not sessions).
+   */
+  close(): Promise<void> {
     if (!this.failure) {
       this.failure = { code: 'closed', phase: this.phase, message: 'closed by the checker' };
     }
     this.socket.destroy();
+    if (this.tcp.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.tcp.once('close', () => resolve()));
+    this.tcp.destroy();
+    return closed;
   }
 }
 

@@ -108,7 +108,7 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
   } finally {
     budget.removeEventListener('abort', onBudgetOut);
     bytes = conn?.bytesReceived ?? 0;
-    conn?.close();
+    await conn?.close();
   }
 
   for (const p of planned) {
