@@ -24,6 +24,10 @@ export interface ProxyConnectionStats {
   flights: number;
   clientBytes: number;
   serverBytes: number;
+  /** performance.now() at accept and at the client's FIN/close; connections open (this one included) at accept. */
+  openedAt: number;
+  endedAt: number;
+  openAtAccept: number;
 }
 
 export interface DelayProxy {
@@ -31,7 +35,7 @@ export interface DelayProxy {
   readonly port: number;
   /** One entry per connection, in accept order; filled in as the connection runs. */
   readonly connections: ProxyConnectionStats[];
-  /** Connections open now, and the most ever open at once. */
+  /** Connections open now (accepted, and neither side has closed yet), and the most ever open at once. */
   open(): number;
   peakOpen(): number;
   close(): Promise<void>;
@@ -61,21 +65,21 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
 
   const server = net.createServer((client) => {
     client.setNoDelay(true);
-    const stats: ProxyConnectionStats = { flights: 0, clientBytes: 0, serverBytes: 0 };
+    const stats: ProxyConnectionStats = { flights: 0, clientBytes: 0, serverBytes: 0, openedAt: performance.now(), endedAt: 0, openAtAccept: 0 };
     connections.push(stats);
     open++;
+    stats.openAtAccept = open;
     peak = Math.max(peak, open);
     let serverSpoke = false;
     const upstream = net.connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true });
     sockets.add(client);
     sockets.add(upstream);
-    let closed = false;
+    let ended = false;
     const done = () => {
-      if (closed) return;
-      closed = true;
+      if (ended) return;
+      ended = true;
+      stats.endedAt = performance.now();
       open--;
-      sockets.delete(client);
-      sockets.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
       stats.clientBytes += chunk.length;
@@ -91,14 +95,30 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
       later(options.oneWayMs, () => client.write(chunk));
     });
     // A close travels with the same delay as data, so it never overtakes bytes in flight.
-    client.on('end', () => later(options.oneWayMs, () => upstream.end()));
-    upstream.on('end', () => later(options.oneWayMs, () => client.end()));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => {
-      later(options.oneWayMs, () => upstream.destroy());
+    client.on('end', () => {
+      // The client's FIN ends its session: it will send nothing more, whatever the close handshake still does.
       done();
+      later(options.oneWayMs, () => upstream.end());
     });
+    upstream.on('end', () => {
+      // The server closed: its session is over (it sees the next connection one delay later anyway).
+      done();
+      later(options.oneWayMs, () => client.end());
+    });
+    client.on('error', () => {
+      done();
+      upstream.destroy();
+    });
+    upstream.on('error', () => {
+      done();
+      client.destroy();
+    });
+    client.on('close', () => {
+      done();
+      sockets.delete(client);
+      later(options.oneWayMs, () => upstream.destroy());
+    });
+    upstream.once('close', () => sockets.delete(upstream));
     upstream.on('close', () => later(options.oneWayMs, () => client.destroy()));
   });
   server.on('error', () => undefined);
