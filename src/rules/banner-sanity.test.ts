@@ -39,6 +39,20 @@ describe('smtp.banner_sanity', () => {
     assert.match(states[3]!.message, /SSH-2\.0/);
   });
 
+  it('tells silence from a greeting that dripped in too slowly', () => {
+    const budget: ProbeError = { code: 'timeout', phase: 'greeting', message: 'the 2 s time budget ran out' };
+    const silent = { ...greeted('192.0.2.1', null, budget), bytes_received: 0 };
+    const drip = { ...greeted('192.0.2.2', null, budget), bytes_received: 3 };
+    const states = bannerSanity.evaluate(observation({ endpoints: [silent, drip] }));
+    assert.deepEqual(
+      states.map((s) => s.message),
+      [
+        '192.0.2.1:25 accepted the connection but sent no greeting before the time budget ran out.',
+        '192.0.2.2:25 accepted the connection but sent only 3 bytes of a greeting before the time budget ran out.',
+      ],
+    );
+  });
+
   it('leaves unreachable endpoints to smtp.endpoint_reachable and says so when OK', () => {
     const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11')] });
     const states = bannerSanity.evaluate(obs);

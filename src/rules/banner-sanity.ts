@@ -1,6 +1,6 @@
 import type { EndpointProbe } from '../observation.js';
 import { Status, type CheckState } from '../status.js';
-import { allEndpoints, blockedBefore, endpointRule, finding, is4xx, quoteReply, untestedSuffix } from './rule.js';
+import { allEndpoints, blockedBefore, endpointRule, finding, is4xx, plural, quoteReply, untestedSuffix } from './rule.js';
 
 const NAME = 'smtp.banner_sanity';
 
@@ -31,11 +31,13 @@ function judge(e: EndpointProbe): CheckState | null {
     });
   }
   if (e.error?.code === 'timeout' && e.error.phase === 'greeting') {
+    // A drip (a byte a second, or continuation lines without end) is not silence: say how far it got.
+    const sent = e.bytes_received > 0 ? `sent only ${plural(e.bytes_received, 'byte')} of a greeting` : 'sent no greeting';
     return finding(NAME, {
       ...base,
       status: Status.CRIT,
       code: 'smtp.banner.timeout',
-      message: `${e.subject} accepted the connection but sent no greeting before the time budget ran out.`,
+      message: `${e.subject} accepted the connection but ${sent} before the time budget ran out.`,
       fix: 'Check that the MTA answers promptly (Postfix postscreen_greet_wait, Exim smtp_accept_queue / DNS lookups at connect) and is not overloaded.',
     });
   }

@@ -1,7 +1,7 @@
 import type { EndpointProbe } from '../observation.js';
 import { Status, type CheckState } from '../status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix, type Partition } from './rule.js';
-import { decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
 
 const NAME = 'smtp.null_sender';
 
@@ -19,6 +19,8 @@ function recipientRefused(e: EndpointProbe): boolean {
 }
 
 function judge(e: EndpointProbe): CheckState | null {
+  const broken = brokenTransaction(NAME, 'smtp.null_sender.no_answer', Status.WARN, e, 'null_sender');
+  if (broken) return broken;
   const t = transactionOf(e, 'null_sender')!;
   const reply = decidingReply(t);
   const quoted = reply ? quoteReply(reply) : 'no reply';

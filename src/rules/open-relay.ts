@@ -1,7 +1,7 @@
 import type { EndpointProbe } from '../observation.js';
 import { Status, type CheckState } from '../status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
-import { decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
 
 const NAME = 'smtp.open_relay';
 
@@ -9,6 +9,8 @@ const FIX_RELAY =
   'Relay only for your own users: Postfix "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" with a tight mynetworks (only your own hosts); Exim: keep relay_from_hosts to your own hosts and the default acl_smtp_rcpt check "require message = relay not permitted / domains = +local_domains : +relay_to_domains". Then check the address is not already on blocklists.';
 
 function judge(e: EndpointProbe): CheckState | null {
+  const broken = brokenTransaction(NAME, 'smtp.open_relay.no_answer', Status.UNKNOWN, e, 'open_relay');
+  if (broken) return broken;
   const t = transactionOf(e, 'open_relay')!;
   const reply = decidingReply(t);
   const quoted = reply ? quoteReply(reply) : 'no reply';

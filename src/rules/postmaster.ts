@@ -1,11 +1,13 @@
 import type { EndpointProbe } from '../observation.js';
 import { Status, type CheckState } from '../status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
-import { decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
 
 const NAME = 'smtp.postmaster';
 
 function judge(e: EndpointProbe): CheckState | null {
+  const broken = brokenTransaction(NAME, 'smtp.postmaster.no_answer', Status.WARN, e, 'postmaster');
+  if (broken) return broken;
   const t = transactionOf(e, 'postmaster')!;
   const reply = decidingReply(t);
   const quoted = reply ? quoteReply(reply) : 'no reply';

@@ -28,4 +28,8 @@ describe('rule helpers', () => {
     assert.equal(quoteReply(reply(550, '5.7.1 Relay access denied')), '"550 5.7.1 Relay access denied"');
     assert.equal(quoteReply(reply(421, 'one', 'two')), '"421-one 421 two"');
   });
+
+  it('quoteReply() writes control characters a server sent as escapes', () => {
+    assert.equal(quoteReply(reply(250, 'Ok \u0007\u001b]0;pwned\u0007 \u0000\u009b')), '"250 Ok \\u0007\\u001b]0;pwned\\u0007 \\u0000\\u009b"');
+  });
 });

@@ -92,9 +92,21 @@ export function allEndpoints(judged: readonly EndpointProbe[], one: string, many
   return judged.length === 2 ? `Both endpoints ${many}` : `All ${judged.length} endpoints ${many}`;
 }
 
-/** A reply as one quoted string: `"550 5.7.1 Relay access denied"`. */
+/** C0 and C1 controls and DEL: a server's reply can carry them, a message for people must not. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A reply as one quoted string: `"550 5.7.1 Relay access denied"`. Controls
+ * left after folding white space (NUL, ESC, BEL: a terminal title or a
+ * screen clear in a banner) are written as \u escapes, so a message passed
+ * on to a host, a log or a terminal is text, never a control sequence.
+ */
 export function quoteReply(reply: Reply): string {
-  const text = reply.lines.join(' ').replace(/\s+/g, ' ').trim();
+  const text = reply.lines
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `"${text.length > 200 ? `${text.slice(0, 199)}…` : text}"`;
 }
 

@@ -63,11 +63,27 @@ describe('smtp.null_sender', () => {
     assert.deepEqual(brief(nullSender.evaluate(off('test_null_sender'))), [[2, 'smtp.null_sender.skipped', 'example.com']]);
   });
 
-  it('is UNKNOWN when no transaction got an answer', () => {
-    const e = withTx('192.0.2.1', { ...transaction('null_sender', 'error'), note: 'no answer to MAIL FROM' });
+  it('names the endpoint whose dialogue broke inside the transaction, beside one that answered', () => {
+    const e: EndpointProbe = {
+      ...withTx('192.0.2.1', { ...transaction('null_sender', 'error'), mail: reply(250, '2.1.0 Ok'), rcpt: null, decided_at: null, note: 'no answer to RCPT TO' }),
+      error: { code: 'timeout', phase: 'null_sender', message: 'the 2 s time budget ran out' },
+    };
+    const states = nullSender.evaluate(observation({ endpoints: [e, endpoint({ address: '192.0.2.2' })] }));
+    assert.deepEqual(brief(states), [[3, 'smtp.null_sender.no_answer', '192.0.2.1:25']]);
+    assert.equal(
+      states[0]!.message,
+      '192.0.2.1:25 gave no usable answer to RCPT TO:<postmaster@example.com>: the 2 s time budget ran out; the null sender probe could not finish.',
+    );
+  });
+
+  it('quotes a reply no server gives to MAIL FROM', () => {
+    const e = withTx('192.0.2.1', { ...transaction('null_sender', 'error'), mail: reply(354, 'Go ahead'), rcpt: null, decided_at: 'mail', note: 'unexpected reply 354 to MAIL FROM' });
     const states = nullSender.evaluate(observation({ endpoints: [e] }));
-    assert.deepEqual(brief(states), [[0, 'smtp.null_sender.untested', 'example.com']]);
-    assert.match(states[0]!.message, /no answer to MAIL FROM/);
+    assert.deepEqual(brief(states), [[3, 'smtp.null_sender.no_answer', '192.0.2.1:25']]);
+    assert.match(states[0]!.message, /answered MAIL FROM:<> with "354 Go ahead", which is not an SMTP answer to it/);
+  });
+
+  it('is UNKNOWN when no endpoint got to the transaction', () => {
     assert.deepEqual(brief(nullSender.evaluate(allUnreachableObservation())), [[0, 'smtp.null_sender.untested', 'example.com']]);
   });
 });
@@ -123,12 +139,11 @@ describe('smtp.open_relay', () => {
     ]);
   });
 
-  it('leaves broken dialogues to others unless nothing could be tested', () => {
-    const broken = withTx('192.0.2.1', { ...transaction('open_relay', 'error'), note: 'no answer to RCPT TO' });
+  it('cannot tell on a dialogue broken inside the relay probe, and names that endpoint', () => {
+    const broken = withTx('192.0.2.1', { ...transaction('open_relay', 'error'), mail: reply(250, '2.1.0 Ok'), note: 'no answer to RCPT TO' });
     const mixed = openRelay.evaluate(observation({ endpoints: [broken, endpoint({ address: '192.0.2.2' })] }));
-    assert.deepEqual(brief(mixed), [[1, 'smtp.open_relay.ok', 'example.com']]);
-    assert.match(mixed[0]!.message, /1 other endpoint could not be tested: no answer to RCPT TO/);
-    assert.deepEqual(brief(openRelay.evaluate(observation({ endpoints: [broken] }))), [[0, 'smtp.open_relay.untested', 'example.com']]);
+    assert.deepEqual(brief(mixed), [[0, 'smtp.open_relay.no_answer', '192.0.2.1:25']]);
+    assert.match(mixed[0]!.message, /gave no usable answer to RCPT TO:<postmaster@example\.net>; the open relay probe could not finish/);
   });
 
   it('says so when switched off', () => {
