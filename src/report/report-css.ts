@@ -49,11 +49,11 @@ max-width:1240px;margin:0 auto;padding:16px;box-sizing:border-box;overflow-wrap:
 .r-table{border-collapse:collapse;width:100%;font-size:.9rem}
 .r-table th,.r-table td{border:1px solid var(--r-line);padding:5px 7px;text-align:left;vertical-align:top}
 .r-table td{overflow-wrap:normal}
-.r-sum td{white-space:nowrap}
 .r-sum{font-size:.84rem}
 .r-sum th,.r-sum td{padding:4px 5px}
 .r-sum .r-st{min-width:3.6em}
-.r-sum td.r-wrap{white-space:normal;min-width:7.5em}
+.r-sum th{white-space:normal;vertical-align:bottom}
+.r-sum td.r-wrap{min-width:9.8em;overflow-wrap:anywhere}
 .r-table th{background:var(--r-soft);font-weight:600;white-space:nowrap}
 .r-row-crit td:first-child,.r-row-error td:first-child{box-shadow:inset 5px 0 0 var(--r-crit)}
 .r-row-warn td:first-child{box-shadow:inset 5px 0 0 #c98f00}
@@ -86,6 +86,9 @@ max-width:1240px;margin:0 auto;padding:16px;box-sizing:border-box;overflow-wrap:
 .r-dns-target{margin:6px 0}
 @media (max-width:720px){
 .r-report{padding:10px;font-size:14.5px}
+.r-fix{padding:2px 10px 8px}
+.r-fix-item{padding:8px 10px}
+.r-ep-body{padding:4px 10px 10px}
 .r-cols{grid-template-columns:1fr}
 .r-kv{grid-template-columns:1fr}
 .r-kv dt{margin-top:4px}

@@ -122,7 +122,6 @@ function WhatToFix({ vm }: { vm: ReportViewModel }) {
 
 /** Header, cell, and whether the cell may wrap (free text from the server); the others stay on one line. */
 const COLUMNS: [string, (r: SummaryRow) => ComponentChildren, boolean?][] = [
-  ['Pref.', (r) => r.preference],
   [
     'Address, family',
     (r) => (
@@ -153,7 +152,7 @@ function Summary({ vm }: { vm: ReportViewModel }) {
             <thead>
               <tr>
                 <th scope="col">Status</th>
-                <th scope="col">MX</th>
+                <th scope="col">MX (preference)</th>
                 {COLUMNS.map(([h]) => (
                   <th scope="col">{h}</th>
                 ))}
@@ -165,9 +164,9 @@ function Summary({ vm }: { vm: ReportViewModel }) {
                   <td data-label="Status">
                     <Status s={r.status} />
                   </td>
-                  <td data-label="MX">
+                  <td data-label="MX (preference)">
                     <span>
-                      <a href={`#${r.anchor}`}>{r.mx}</a>
+                      <a href={`#${r.anchor}`}>{r.mx}</a> <span class="r-muted">({r.preference})</span>
                     </span>
                   </td>
                   {COLUMNS.map(([h, cell, wrap]) => (

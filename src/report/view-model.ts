@@ -399,7 +399,7 @@ function relatedViews(ep: EndpointProbe, related: RelatedTlsIndex): RelatedTlsVi
       usable: true,
       source: source(p.checker_id, p.collected_at),
       problem: p.skipped_issues > 0 ? `${plural(p.skipped_issues, 'issue')} without a message or code skipped` : null,
-      facts: FACT_LABELS.filter(([k]) => p.facts[k] !== null).map(([k, label]) => ({ label, value: clean(String(p.facts[k])) })),
+      facts: FACT_LABELS.filter(([k]) => p.facts[k] !== null).map(([k, label]) => ({ label, value: yesNo(p.facts[k]) })),
       findings: p.findings.map((f) => ({ status: statusView(f.status), message: clean(f.message) })),
     })),
     ...cov.unusable.map((p) => ({
@@ -411,6 +411,10 @@ function relatedViews(ep: EndpointProbe, related: RelatedTlsIndex): RelatedTlsVi
       findings: [],
     })),
   ];
+}
+
+function yesNo(v: string | boolean | null): string {
+  return v === true ? 'yes' : v === false ? 'no' : clean(String(v));
 }
 
 function tlsSource(ep: EndpointProbe, related: RelatedTlsIndex): string | null {
