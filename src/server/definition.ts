@@ -1,0 +1,126 @@
+/**
+ * What this checker is, for a host (PROTOCOL.md GET/POST /definition): its
+ * options, rules, interval and outputs, plus, for a given set of options,
+ * which rules cannot run and whether running at all makes sense.
+ */
+import { OPTION_FIELDS, parseOptions } from '../options.js';
+import { ruleDescriptions } from '../rules/index.js';
+import { PACKAGE_VERSION } from '../package-info.js';
+import { OptionError } from '../errors.js';
+import { MX_SERVICE_TYPE, parseMxService } from './mx-service.js';
+
+export const CHECKER_ID = 'smtp';
+export const CHECKER_NAME = 'Inbound SMTP (MX posture)';
+/** The key our observation is stored under by the host, and looked up under in /evaluate. */
+export const OBSERVATION_KEY = 'smtp';
+
+const NS_PER_MINUTE = 60 * 1e9;
+/** Scheduling bounds: a full probe takes seconds, but more often than every 5 min is hammering; a week is the longest gap worth monitoring. */
+export const CHECK_INTERVAL = { min: 5 * NS_PER_MINUTE, max: 7 * 24 * 60 * NS_PER_MINUTE, default: 24 * 60 * NS_PER_MINUTE };
+
+/** What the host fills in for us (PROTOCOL.md autoFill). */
+const AUTO_FILL: Record<string, string> = { domain: 'domain_name' };
+
+export interface OptionField {
+  id: string;
+  type: 'string' | 'number' | 'uint' | 'bool';
+  label?: string;
+  default?: unknown;
+  required?: boolean;
+  hide?: boolean;
+  description?: string;
+  autoFill?: string;
+  placeholder?: string;
+}
+
+export interface CheckerDefinition {
+  id: string;
+  name: string;
+  version: string;
+  availability: { applyToDomain?: boolean; applyToZone?: boolean; applyToService?: boolean; limitToServices?: string[] };
+  options: { runOpts: OptionField[] };
+  rules: { name: string; description: string }[];
+  interval: typeof CHECK_INTERVAL;
+  has_html_report: boolean;
+  has_metrics: boolean;
+  observationKeys: string[];
+}
+
+export function checkerDefinition(): CheckerDefinition {
+  const runOpts: OptionField[] = OPTION_FIELDS.map((f) => ({
+    ...f,
+    ...(AUTO_FILL[f.id] ? { autoFill: AUTO_FILL[f.id] } : {}),
+    ...(f.id === 'domain' ? { placeholder: 'example.com' } : {}),
+  }));
+  runOpts.push({
+    id: 'service',
+    type: 'string',
+    label: 'MX service',
+    autoFill: 'service',
+    hide: true,
+    description: `The ${MX_SERVICE_TYPE} service being checked: its MX records are probed as configured, even before they are published.`,
+  });
+  return {
+    id: CHECKER_ID,
+    name: CHECKER_NAME,
+    version: PACKAGE_VERSION,
+    availability: { applyToService: true, limitToServices: [MX_SERVICE_TYPE] },
+    options: { runOpts },
+    rules: ruleDescriptions(),
+    interval: CHECK_INTERVAL,
+    has_html_report: true,
+    has_metrics: true,
+    observationKeys: [OBSERVATION_KEY],
+  };
+}
+
+/** Rules that only a probe option feeds: off option, rule cannot run. */
+const PROBE_OPTIONS: [option: string, rule: string, what: string][] = [
+  ['test_null_sender', 'smtp.null_sender', 'the null-sender probe (MAIL FROM:<>)'],
+  ['test_postmaster', 'smtp.postmaster', 'the postmaster probe'],
+  ['test_open_relay', 'smtp.open_relay', 'the open-relay probe'],
+];
+
+/** Stand-in domain to validate the other options when the host has not filled `domain` yet. */
+const PLACEHOLDER_DOMAIN = 'domain.invalid';
+
+export interface Precheck {
+  precheck_failures: Record<string, string>;
+  eligible?: boolean;
+  eligibility_reason?: string;
+}
+
+export function precheck(raw: Record<string, unknown>): Precheck {
+  const failures: Record<string, string> = {};
+  const domainGiven = raw['domain'] !== undefined && raw['domain'] !== null && raw['domain'] !== '';
+  try {
+    const options = parseOptions({ ...raw, domain: domainGiven ? raw['domain'] : PLACEHOLDER_DOMAIN });
+    for (const [option, rule, what] of PROBE_OPTIONS) {
+      if (!options[option as keyof typeof options]) failures[rule] = `Option ${option} is off, so ${what} is not sent.`;
+    }
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    for (const { name } of ruleDescriptions()) failures[name] = err.message;
+  }
+  return { precheck_failures: failures, ...eligibility(raw, domainGiven ? String(raw['domain']) : PLACEHOLDER_DOMAIN) };
+}
+
+/** Eligibility is known only from a service payload: an empty MX set or a null MX leaves nothing to probe. */
+function eligibility(raw: Record<string, unknown>, domain: string): Pick<Precheck, 'eligible' | 'eligibility_reason'> {
+  let service;
+  try {
+    service = parseMxService(raw['service'], domain.toLowerCase().replace(/\.$/, ''));
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    return { eligible: false, eligibility_reason: err.message };
+  }
+  if (service === null) return {};
+  if (service.records.length === 0) {
+    return { eligible: false, eligibility_reason: `The MX service of ${service.zone} holds no MX record: there is no mail server to probe.` };
+  }
+  if (service.records.length === 1 && service.records[0]!.exchange === '') {
+    return { eligible: false, eligibility_reason: `${service.zone} publishes a null MX (RFC 7505): it accepts no mail, so there is no mail server to probe.` };
+  }
+  const n = service.records.length;
+  return { eligible: true, eligibility_reason: `The MX service of ${service.zone} holds ${n} MX record${n === 1 ? '' : 's'} to probe.` };
+}
