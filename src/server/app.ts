@@ -134,7 +134,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (settings.token !== null) {
     const token = settings.token;
-    app.addHook('preHandler', async (request, reply) => {
+    // preValidation: after the body is parsed (the form may carry the token), before it is validated (no leak of schema errors).
+    app.addHook('preValidation', async (request, reply) => {
       if (request.routeOptions.url === '/health' || request.routeOptions.url === undefined) return;
       if (tokenMatches(token, bearerToken(request.headers.authorization))) return;
       if (request.routeOptions.url === '/check') {
@@ -203,18 +204,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/definition', async () => checkerDefinition());
 
-  // One budget per client across all work routes (same groupId), counted in /health.
-  const work = {
-    work: true,
-    ...(settings.rateLimitPerMinute === null ? {} : { rateLimit: { max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS, groupId: 'work' } }),
-  };
+  // Work routes are counted in /health and share one rate-limit budget per client (one limiter, one store).
+  const limiter = settings.rateLimitPerMinute === null ? null : app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
+  const work = { config: { work: true }, ...(limiter ? { onRequest: limiter } : {}) };
 
-  app.post('/definition', { schema: { body: DEFINITION_BODY }, config: work }, async (request) => {
+  app.post('/definition', { schema: { body: DEFINITION_BODY }, ...work }, async (request) => {
     const body = (request.body ?? {}) as Body;
     return { ...checkerDefinition(), ...precheck((body['options'] as Body | undefined) ?? {}) };
   });
 
-  app.post('/collect', { schema: { body: COLLECT_BODY }, config: work }, async (request) => {
+  app.post('/collect', { schema: { body: COLLECT_BODY }, ...work }, async (request) => {
     const body = (request.body ?? {}) as Body;
     const observation = await runCollect(
       (body['options'] as Body | undefined) ?? {},
@@ -224,7 +223,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { data: observation, entries: tlsEndpointEntries(observation) };
   });
 
-  app.post('/evaluate', { schema: { body: EVALUATE_BODY }, config: work }, async (request) => {
+  app.post('/evaluate', { schema: { body: EVALUATE_BODY }, ...work }, async (request) => {
     const body = request.body as Body;
     const observations = body['observations'] as Body;
     if (!(OBSERVATION_KEY in observations)) {
@@ -237,7 +236,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return { states: evaluate(obs, { ...(enabledRules ? { enabledRules } : {}), ...(related ? { related } : {}) }) };
   });
 
-  app.post('/report', { schema: { body: REPORT_BODY }, config: work }, async (request, reply) => {
+  app.post('/report', { schema: { body: REPORT_BODY }, ...work }, async (request, reply) => {
     const body = request.body as Body;
     const obs = observationFrom(body['data'], 'data');
     const related = body['related'] as Record<string, unknown[]> | undefined;
@@ -252,7 +251,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/check', async (_request, reply) => page(reply, checkFormPage({ needsToken: settings.token !== null })));
 
-  app.post('/check', { config: work }, async (request, reply) => {
+  app.post('/check', work, async (request, reply) => {
     let form: CheckForm;
     try {
       form = parseCheckForm((request.body ?? {}) as Body);

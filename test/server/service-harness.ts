@@ -3,7 +3,7 @@
  * socket) wired to the in-process DNS server and loopback SMTP peers.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/server/app.js';
+import { buildApp, type AppOptions } from '../../src/server/app.js';
 import { resolveServiceSettings, type ServiceFlags } from '../../src/server/service-settings.js';
 import { createDnsClient } from '../../src/dns/dns-client.js';
 import { parseResolver } from '../../src/settings.js';
@@ -13,13 +13,14 @@ import type { DnsServer } from '../peers/dns-server.js';
 /** Options every test collect uses: short budget, loopback peers. */
 export const FAST = { timeout: 3 };
 
-export async function startService(dns: DnsServer, smtpPort: number, flags: ServiceFlags = {}): Promise<FastifyInstance> {
+export async function startService(dns: DnsServer, smtpPort: number, flags: ServiceFlags = {}, extra: Pick<AppOptions, 'gate'> = {}): Promise<FastifyInstance> {
   // Tests use loopback peers: the /check page's target policy is switched off explicitly unless a test wants it.
-  const settings = resolveServiceSettings({ allowPrivateTargets: true, ...flags, port: String(smtpPort) }, {});
+  const settings = resolveServiceSettings({ allowPrivateTargets: !flags.refusePrivateTargets, ...flags, port: String(smtpPort) }, {});
   return buildApp({
     settings,
     dns: createDnsClient({ resolver: parseResolver(dns.address) }),
     trustStore: [testCa().cert],
+    ...extra,
   });
 }
 
