@@ -3,6 +3,7 @@
  * HTML reports, plus the observation and state types they exchange.
  */
 export { collect, applyEnabledRules, planEndpoints, type CollectSettings, type ProgressEvent } from './collect.js';
+export { collectMany, type CollectManySettings } from './collect-many.js';
 export { createConnectionGate, type ConnectionGate, type ConnectionGateOptions, type ConnectionGateStats } from './connection-gate.js';
 export { tlsEndpointEntries, endpointRef, refsOfEndpoint, TLS_ENDPOINT_ENTRY_TYPE, RELATED_TLS_KEY, type DiscoveryEntry, type TlsEndpointPayload } from './discovery.js';
 export { evaluate, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';

@@ -86,3 +86,16 @@ export const DNS_CACHE_UNREPORTED_TTL_S = 30;
  * should see the fix on the next check.
  */
 export const DNS_CACHE_NEGATIVE_TTL_S = 30;
+
+/**
+ * Domains whose transactions share one SMTP session in collectMany(). Each
+ * domain's relay probe is refused (that is the healthy answer), and a refused
+ * recipient counts as an error in Postfix: past smtpd_soft_error_limit (10)
+ * every reply is delayed a second, at smtpd_hard_error_limit (20) the session
+ * is cut. Five domains make five errors in the healthy case and ten if every
+ * postmaster is refused too (where the slow-down would start; the cut stays
+ * far off), while a session serves five domains for one handshake. A session
+ * cut anyway costs no answers: collectMany() probes the domains it left
+ * unanswered again, each alone. RSETs stay far below smtpd_junk_command_limit (100).
+ */
+export const DOMAINS_PER_SESSION = 5;

@@ -23,12 +23,24 @@ import type { TargetPolicy } from '../target-policy.js';
 import { ehlo, helo, mailFrom, quit, rcptTo, rset, starttls } from './commands.js';
 import { hasExtension, parseExtensions } from './extensions.js';
 import { planTransactions, settleTransaction, skippedTransaction, type PlannedTransaction } from './transactions.js';
+import { splitTranscript } from './split-transcript.js';
 
 export interface EndpointTarget {
   address: string;
   family: 4 | 6;
   port: number;
   /** MX names leading to this address, best preference first. */
+  mx: string[];
+  preference: number;
+}
+
+/**
+ * One domain whose transactions a shared session runs (collectMany): its
+ * options (domain, probes switched on or off), and the MX names and
+ * preference that lead it to this address.
+ */
+export interface SessionMember {
+  options: CheckOptions;
   mx: string[];
   preference: number;
 }
@@ -61,9 +73,31 @@ type Findings = Pick<
   | 'extensions_tls'
   | 'pipelined'
   | 'quit'
-> & { transactions: Map<TransactionKind, Transaction> };
+>;
 
+/** A member's part of the session: its planned and settled transactions, and the transcript lines it sent. */
+interface MemberState {
+  planned: PlannedTransaction[];
+  transactions: Map<TransactionKind, Transaction>;
+  /** Transcript indices of the command lines this member sent. */
+  commandLines: number[];
+}
+
+/** Probe one endpoint for `ctx.options.domain`: one connection, one EndpointProbe. */
 export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): Promise<EndpointProbe> {
+  const [probe] = await probeSession(target, ctx, [{ options: ctx.options, mx: target.mx, preference: target.preference }]);
+  return probe!;
+}
+
+/**
+ * One connection to `target` carrying the transactions of several domains
+ * (greeting, EHLO, STARTTLS and EHLO once; then each member's transactions,
+ * in order; QUIT once). Answers one EndpointProbe per member: the shared
+ * connection facts, the member's own transactions, and the transcript lines
+ * that are shared or its own. `ctx.options` gives the session's HELO name and
+ * time budget; each member's options give its transactions.
+ */
+export async function probeSession(target: EndpointTarget, ctx: ProbeContext, members: SessionMember[]): Promise<EndpointProbe[]> {
   const startedAt = new Date();
   const transcript = new Transcript();
   const budget = AbortSignal.timeout(ctx.options.timeout * 1000);
@@ -79,12 +113,11 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
     ehlo_tls: null,
     extensions_tls: null,
     pipelined: false,
-    transactions: new Map(),
     quit: null,
   };
 
   const reverse = withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () => reverseDnsTimedOut(target.address));
-  const planned = planTransactions(ctx.options);
+  const states: MemberState[] = members.map((m) => ({ planned: planTransactions(m.options), transactions: new Map(), commandLines: [] }));
   let conn: SmtpConnection | null = null;
   let error: ProbeError | null = null;
   let bytes = 0;
@@ -101,7 +134,7 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
     budget.addEventListener('abort', onBudgetOut, { once: true });
     f.connected = true;
     f.timings.connect_ms = transcript.elapsed();
-    await dialogue(conn, target, ctx, f, planned, transcript, budget);
+    await dialogue(conn, target, ctx, f, states, transcript, budget);
   } catch (err) {
     if (!(err instanceof ProbeAbort)) throw err;
     error = err.error;
@@ -111,16 +144,19 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
     await conn?.close();
   }
 
-  for (const p of planned) {
-    if (!f.transactions.has(p.kind)) {
-      f.transactions.set(p.kind, skippedTransaction(p, `not run: ${whyNotRun(f, error)}`));
+  for (const m of states) {
+    for (const p of m.planned) {
+      if (!m.transactions.has(p.kind)) {
+        m.transactions.set(p.kind, skippedTransaction(p, `not run: ${whyNotRun(f, error)}`));
+      }
     }
   }
   const reverseDns = await reverse;
   f.timings.total_ms = transcript.elapsed();
-  return {
-    mx: target.mx,
-    preference: target.preference,
+  const transcripts = splitTranscript(transcript.lines, states.map((m) => m.commandLines));
+  return states.map((m, i) => ({
+    mx: members[i]!.mx,
+    preference: members[i]!.preference,
     address: target.address,
     family: target.family,
     port: target.port,
@@ -138,14 +174,15 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
     ehlo_tls: f.ehlo_tls,
     extensions_tls: f.extensions_tls,
     pipelined: f.pipelined,
-    transactions: planned.map((p) => f.transactions.get(p.kind)!),
+    transactions: m.planned.map((p) => m.transactions.get(p.kind)!),
     quit: f.quit,
-    error,
+    // In a shared session, a member whose transactions all got their answers is not blamed for a later break.
+    error: members.length > 1 && settled(m) ? null : error,
     reverse_dns: reverseDns,
-    transcript: transcript.lines,
+    transcript: transcripts[i]!,
     transcript_truncated: transcript.truncated,
     bytes_received: bytes,
-  };
+  }));
 }
 
 async function dialogue(
@@ -153,7 +190,7 @@ async function dialogue(
   target: EndpointTarget,
   ctx: ProbeContext,
   f: Findings,
-  planned: PlannedTransaction[],
+  members: MemberState[],
   transcript: Transcript,
   budget: AbortSignal,
 ): Promise<void> {
@@ -225,32 +262,49 @@ async function dialogue(
     }
   }
 
-  await runTransactions(conn, planned, f, hasExtension(extensions, 'PIPELINING'), step);
+  await runTransactions(conn, members, f, hasExtension(extensions, 'PIPELINING'), step, transcript);
 }
 
-/** The transactions and QUIT: one flight when PIPELINING is advertised, lock-step otherwise. */
+/**
+ * The transactions and QUIT: one flight when PIPELINING is advertised, lock-step otherwise.
+ * With several members, their transactions follow one another on the connection, in order.
+ */
 async function runTransactions(
   conn: SmtpConnection,
-  planned: PlannedTransaction[],
+  members: MemberState[],
   f: Findings,
   pipelining: boolean,
   step: (p: Phase) => void,
+  transcript: Transcript,
 ): Promise<void> {
-  const active = planned.filter((p) => p.run);
-  for (const p of planned) if (!p.run) f.transactions.set(p.kind, skippedTransaction(p, p.skipNote));
+  for (const m of members) for (const p of m.planned) if (!p.run) m.transactions.set(p.kind, skippedTransaction(p, p.skipNote));
+  const work = members.flatMap((m) => m.planned.filter((p) => p.run).map((p) => ({ m, p })));
+  /** Send `own` on behalf of `m` (then `shared` commands such as QUIT in the same write), remembering which transcript lines are its. */
+  const sendFor = (m: MemberState | null, own: string[], ...shared: string[]) => {
+    const first = transcript.lines.length;
+    conn.send(...own, ...shared);
+    if (m) for (let i = first; i < transcript.lines.length && i < first + own.length; i++) m.commandLines.push(i);
+  };
 
-  if (pipelining && active.length > 0) {
+  if (pipelining && work.length > 0) {
     // RFC 2920: MAIL, RCPT, RSET and QUIT may all be sent at once; replies come back in order.
     f.pipelined = true;
-    step(active[0]!.kind);
-    conn.send(...active.flatMap((p) => [mailFrom(p.mailFrom), rcptTo(p.rcptTo), rset()]), quit());
-    for (const p of active) {
+    step(work[0]!.p.kind);
+    const groups = members.map((m) => m.planned.filter((p) => p.run).flatMap((p) => [mailFrom(p.mailFrom), rcptTo(p.rcptTo), rset()]));
+    // One write when there is one member (the whole flight); one write per member otherwise, back to back: still one flight.
+    if (members.length === 1) {
+      sendFor(members[0]!, groups[0]!, quit());
+    } else {
+      members.forEach((m, i) => groups[i]!.length > 0 && sendFor(m, groups[i]!));
+      sendFor(null, [], quit());
+    }
+    for (const { m, p } of work) {
       step(p.kind);
       const replies: Reply[] = [];
       try {
         for (let i = 0; i < 3; i++) replies.push(await conn.read());
       } finally {
-        f.transactions.set(p.kind, settleTransaction(p, replies[0] ?? null, replies[1] ?? null, replies[2] ?? null));
+        m.transactions.set(p.kind, settleTransaction(p, replies[0] ?? null, replies[1] ?? null, replies[2] ?? null));
       }
     }
     step('quit');
@@ -261,30 +315,35 @@ async function runTransactions(
     return;
   }
 
-  for (const [i, p] of active.entries()) {
+  for (const [i, { m, p }] of work.entries()) {
     step(p.kind);
     let mail: Reply | null = null;
     let rcpt: Reply | null = null;
     let reset: Reply | null = null;
     // RFC 5321 §4.1.1.10: QUIT aborts an open transaction, so the last one ends with QUIT
     // instead of RSET then QUIT: one round trip less, the protocol minimum without PIPELINING.
-    const last = i === active.length - 1;
+    const last = i === work.length - 1;
     try {
-      conn.send(mailFrom(p.mailFrom));
+      sendFor(m, [mailFrom(p.mailFrom)]);
       mail = await conn.read();
       if (is2xx(mail)) {
-        conn.send(rcptTo(p.rcptTo));
+        sendFor(m, [rcptTo(p.rcptTo)]);
         rcpt = await conn.read();
       }
       if (!last) {
-        conn.send(rset());
+        sendFor(m, [rset()]);
         reset = await conn.read();
       }
     } finally {
-      f.transactions.set(p.kind, settleTransaction(p, mail, rcpt, reset));
+      m.transactions.set(p.kind, settleTransaction(p, mail, rcpt, reset));
     }
   }
   await sayQuit(conn, f);
+}
+
+/** Every transaction the member ran got its answers. */
+function settled(m: MemberState): boolean {
+  return m.planned.every((p) => !p.run || ['accepted', 'rejected', 'tempfail'].includes(m.transactions.get(p.kind)?.outcome ?? ''));
 }
 
 /** Why the dialogue never reached the transactions, in words. */
