@@ -58,6 +58,16 @@ test('parseOptions() refuses SMTP metacharacters in every string option', () => 
   refused({ domain: 'example.org', test_probe_address: '"quoted"@example.net' }, 'test_probe_address', /local part/);
 });
 
+test('parseOptions() names invisible characters by code point and escapes them in the quoted value', () => {
+  const cases: [string, RegExp][] = [
+    ['exa\u007fmple.org', /^Domain "exa\\u007fmple\.org" contains the control character U\+007F\.$/],
+    ['exa\u2028mple.org', /^Domain "exa\\u2028mple\.org" contains a white-space character \(U\+2028\)\.$/],
+    ['exa\u00a0mple.org', /contains a white-space character \(U\+00A0\)/],
+    ['exa\u0085mple.org', /^Domain "exa\\u0085mple\.org" /],
+  ];
+  for (const [bad, message] of cases) refused({ domain: bad }, 'domain', message);
+});
+
 test('parseOptions() refuses malformed host names with the reason', () => {
   refused({ domain: '192.0.2.1' }, 'domain', /IP address/);
   refused({ domain: 'a..b' }, 'domain', /empty label/);

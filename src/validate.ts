@@ -5,6 +5,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
+import { jsonQuote } from './json-quote.js';
 
 /** RFC 1035 §2.3.4: 253 characters in text form (255 octets on the wire). */
 const MAX_HOSTNAME_LENGTH = 253;
@@ -24,7 +25,7 @@ export type Validation = { ok: true; value: string } | { ok: false; reason: stri
 
 /** Make control characters visible when quoting a bad value back to the user. */
 export function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return jsonQuote(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
 function describeForbidden(value: string): string | null {
@@ -40,7 +41,9 @@ function describeForbidden(value: string): string | null {
     ' ': 'a space',
     '\t': 'a tab',
   };
-  return names[ch] ?? `the control character ${JSON.stringify(ch)}`;
+  // Named by code point: the character itself is invisible, or worse, in a message.
+  const codePoint = `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return names[ch] ?? (/\s/.test(ch) ? `a white-space character (${codePoint})` : `the control character ${codePoint}`);
 }
 
 /**

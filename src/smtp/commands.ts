@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { CheckerError } from '../errors.js';
+import { jsonQuote } from '../json-quote.js';
 
 export const CRLF = '\r\n';
 
@@ -109,16 +110,8 @@ function unsafe(message: string): CheckerError {
   return new CheckerError('command.unsafe', message);
 }
 
-/**
- * The value as JSON, so CR, LF, NUL and friends show as escapes; JSON leaves
- * DEL, C1 controls and the Unicode line separators raw, so escape those too.
- * Cut when long: the message is for a person, not a hex dump.
- */
+/** The value quoted with every control escaped; cut when long: the message is for a person, not a hex dump. */
 function quote(value: unknown): string {
   if (typeof value !== 'string') return `a ${typeof value}`;
-  const cut = value.length > 300 ? `${value.slice(0, 300)}…` : value;
-  return JSON.stringify(cut).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return jsonQuote(value.length > 300 ? `${value.slice(0, 300)}…` : value);
 }

@@ -1,26 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from '../limits.js';
-import type { Reply } from '../observation.js';
-import { ReplyParser, type ParseFault } from './reply-parser.js';
+import { feedParser, type Fed } from '../../test/fixtures/feed-parser.js';
+import { ReplyParser } from './reply-parser.js';
 
-interface Fed {
-  lines: string[];
-  replies: Reply[];
-  fault: ParseFault | null;
-}
-
-/** Feed the pieces in order and gather what came out. */
-function feed(pieces: Buffer[]): Fed {
-  const parser = new ReplyParser();
-  const out: Fed = { lines: [], replies: [], fault: null };
-  for (const piece of pieces) {
-    const result = parser.push(piece);
-    out.lines.push(...result.lines);
-    out.replies.push(...result.replies);
-    out.fault = result.fault;
-  }
+/** Feed the pieces in order and gather what came out (how much was held aside). */
+function feed(pieces: Buffer[]): Omit<Fed, 'maxBuffered'> {
+  const { maxBuffered: _held, ...out } = feedParser(pieces);
   return out;
 }
 
@@ -354,62 +340,6 @@ describe('ReplyParser', () => {
       const result = parser.push(bytes('220 ok\r\n\u0000garbage\r\n'), { stopAfterReply: true });
       assert.equal(result.fault, null);
       assert.equal(parser.discard(), 10);
-    });
-  });
-
-  describe('properties', () => {
-    // Bytes biased towards line structure so that replies, faults and splits all happen.
-    const byte = fc.oneof(
-      { weight: 4, arbitrary: fc.integer({ min: 0, max: 255 }) },
-      { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d, 0x20, 0x2d) },
-      { weight: 4, arbitrary: fc.integer({ min: 0x30, max: 0x39 }) },
-    );
-    const stream = fc.oneof(
-      fc.uint8Array({ maxLength: 300 }),
-      fc.array(byte, { maxLength: 300 }).map((a) => Uint8Array.from(a)),
-      fc
-        .array(fc.tuple(fc.constantFrom('250', '220', '550', '451'), fc.constantFrom('-', ' '), fc.string()), {
-          maxLength: 8,
-        })
-        .map((ls) => bytes(ls.map(([c, s, t]) => `${c}${s}${t.replace(/[\r\n]/g, '')}\r\n`).join(''))),
-    );
-    const cuts = fc.array(fc.nat(), { maxLength: 6 });
-
-    it('push() never throws, never yields a line over the limit, and is split-invariant', () => {
-      fc.assert(
-        fc.property(stream, cuts, (raw, rawCuts) => {
-          const data = Buffer.from(raw);
-          const offsets = [...new Set(rawCuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
-          const pieces: Buffer[] = [];
-          let last = 0;
-          for (const at of [...offsets, data.length]) {
-            pieces.push(data.subarray(last, at));
-            last = at;
-          }
-          const whole = feed([data]);
-          const split = feed(pieces);
-          assert.deepEqual(split, whole);
-          // Decoding never lengthens a line: each byte gives at most one UTF-16 unit.
-          for (const line of whole.lines) assert.ok(line.length <= MAX_REPLY_LINE_BYTES);
-          for (const reply of whole.replies) assert.ok(reply.lines.length <= MAX_REPLY_LINES);
-        }),
-        { numRuns: 300 },
-      );
-    });
-
-    it('push() never yields a line over the limit from long random lines', () => {
-      const longLine = fc
-        .tuple(fc.integer({ min: MAX_REPLY_LINE_BYTES - 8, max: MAX_REPLY_LINE_BYTES + 8 }), fc.constantFrom('\r\n', '\n', '\r\r\n', ''))
-        .map(([n, end]) => bytes(`250 ${'a'.repeat(n - 4)}${end}`));
-      fc.assert(
-        fc.property(longLine, fc.nat(), (data, cut) => {
-          const at = cut % (data.length + 1);
-          const whole = feed([data]);
-          assert.deepEqual(feed([data.subarray(0, at), data.subarray(at)]), whole);
-          for (const line of whole.lines) assert.ok(Buffer.byteLength(line) <= MAX_REPLY_LINE_BYTES);
-        }),
-        { numRuns: 100 },
-      );
     });
   });
 });

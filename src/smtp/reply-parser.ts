@@ -8,6 +8,7 @@
  */
 import { MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from '../limits.js';
 import type { Reply } from '../observation.js';
+import { jsonQuote } from '../json-quote.js';
 
 export type ParseFaultCode = 'reply.malformed' | 'reply.line_too_long' | 'reply.too_many_lines';
 
@@ -207,16 +208,8 @@ export function enhancedCode(code: number, firstLine: string): string | null {
   return match[0];
 }
 
-/**
- * A short quotation safe for a message: JSON escapes C0 controls, and DEL, C1
- * controls and the Unicode line separators (which JSON leaves raw) are escaped
- * too, so a hostile line cannot drive a terminal or split a log line.
- */
+/** A short quotation safe for a message: a hostile line cannot drive a terminal or split a log line. */
 function excerpt(text: string): string {
   const chars = Array.from(text);
-  const cut = chars.length > EXCERPT_CHARS ? chars.slice(0, EXCERPT_CHARS).join('') + '…' : text;
-  return JSON.stringify(cut).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return jsonQuote(chars.length > EXCERPT_CHARS ? chars.slice(0, EXCERPT_CHARS).join('') + '…' : text);
 }
