@@ -21,7 +21,7 @@ fi
 # Runtime libraries of the unpacked exim4-daemon-light and opensmtpd binaries
 # (their Depends: lines in bookworm), plus what apt-installed MTAs need.
 apt_packages=(
-  postfix swaks openssl ca-certificates libsasl2-modules
+  postfix swaks libnet-ssleay-perl openssl ca-certificates adduser libsasl2-modules
   libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1
   libevent-2.1-7 libpam0g libssl3 zlib1g
 )
@@ -84,11 +84,17 @@ for p in "${unpacked_packages[@]}"; do
   echo "$candidate" >"$mta_dir/$p.stamp"
 done
 
-# OpenSMTPD drops privileges to these users (Debian's build names them so);
-# its postinst would have created them.
-for user in opensmtpd opensmtpq; do
-  id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
+# The system users and directories the packages' postinst scripts would have
+# made (same names and options): the binaries look them up by name.
+id Debian-exim >/dev/null 2>&1 ||
+  adduser --system --group --quiet --home /var/spool/exim4 --no-create-home --disabled-login --force-badname Debian-exim
+for name in opensmtpd opensmtpq; do
+  id -g "$name" >/dev/null 2>&1 || addgroup --system --quiet "$name"
+  id "$name" >/dev/null 2>&1 ||
+    adduser --system --quiet --home /var/lib/opensmtpd/empty --no-create-home --disabled-password --ingroup "$name" "$name"
 done
+# OpenSMTPD chroots its unprivileged processes here (compiled-in path).
+install -d -o root -g root -m 755 /var/lib/opensmtpd/empty
 
 if command -v ss >/dev/null && ss -ltn 'sport = :25' | grep -q LISTEN; then
   echo "install-mtas: something still listens on :25" >&2

@@ -8,8 +8,9 @@ import { leafCertificate } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import type { DnsServer } from '../peers/dns-server.js';
 import { runCheck, type CheckResult } from '../integration/harness.js';
-import type { Reply, Transaction, TransactionKind } from '../../src/observation.js';
+import type { EndpointProbe, Reply, TransactionKind } from '../../src/observation.js';
 import type { MtaInstance, MtaPolicy, MtaSetup } from './mta-instance.js';
+import type { InteropMta } from './interop-mtas.js';
 import { tail } from './mta-process.js';
 
 export interface InteropContext extends CheckResult {
@@ -32,38 +33,73 @@ const CHECK_TIMEOUT_S = 15;
  */
 export async function withMta<T>(
   dns: DnsServer,
-  start: (setup: MtaSetup) => Promise<MtaInstance>,
-  prefix: string,
-  host: string,
+  mta: InteropMta,
   policy: MtaPolicy,
   body: (ctx: InteropContext) => Promise<T>,
 ): Promise<T> {
-  const domain = `${prefix}-${policy.replace(/_/g, '-')}.test`;
-  const mxName = `mx.${domain}`;
-  const tls = leafCertificate(mxName, { keyType: 'rsa', selfSigned: true });
-  dns.set(...mailDomainRecords(domain, [{ name: mxName, addresses: [host] }]));
-  const setup: MtaSetup = { host, domain, mxName, policy, tls };
-  const mta = await start(setup);
-  const check = () => runCheck(dns, mta.port, { domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [tls.cert] });
+  const setup = publishSetup(dns, mta, policy);
+  const instance = await mta.start(setup);
+  const check = () =>
+    runCheck(dns, instance.port, { domain: setup.domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [setup.tls.cert] });
   try {
     const result = await check();
-    return await body({ ...result, mta, setup, subject: `${host}:${mta.port}`, checkAgain: check });
+    return await body({ ...result, mta: instance, setup, subject: `${setup.host}:${instance.port}`, checkAgain: check });
   } catch (err) {
-    process.stderr.write(`\n--- ${mta.software} (${policy}) log tail, ${mta.logFile} ---\n${tail(mta.logFile)}\n---\n`);
+    process.stderr.write(`\n--- ${instance.software} (${policy}) log tail, ${instance.logFile} ---\n${tail(instance.logFile)}\n---\n`);
     throw err;
   } finally {
-    await mta.stop();
+    await instance.stop();
   }
 }
 
-/** `"CODE first line"` of a reply, the way swaks prints what the server said. */
-export function replyLine(reply: Reply | null): string | null {
-  return reply ? reply.lines[0] ?? null : null;
+/**
+ * The setup of one run, its domain published: `<prefix>-<policy>.test` with
+ * MX `mx.<domain>` → the MTA's address, and a PTR back so FCrDNS holds.
+ */
+export function publishSetup(dns: DnsServer, mta: InteropMta, policy: MtaPolicy): MtaSetup {
+  const domain = `${mta.prefix}-${policy.replace(/_/g, '-')}.test`;
+  const mxName = `mx.${domain}`;
+  const tls = leafCertificate(mxName, { keyType: 'rsa', selfSigned: true });
+  dns.set(...mailDomainRecords(domain, [{ name: mxName, addresses: [mta.host] }]));
+  return { host: mta.host, domain, mxName, policy, tls };
 }
 
-/** The MAIL and RCPT answers of each transaction, to compare with what swaks showed. */
-export function transactionReplies(transactions: Transaction[]): Record<TransactionKind, { mail: string | null; rcpt: string | null }> {
-  const out = {} as Record<TransactionKind, { mail: string | null; rcpt: string | null }>;
-  for (const t of transactions) out[t.kind] = { mail: replyLine(t.mail), rcpt: replyLine(t.rcpt) };
-  return out;
+/**
+ * What an operator sees with swaks of one endpoint's dialogue, taken from the
+ * checker's observation, in the shape swaks-compare.ts prints for swaks
+ * itself: whether TLS started, whether AUTH was offered before it, and the
+ * first line of the replies to MAIL and RCPT of each transaction (swaks sends
+ * no RCPT after a refused MAIL, so neither does this view).
+ */
+export interface SwaksView {
+  tls: 'started' | 'failed' | 'none';
+  authBeforeTls: boolean;
+  /** `[MAIL reply, RCPT reply]` per transaction. */
+  null_sender: [string | null, string | null];
+  postmaster: [string | null, string | null];
+  open_relay: [string | null, string | null];
+}
+
+export function swaksViewOf(endpoint: EndpointProbe): SwaksView {
+  const replies = (kind: TransactionKind): [string | null, string | null] => {
+    const t = endpoint.transactions.find((x) => x.kind === kind);
+    if (!t) return [null, null];
+    return [firstLine(t.mail), t.decided_at === 'mail' ? null : firstLine(t.rcpt)];
+  };
+  return {
+    tls: endpoint.starttls.ok ? 'started' : endpoint.starttls.attempted ? 'failed' : 'none',
+    authBeforeTls: endpoint.extensions?.keywords.includes('AUTH') ?? false,
+    null_sender: replies('null_sender'),
+    postmaster: replies('postmaster'),
+    open_relay: replies('open_relay'),
+  };
+}
+
+function firstLine(reply: Reply | null): string | null {
+  return reply?.lines[0] ?? null;
+}
+
+/** The commands the checker sent, from its transcript: DATA must never be one of them. */
+export function commandsSent(endpoint: EndpointProbe): string[] {
+  return endpoint.transcript.filter((l) => l.dir === 'C').map((l) => l.text);
 }

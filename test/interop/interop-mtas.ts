@@ -1,0 +1,36 @@
+/**
+ * The MTAs under test, each with the loopback address its runs use (one
+ * address per test file: files run in parallel, runs within a file one
+ * after the other). The suite's range is 127.0.0.150–169.
+ */
+import type { MtaInstance, MtaSetup } from './mta-instance.js';
+import { startExim } from './exim.js';
+import { startOpenSmtpd } from './opensmtpd.js';
+import { startPostfix } from './postfix.js';
+
+export interface InteropMta {
+  /** Names the test domains: `<prefix>-<policy>.test`. */
+  prefix: string;
+  host: string;
+  start(setup: MtaSetup): Promise<MtaInstance>;
+}
+
+/** The in-process DNS servers of the interop suite listen here. */
+export const INTEROP_DNS_HOST = '127.0.0.150';
+
+export const POSTFIX: InteropMta = { prefix: 'postfix', host: '127.0.0.151', start: startPostfix };
+export const POSTFIX_POSTSCREEN: InteropMta = {
+  prefix: 'postscreen',
+  host: '127.0.0.152',
+  start: (setup) => startPostfix({ ...setup, postscreen: true }),
+};
+export const EXIM: InteropMta = { prefix: 'exim', host: '127.0.0.153', start: startExim };
+export const OPENSMTPD: InteropMta = { prefix: 'opensmtpd', host: '127.0.0.154', start: startOpenSmtpd };
+
+/** The same MTAs on other addresses, for the swaks comparison tool (it may run beside the tests). */
+export const SWAKS_HOSTS: Record<string, string> = {
+  postfix: '127.0.0.161',
+  postscreen: '127.0.0.162',
+  exim: '127.0.0.163',
+  opensmtpd: '127.0.0.164',
+};

@@ -1,0 +1,108 @@
+/**
+ * A throw-away OpenSMTPD (Debian's opensmtpd, unpacked by install-mtas.sh):
+ * its own smtpd.conf and key in a temporary directory, run in the foreground
+ * (`smtpd -d`, its log on stderr kept in a file) and stopped by its PID.
+ *
+ * Two things of this build shape the policies:
+ * - its spool (/var/spool/smtpd), control socket (/var/run/smtpd.sock) and
+ *   chroot are compiled in, so only one instance runs at a time; nothing is
+ *   ever queued since the checker stops at RCPT;
+ * - STARTTLS fails on Debian 12: 6.8.0p2's privilege-separated signer does
+ *   not work with OpenSSL 3 (every handshake ends in "SSL routines::EVP lib",
+ *   RSA and ECDSA keys alike; upstream OpenSMTPD issues 1171 and 1239, fixed
+ *   in 7.x). So `healthy` keeps `tls` as an operator would write it and
+ *   proves the checker reports the failed handshake, while the transaction
+ *   policies listen without `tls` so their answers can be judged.
+ * AUTH cannot be offered before TLS at all: `auth` requires `tls` on the
+ * listener, and AUTH is advertised only inside TLS.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, type MtaInstance, type MtaPolicy, type MtaSetup } from './mta-instance.js';
+import {
+  UNPACKED_ROOT,
+  freePort,
+  isListening,
+  makeWorkDir,
+  removeWorkDir,
+  requireBinary,
+  requireRoot,
+  spawnIsolated,
+  stopChild,
+  tail,
+  waitFor,
+} from './mta-process.js';
+
+const SMTPD = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
+
+/** Policies whose listener keeps `tls` (STARTTLS offered, and failing on this build). */
+export const OPENSMTPD_TLS_POLICIES: ReadonlySet<MtaPolicy> = new Set(['healthy', 'auth_before_tls']);
+
+export function openSmtpdVersion(): string {
+  requireBinary(SMTPD, 'OpenSMTPD');
+  // `smtpd -h` prints "version: OpenSMTPD 6.8.0p2" and the usage, exiting 1.
+  let out: string;
+  try {
+    out = execFileSync(SMTPD, ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  const match = /OpenSMTPD (\S+)/.exec(out);
+  if (!match) throw new Error(`cannot read the OpenSMTPD version from "${out.slice(0, 200)}"`);
+  return `OpenSMTPD ${match[1]}`;
+}
+
+export async function startOpenSmtpd(setup: MtaSetup): Promise<MtaInstance> {
+  requireBinary(SMTPD, 'OpenSMTPD');
+  requireRoot();
+  const software = openSmtpdVersion();
+  const dir = makeWorkDir('opensmtpd');
+  writeFileSync(join(dir, 'cert.pem'), setup.tls.cert);
+  // smtpd refuses a key others can read.
+  writeFileSync(join(dir, 'key.pem'), setup.tls.key, { mode: 0o600 });
+  const port = await freePort(setup.host);
+  const config = join(dir, 'smtpd.conf');
+  writeFileSync(config, smtpdConf(setup, dir, port));
+  const logFile = join(dir, 'smtpd.log');
+  const child: ChildProcess = spawnIsolated(dir, [SMTPD, '-d', '-f', config], logFile);
+  const stop = async () => {
+    await stopChild(child);
+    removeWorkDir(dir);
+  };
+  try {
+    await waitFor(`OpenSMTPD on ${setup.host}:${port}`, () => {
+      if (child.exitCode !== null) throw new Error(`smtpd exited with status ${child.exitCode}`);
+      return isListening(setup.host, port);
+    });
+  } catch (err) {
+    const message = `${(err as Error).message}\n${tail(logFile)}`;
+    await stop();
+    throw new Error(message, { cause: err });
+  }
+  return { software, host: setup.host, port, logFile, stop };
+}
+
+function smtpdConf(setup: MtaSetup, dir: string, port: number): string {
+  const { domain, mxName, policy, host } = setup;
+  const escapedDomain = domain.replace(/\./g, '\\.');
+  const tls = OPENSMTPD_TLS_POLICIES.has(policy);
+  const filter =
+    policy === 'greylisting' ? ' filter "greylist"' : policy === 'null_sender_refused' ? ' filter "no-null-sender"' : '';
+  return `# checker-smtp interop: OpenSMTPD for policy ${policy}
+pki ${mxName} cert "${dir}/cert.pem"
+pki ${mxName} key "${dir}/key.pem"
+table aliases { postmaster = root }
+# Builtin filters: a decision with a 4xx/5xx message at one SMTP phase.
+table null-sender { "^$" }
+table local-recipients { "@${escapedDomain}$" }
+filter "no-null-sender" phase mail-from match mail-from regex <null-sender> reject "550 5.7.1 Null sender refused"
+filter "greylist" phase rcpt-to match rcpt-to regex <local-recipients> reject "450 4.2.0 ${GREYLIST_TEXT}"
+listen on ${host} port ${port}${tls ? ` tls pki ${mxName}` : ''}${policy === 'auth_before_tls' ? ' auth' : ''} hostname ${mxName}${filter}
+action "local" mbox alias <aliases>
+action "relay" relay
+${policy === 'postmaster_refused' ? `match from any for rcpt-to "postmaster@${domain}" reject\n` : ''}match from any for domain "${domain}" action "local"
+${policy === 'open_relay' ? `# The classic mistake: relaying for a source that is not ours (here, the checker's).\nmatch from src ${CHECKER_SOURCE_ADDRESS} for any action "relay"\n` : ''}`;
+}
