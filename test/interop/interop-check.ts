@@ -4,6 +4,7 @@
  * pipeline against it (runCheck: collect, schema check, evaluate), then stop
  * it. On a failed assertion the tail of the MTA's own log is printed.
  */
+import assert from 'node:assert/strict';
 import { leafCertificate } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import type { DnsServer } from '../peers/dns-server.js';
@@ -102,4 +103,16 @@ function firstLine(reply: Reply | null): string | null {
 /** The commands the checker sent, from its transcript: DATA must never be one of them. */
 export function commandsSent(endpoint: EndpointProbe): string[] {
   return endpoint.transcript.filter((l) => l.dir === 'C').map((l) => l.text);
+}
+
+/**
+ * What the checker did on the wire, whatever the verdicts: never DATA, and
+ * the transactions pipelined exactly when the session's last EHLO offered
+ * PIPELINING.
+ */
+export function assertPoliteDialogue(endpoint: EndpointProbe): void {
+  assert.ok(!commandsSent(endpoint).includes('DATA'), 'DATA is never sent');
+  const offered = (endpoint.extensions_tls ?? endpoint.extensions)?.keywords.includes('PIPELINING') ?? false;
+  const ran = endpoint.transactions.some((t) => t.mail !== null);
+  assert.equal(endpoint.pipelined, offered && ran, `pipelined ${endpoint.pipelined}, PIPELINING offered ${offered}`);
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { findings } from '../integration/harness.js';
-import { commandsSent, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
 import { INTEROP_DNS_HOST, POSTFIX, POSTFIX_POSTSCREEN } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { POSTSCREEN_GREET_WAIT_S } from './postfix.js';
@@ -131,7 +131,7 @@ describe('Postfix', () => {
         assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
         const ep = observation.endpoints[0]!;
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
-        assert.ok(!commandsSent(ep).includes('DATA'));
+        assertPoliteDialogue(ep);
         // Postfix advertises PIPELINING: one flight for the transactions.
         assert.equal(ep.pipelined, true);
         await assertNoDataInLog(mta.logFile);
@@ -181,6 +181,7 @@ describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, de
         assert.equal(first.greeting?.lines.length, 2);
         assert.match(first.greeting!.lines[0]!, /^220-/);
         assert.ok(first.timings.greeting_ms! >= POSTSCREEN_GREET_WAIT_S * 1000 - GREET_WAIT_MARGIN_MS, `greeting took ${first.timings.greeting_ms} ms`);
+        assertPoliteDialogue(first);
         assert.equal(first.pipelined, false, 'postscreen does not advertise PIPELINING: one command at a time');
         assert.deepEqual(findings(states), postscreenFirstFindings(policy, subject, setup.domain));
         for (const kind of ['null_sender', 'postmaster', 'open_relay'] as const) {
@@ -192,6 +193,7 @@ describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, de
         const second = await checkAgain();
         await logLines(mta.logFile, /PASS OLD \[127\.0\.0\.1\]/);
         assert.deepEqual(findings(second.states), EXPECTED[policy](subject, setup.domain));
+        assertPoliteDialogue(second.observation.endpoints[0]!);
         assert.deepEqual(swaksViewOf(second.observation.endpoints[0]!), { ...SWAKS[policy], ...renamed(policy) });
         await assertNoDataInLog(mta.logFile);
         assert.doesNotMatch(readFileSync(mta.logFile, 'utf8'), POSTSCREEN_VIOLATIONS);

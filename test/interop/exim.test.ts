@@ -1,0 +1,121 @@
+/**
+ * The checker against a real Exim (Debian's exim4-daemon-light, unpacked by
+ * install-mtas.sh), one throw-away instance per policy. Each test asserts the
+ * exact findings, and that the replies the checker saw are those swaks showed
+ * by hand (SWAKS below; regenerate with
+ * `node --import tsx test/interop/swaks-compare.ts exim`).
+ * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
+import { findings } from '../integration/harness.js';
+import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { EXIM, INTEROP_DNS_HOST } from './interop-mtas.js';
+import type { MtaPolicy } from './mta-instance.js';
+
+let dns: DnsServer;
+before(async () => {
+  dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
+});
+after(async () => {
+  await dns.close();
+});
+
+/**
+ * Exact non-OK findings ("STATUS code subject"), for endpoint subject `s` and
+ * domain `d`. Exim does not implement ENHANCEDSTATUSCODES: an INFO everywhere.
+ */
+const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
+  healthy: (s, d) => [`INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  open_relay: (s, d) => [`CRIT smtp.open_relay ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  no_starttls: (s, d) => [
+    `CRIT smtp.starttls.missing ${s}`,
+    `CRIT smtp.all_no_starttls ${d}`,
+    `UNKNOWN smtp.starttls.handshake_untested ${d}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+    `UNKNOWN smtp.tls.untested ${d}`,
+  ],
+  auth_before_tls: (s, d) => [`CRIT smtp.auth.plaintext ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  null_sender_refused: (s, d) => [`CRIT smtp.null_sender.rejected ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  postmaster_refused: (s, d) => [`CRIT smtp.postmaster.rejected ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  greylisting: (s, d) => [
+    `WARN smtp.null_sender.tempfail ${s}`,
+    `WARN smtp.postmaster.tempfail ${s}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
+};
+
+/**
+ * What swaks showed for each policy (swaks 20201014.0 against Exim 4.96,
+ * `--tls-optional --quit-after RCPT`): the replies the verdicts rest on.
+ */
+const SWAKS: Record<MtaPolicy, SwaksView> = {
+  healthy: {
+    tls: 'started',
+    authBeforeTls: false,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  open_relay: {
+    tls: 'started',
+    authBeforeTls: false,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '250 Accepted'],
+  },
+  no_starttls: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  auth_before_tls: {
+    tls: 'started',
+    authBeforeTls: true,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  null_sender_refused: {
+    tls: 'started',
+    authBeforeTls: false,
+    // Refused at MAIL: swaks stops there; the checker's pipelined RCPT got "503 sender not yet given", not a verdict.
+    null_sender: ['550 Null sender refused', null],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  postmaster_refused: {
+    tls: 'started',
+    authBeforeTls: false,
+    null_sender: ['250 OK', '550 Postmaster does not take mail here'],
+    postmaster: ['250 OK', '550 Postmaster does not take mail here'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  greylisting: {
+    tls: 'started',
+    authBeforeTls: false,
+    // An ACL "defer" answers 451.
+    null_sender: ['250 OK', '451 Greylisted, try again later'],
+    postmaster: ['250 OK', '451 Greylisted, try again later'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+};
+
+describe('Exim', () => {
+  for (const policy of Object.keys(EXPECTED) as MtaPolicy[]) {
+    test(`exim ${policy}: the findings and the replies swaks shows`, async () => {
+      await withMta(dns, EXIM, policy, async ({ states, observation, subject, setup }) => {
+        assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
+        const ep = observation.endpoints[0]!;
+        assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
+        assertPoliteDialogue(ep);
+        assert.equal(ep.pipelined, true, 'Exim advertises PIPELINING');
+      });
+    });
+  }
+});

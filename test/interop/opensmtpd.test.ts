@@ -1,0 +1,131 @@
+/**
+ * The checker against a real OpenSMTPD (Debian's opensmtpd, unpacked by
+ * install-mtas.sh), one throw-away instance per policy. Each test asserts the
+ * exact findings, and that the replies the checker saw are those swaks showed
+ * by hand (SWAKS below; regenerate with
+ * `node --import tsx test/interop/swaks-compare.ts opensmtpd`).
+ *
+ * This build's STARTTLS fails with Debian 12's OpenSSL 3 (see opensmtpd.ts):
+ * `healthy` and `auth_before_tls` keep `tls` on the listener and prove the
+ * failed handshake is reported; the other policies listen without `tls`, so
+ * their findings include the missing STARTTLS. AUTH is never offered before
+ * TLS by OpenSMTPD (`auth` requires `tls`), which `auth_before_tls` proves is
+ * not reported as plaintext AUTH.
+ * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
+import { findings } from '../integration/harness.js';
+import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { INTEROP_DNS_HOST, OPENSMTPD } from './interop-mtas.js';
+import type { MtaPolicy } from './mta-instance.js';
+
+let dns: DnsServer;
+before(async () => {
+  dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
+});
+after(async () => {
+  await dns.close();
+});
+
+/** STARTTLS offered and failing: nothing after it could be tested on that connection. */
+const handshakeFailed = (s: string, d: string) => [
+  `CRIT smtp.starttls.failed ${s}`,
+  `UNKNOWN smtp.null_sender.untested ${d}`,
+  `UNKNOWN smtp.postmaster.untested ${d}`,
+  `UNKNOWN smtp.open_relay.untested ${d}`,
+  `INFO smtp.ext.missing ${s}`,
+  `INFO smtp.ipv6.none ${d}`,
+  `UNKNOWN smtp.tls.untested ${d}`,
+];
+
+/** A listener without `tls`, with the policy's own finding in its place. OpenSMTPD offers no PIPELINING: an INFO. */
+const plaintext = (finding: (s: string, d: string) => string[]) => (s: string, d: string) => [
+  `CRIT smtp.starttls.missing ${s}`,
+  `CRIT smtp.all_no_starttls ${d}`,
+  `UNKNOWN smtp.starttls.handshake_untested ${d}`,
+  ...finding(s, d),
+  `INFO smtp.ext.missing ${s}`,
+  `INFO smtp.ipv6.none ${d}`,
+  `UNKNOWN smtp.tls.untested ${d}`,
+];
+
+/** Exact non-OK findings ("STATUS code subject"), for endpoint subject `s` and domain `d`. */
+const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
+  healthy: handshakeFailed,
+  open_relay: plaintext((s) => [`CRIT smtp.open_relay ${s}`]),
+  no_starttls: plaintext(() => []),
+  auth_before_tls: handshakeFailed,
+  null_sender_refused: plaintext((s) => [`CRIT smtp.null_sender.rejected ${s}`]),
+  postmaster_refused: plaintext((s) => [`CRIT smtp.postmaster.rejected ${s}`]),
+  greylisting: plaintext((s) => [`WARN smtp.null_sender.tempfail ${s}`, `WARN smtp.postmaster.tempfail ${s}`]),
+};
+
+const RECIPIENT_OK = '250 2.1.5 Destination address valid: Recipient ok';
+const NO_RELAY = '550 Invalid recipient: <postmaster@example.com>';
+/** swaks: "*** TLS startup failed (connect(): error:0A000438:SSL routines::tlsv1 alert internal error)", then the server hangs up. */
+const TLS_FAILED: SwaksView = { tls: 'failed', authBeforeTls: false, null_sender: [null, null], postmaster: [null, null], open_relay: [null, null] };
+
+/**
+ * What swaks showed for each policy (swaks 20201014.0 against OpenSMTPD
+ * 6.8.0p2, `--tls-optional --quit-after RCPT`): the replies the verdicts rest on.
+ */
+const SWAKS: Record<MtaPolicy, SwaksView> = {
+  healthy: TLS_FAILED,
+  open_relay: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['250 2.0.0 Ok', RECIPIENT_OK],
+    postmaster: ['250 2.0.0 Ok', RECIPIENT_OK],
+    open_relay: ['250 2.0.0 Ok', RECIPIENT_OK],
+  },
+  no_starttls: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['250 2.0.0 Ok', RECIPIENT_OK],
+    postmaster: ['250 2.0.0 Ok', RECIPIENT_OK],
+    open_relay: ['250 2.0.0 Ok', NO_RELAY],
+  },
+  auth_before_tls: TLS_FAILED,
+  null_sender_refused: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['550 5.7.1 Null sender refused', null],
+    postmaster: ['250 2.0.0 Ok', RECIPIENT_OK],
+    open_relay: ['250 2.0.0 Ok', NO_RELAY],
+  },
+  postmaster_refused: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['250 2.0.0 Ok', '550 Invalid recipient: <postmaster@opensmtpd-postmaster-refused.test>'],
+    postmaster: ['250 2.0.0 Ok', '550 Invalid recipient: <postmaster@opensmtpd-postmaster-refused.test>'],
+    open_relay: ['250 2.0.0 Ok', NO_RELAY],
+  },
+  greylisting: {
+    tls: 'none',
+    authBeforeTls: false,
+    null_sender: ['250 2.0.0 Ok', '450 4.2.0 Greylisted, try again later'],
+    postmaster: ['250 2.0.0 Ok', '450 4.2.0 Greylisted, try again later'],
+    open_relay: ['250 2.0.0 Ok', NO_RELAY],
+  },
+};
+
+describe('OpenSMTPD', () => {
+  for (const policy of Object.keys(EXPECTED) as MtaPolicy[]) {
+    test(`opensmtpd ${policy}: the findings and the replies swaks shows`, async () => {
+      await withMta(dns, OPENSMTPD, policy, async ({ states, observation, subject, setup }) => {
+        assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
+        const ep = observation.endpoints[0]!;
+        assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
+        assertPoliteDialogue(ep);
+        if (policy === 'healthy' || policy === 'auth_before_tls') {
+          // The server's TLS alert, in plain words, is what the operator reads.
+          assert.equal(ep.starttls.reply?.code, 220);
+          assert.ok(ep.starttls.error, 'the failed handshake is recorded');
+          assert.ok(!ep.extensions?.keywords.includes('AUTH'), 'OpenSMTPD offers AUTH only inside TLS');
+        }
+      });
+    });
+  }
+});
