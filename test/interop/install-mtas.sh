@@ -93,8 +93,10 @@ for name in opensmtpd opensmtpq; do
   id "$name" >/dev/null 2>&1 ||
     adduser --system --quiet --home /var/lib/opensmtpd/empty --no-create-home --disabled-password --ingroup "$name" "$name"
 done
-# OpenSMTPD chroots its unprivileged processes here (compiled-in path).
+# OpenSMTPD chroots its unprivileged processes here (compiled-in path), and
+# the tests mount a throw-away spool over its compiled-in spool directory.
 install -d -o root -g root -m 755 /var/lib/opensmtpd/empty
+install -d -o root -g root -m 711 /var/spool/smtpd
 
 if command -v ss >/dev/null && ss -ltn 'sport = :25' | grep -q LISTEN; then
   echo "install-mtas: something still listens on :25" >&2

@@ -107,16 +107,25 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** `argv` as it runs inside the isolated mount namespace (see the file comment). */
-function isolated(dir: string, argv: string[]): string[] {
-  const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+/** A directory of the work dir mounted over a system path, inside the namespace only. */
+export interface BindMount {
+  source: string;
+  target: string;
+}
+
+/** `argv` as it runs inside the isolated mount namespace (see the file comment), with extra bind mounts. */
+function isolated(dir: string, argv: string[], binds: BindMount[]): string[] {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const mounts = [{ source: `${dir}/resolv.conf`, target: '/etc/resolv.conf' }, ...binds]
+    .map(({ source, target }) => `mount --bind ${quote(source)} ${quote(target)}`)
+    .join(' && ');
   // unshare execs in place (no --fork): after `exec`, the pid we hold is the daemon's.
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount --bind '${dir}/resolv.conf' /etc/resolv.conf && exec ${quoted}`];
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts} && exec ${argv.map(quote).join(' ')}`];
 }
 
 /** Runs a command to completion in the isolated namespace; throws with its output on failure. */
 export function runIsolated(dir: string, argv: string[]): string {
-  const [command, ...args] = isolated(dir, argv);
+  const [command, ...args] = isolated(dir, argv, []);
   try {
     return execFileSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
@@ -126,9 +135,9 @@ export function runIsolated(dir: string, argv: string[]): string {
 }
 
 /** Starts a foreground daemon in the isolated namespace, its output appended to `logFile`. */
-export function spawnIsolated(dir: string, argv: string[], logFile: string): ChildProcess {
+export function spawnIsolated(dir: string, argv: string[], logFile: string, binds: BindMount[] = []): ChildProcess {
   const fd = openSync(logFile, 'a');
-  const [command, ...args] = isolated(dir, argv);
+  const [command, ...args] = isolated(dir, argv, binds);
   try {
     return spawn(command!, args, { stdio: ['ignore', fd, fd] });
   } finally {

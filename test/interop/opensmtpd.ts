@@ -3,11 +3,12 @@
  * its own smtpd.conf and key in a temporary directory, run in the foreground
  * (`smtpd -d`, its log on stderr kept in a file) and stopped by its PID.
  *
- * Two things of this build shape the policies:
- * - its spool (/var/spool/smtpd), control socket (/var/run/smtpd.sock) and
- *   chroot are compiled in, so only one instance runs at a time; nothing is
- *   ever queued since the checker stops at RCPT;
- * - STARTTLS fails on Debian 12: 6.8.0p2's privilege-separated signer does
+ * Its spool (/var/spool/smtpd) and control socket (/var/run/smtpd.sock)
+ * are compiled in: inside the daemon's own mount namespace, directories of
+ * the work dir are mounted over /var/spool/smtpd and /run, so instances never
+ * share them (two test runs may overlap on a shared machine).
+ *
+ * STARTTLS fails on Debian 12: 6.8.0p2's privilege-separated signer does
  *   not work with OpenSSL 3 (every handshake ends in "SSL routines::EVP lib",
  *   RSA and ECDSA keys alike; upstream OpenSMTPD issues 1171 and 1239, fixed
  *   in 7.x). So `healthy` keeps `tls` as an operator would write it and
@@ -18,7 +19,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, type MtaInstance, type MtaPolicy, type MtaSetup } from './mta-instance.js';
 import {
@@ -36,6 +37,8 @@ import {
 } from './mta-process.js';
 
 const SMTPD = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
+/** Compiled-in spool; /var/run/smtpd.sock lives in /run (/var/run links there). */
+const SPOOL = '/var/spool/smtpd';
 
 /** Policies whose listener keeps `tls` (STARTTLS offered, and failing on this build). */
 export const OPENSMTPD_TLS_POLICIES: ReadonlySet<MtaPolicy> = new Set(['healthy', 'auth_before_tls']);
@@ -67,7 +70,15 @@ export async function startOpenSmtpd(setup: MtaSetup): Promise<MtaInstance> {
   const config = join(dir, 'smtpd.conf');
   writeFileSync(config, smtpdConf(setup, dir, port));
   const logFile = join(dir, 'smtpd.log');
-  const child: ChildProcess = spawnIsolated(dir, [SMTPD, '-d', '-f', config], logFile);
+  // smtpd makes the spool's subdirectories itself but wants the top one as its package ships it: root, 0711.
+  // The mount points exist (install-mtas.sh).
+  mkdirSync(join(dir, 'spool'));
+  chmodSync(join(dir, 'spool'), 0o711);
+  mkdirSync(join(dir, 'run'));
+  const child: ChildProcess = spawnIsolated(dir, [SMTPD, '-d', '-f', config], logFile, [
+    { source: join(dir, 'spool'), target: SPOOL },
+    { source: join(dir, 'run'), target: '/run' },
+  ]);
   const stop = async () => {
     await stopChild(child);
     removeWorkDir(dir);
