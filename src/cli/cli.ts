@@ -1,14 +1,16 @@
 /**
- * The checker-smtp command line. Subcommands: check (a domain, now), and
- * later serve (the HTTP checker service).
+ * The checker-smtp command line. Subcommands: check (a domain, now) and
+ * serve (the HTTP checker service).
  */
 import { PACKAGE_VERSION } from '../package-info.js';
 import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
+import { runServe, SERVE_USAGE } from './serve-command.js';
 
 const USAGE = `Usage: checker-smtp <command> [options]
 
 Commands:
   check DOMAIN   probe the domain's MX endpoints and report (see: checker-smtp check --help)
+  serve          run the HTTP checker service and the /check page (see: checker-smtp serve --help)
 
 Options:
   -h, --help     show this help
@@ -21,6 +23,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'check':
         return await runCheck(rest, io);
+      case 'serve':
+        return await runServe(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`${PACKAGE_VERSION}\n`);
@@ -35,7 +39,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
     }
   } catch (err) {
-    const usage = err instanceof UsageError && command === 'check' ? `\n\n${CHECK_USAGE}` : err instanceof UsageError ? `\n\n${USAGE}` : '';
+    const commandUsage = command === 'check' ? CHECK_USAGE : command === 'serve' ? SERVE_USAGE : USAGE;
+    const usage = err instanceof UsageError ? `\n\n${commandUsage}` : '';
     io.stderr.write(`checker-smtp: ${describeFailure(err)}${usage}\n`);
     return 3;
   }

@@ -107,6 +107,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trustStore = options.trustStore ?? defaultTrustStore();
   const gate = options.gate ?? createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress });
   app.addHook('onClose', async () => tracker.stop());
+  // Draining: answers still in flight when close() starts end their connection, so a
+  // keep-alive client cannot hold the process open until its idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   // An empty body is allowed (POST /definition); anything else must be JSON, parsed with fastify's poisoning guards.
   const jsonParser = app.getDefaultJsonParser('error', 'error');

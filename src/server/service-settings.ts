@@ -62,7 +62,9 @@ export function parseListen(input: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
   if (!m) settingError(`Listen address ${quote(input)} must be HOST:PORT or :PORT (for example :8080 or 127.0.0.1:8080).`);
   const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? '::' : host, port: parsePort(m[3]!, 'Listen port') };
+  // Port 0 lets the system pick (tests, side-by-side instances); the "ready" log line names the address.
+  const port = m[3] === '0' ? 0 : parsePort(m[3]!, 'Listen port');
+  return { host: host === '' ? '::' : host, port };
 }
 
 function positiveInteger(input: string, what: string): number {

@@ -1,0 +1,174 @@
+/**
+ * `checker-smtp serve`: the long-running HTTP checker (PROTOCOL.md and the
+ * /check page). JSON log lines on stdout, one per request. SIGINT/SIGTERM stop
+ * accepting, let in-flight work finish within the drain timeout, and exit 0.
+ * `--healthcheck` probes /health of a running instance (container HEALTHCHECK).
+ */
+import { parseArgs } from 'node:util';
+import { buildApp } from '../server/app.js';
+import { DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_LISTEN, resolveServiceSettings, SETTING_ENV, type ListenAddress } from '../server/service-settings.js';
+import { UsageError, type CliIo } from './check-command.js';
+
+export const SERVE_USAGE = `Usage: checker-smtp serve [options]
+
+Serve the checker over HTTP: the happyDomain checker protocol (GET /health,
+GET|POST /definition, POST /collect, /evaluate, /report) and a browser page
+at /check. Every option can also come from the environment variable shown.
+
+Options:
+  --listen HOST:PORT          where to listen (default ${DEFAULT_LISTEN}: all interfaces;
+                              also spelled -listen)                ${SETTING_ENV.listen}
+  --resolver IP[:PORT]        DNS resolver to ask (default: the system's)
+                                                                   ${SETTING_ENV.resolver}
+  --port N                    SMTP port to probe (default 25)      ${SETTING_ENV.port}
+  --token TOKEN               require this access token on every route but
+                              /health (Authorization: Bearer, or the /check
+                              form field, remembered in a cookie)  ${SETTING_ENV.token}
+  --rate-limit N              work requests per minute per client (429 with
+                              Retry-After beyond; default unlimited)
+                                                                   ${SETTING_ENV.rateLimit}
+  --allow-private-targets     let /check probe loopback, private, link-local,
+                              CGNAT, multicast and documentation addresses
+                              (refused there by default)          ${SETTING_ENV.allowPrivateTargets}
+  --refuse-private-targets    refuse them on the host protocol too (allowed
+                              there by default: a host checks its own zones)
+                                                                   ${SETTING_ENV.refusePrivateTargets}
+  --allowed-domains LIST      only check these domains and their subdomains
+                              (comma-separated; default any)      ${SETTING_ENV.allowedDomains}
+  --max-connections N         SMTP connections open at once, all requests
+                              (default 256)                        ${SETTING_ENV.maxConnections}
+  --connections-per-address N connections at once to one IP, queued beyond
+                              (default 1)                          ${SETTING_ENV.connectionsPerAddress}
+  --drain-timeout S           on SIGTERM, wait this long for in-flight work
+                              (default ${DEFAULT_DRAIN_TIMEOUT_S})                         ${SETTING_ENV.drainTimeout}
+  --healthcheck               probe /health of the instance at the listen
+                              address; exit 0 if healthy, 1 if not
+  -h, --help                  show this help`;
+
+/** Go-style single-dash spelling of the seed's `-listen :8080`. */
+function normaliseArgv(argv: string[]): string[] {
+  return argv.map((a) => (a === '-listen' ? '--listen' : a.startsWith('-listen=') ? `-${a}` : a));
+}
+
+/** Health probe timeout: a healthy instance answers in milliseconds; a wedged one must not hang the container runtime. */
+const HEALTHCHECK_TIMEOUT_MS = 5_000;
+
+function healthUrl(listen: ListenAddress): string {
+  const wildcard = listen.host === '::' || listen.host === '0.0.0.0';
+  const host = wildcard ? '127.0.0.1' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return `http://${host}:${listen.port}/health`;
+}
+
+async function healthcheck(listen: ListenAddress, io: CliIo): Promise<number> {
+  const url = healthUrl(listen);
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(HEALTHCHECK_TIMEOUT_MS) });
+    const body = (await res.json().catch(() => null)) as { status?: string; inflight?: number } | null;
+    if (res.status === 200 && body?.status === 'ok') {
+      io.stdout.write(`healthy: ${url} (${body.inflight ?? 0} in flight)\n`);
+      return 0;
+    }
+    io.stderr.write(`checker-smtp: unhealthy: ${url} answered HTTP ${res.status}\n`);
+  } catch (err) {
+    io.stderr.write(`checker-smtp: unhealthy: ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`);
+  }
+  return 1;
+}
+
+export interface ServeHooks {
+  /** Where shutdown signals come from (the process, or a test's emitter). */
+  signals?: NodeJS.EventEmitter;
+}
+
+export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: normaliseArgv(argv),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: 'string' },
+        resolver: { type: 'string' },
+        port: { type: 'string' },
+        token: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'allow-private-targets': { type: 'boolean' },
+        'refuse-private-targets': { type: 'boolean' },
+        'allowed-domains': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'connections-per-address': { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        healthcheck: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const settings = resolveServiceSettings(
+    {
+      listen: values.listen,
+      resolver: values.resolver,
+      port: values.port,
+      token: values.token,
+      rateLimit: values['rate-limit'],
+      allowPrivateTargets: values['allow-private-targets'],
+      refusePrivateTargets: values['refuse-private-targets'],
+      allowedDomains: values['allowed-domains'],
+      maxConnections: values['max-connections'],
+      connectionsPerAddress: values['connections-per-address'],
+      drainTimeout: values['drain-timeout'],
+    },
+    io.env,
+  );
+  if (values.healthcheck) return healthcheck(settings.listen, io);
+
+  const app = await buildApp({ settings, logger: { level: 'info', stream: io.stdout } });
+  await app.listen({ host: settings.listen.host, port: settings.listen.port });
+  app.log.info(
+    {
+      listen: app.addresses().map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)),
+      token: settings.token !== null,
+      rate_limit_per_minute: settings.rateLimitPerMinute,
+      check_page_refuses_private_targets: settings.refusePrivateOnCheckPage,
+      protocol_refuses_private_targets: settings.refusePrivateOnProtocol,
+      allowed_domains: settings.allowedDomains,
+      smtp_port: settings.smtpPort,
+    },
+    'checker-smtp ready',
+  );
+
+  const signals = hooks.signals ?? process;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      signals.removeListener('SIGTERM', onTerm);
+      signals.removeListener('SIGINT', onInt);
+      app.log.info({ signal, drain_timeout_s: settings.drainTimeoutS }, 'shutting down: no new connections, waiting for in-flight work');
+      let timer: NodeJS.Timeout | undefined;
+      const drained = app.close().then(() => true);
+      const timedOut = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), settings.drainTimeoutS * 1000);
+        timer.unref();
+      });
+      void Promise.race([drained, timedOut]).then((clean) => {
+        clearTimeout(timer);
+        if (clean) app.log.info('stopped');
+        else {
+          app.log.warn({ drain_timeout_s: settings.drainTimeoutS }, 'stopped with work still in flight: the drain timeout ran out');
+          app.server.closeAllConnections();
+        }
+        resolve(0);
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    signals.once('SIGTERM', onTerm);
+    signals.once('SIGINT', onInt);
+  });
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseListen, resolveServiceSettings } from './service-settings.js';
+
+test('parseListen() reads :PORT as all interfaces, and HOST:PORT with IPv4, IPv6 or a name', () => {
+  assert.deepEqual(parseListen(':8080'), { host: '::', port: 8080 });
+  assert.deepEqual(parseListen('127.0.0.1:9000'), { host: '127.0.0.1', port: 9000 });
+  assert.deepEqual(parseListen('[::1]:9000'), { host: '::1', port: 9000 });
+  assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
+  assert.throws(() => parseListen('8080'), /Listen address "8080" must be HOST:PORT or :PORT/);
+  assert.throws(() => parseListen(':99999'), /Listen port must be a number between 1 and 65535/);
+});
+
+test('resolveServiceSettings() has safe defaults: /check refuses private targets, the protocol does not, no token, no limit', () => {
+  const s = resolveServiceSettings({}, {});
+  assert.deepEqual(s.listen, { host: '::', port: 8080 });
+  assert.equal(s.smtpPort, 25);
+  assert.equal(s.resolver, null);
+  assert.equal(s.token, null);
+  assert.equal(s.rateLimitPerMinute, null);
+  assert.equal(s.refusePrivateOnCheckPage, true);
+  assert.equal(s.refusePrivateOnProtocol, false);
+  assert.equal(s.allowedDomains, null);
+  assert.equal(s.connectionsPerAddress, 1);
+  assert.equal(s.drainTimeoutS, 30);
+});
+
+test('resolveServiceSettings() reads the environment, and flags win over it', () => {
+  const env = {
+    CHECKER_SMTP_LISTEN: '127.0.0.1:9999',
+    CHECKER_SMTP_TOKEN: 'from-env',
+    CHECKER_SMTP_RATE_LIMIT: '30',
+    CHECKER_SMTP_ALLOW_PRIVATE_TARGETS: 'true',
+    CHECKER_SMTP_ALLOWED_DOMAINS: 'Example.com, example.org.',
+    CHECKER_SMTP_RESOLVER: '127.0.0.1:5353',
+    CHECKER_SMTP_PORT: '2525',
+    CHECKER_SMTP_CONNECTIONS_PER_ADDRESS: '2',
+  };
+  const s = resolveServiceSettings({ token: 'from-flag' }, env);
+  assert.deepEqual(s.listen, { host: '127.0.0.1', port: 9999 });
+  assert.equal(s.token, 'from-flag');
+  assert.equal(s.rateLimitPerMinute, 30);
+  assert.equal(s.refusePrivateOnCheckPage, false);
+  assert.deepEqual(s.allowedDomains, ['example.com', 'example.org']);
+  assert.deepEqual(s.resolver, { host: '127.0.0.1', port: 5353 });
+  assert.equal(s.smtpPort, 2525);
+  assert.equal(s.connectionsPerAddress, 2);
+});
+
+test('resolveServiceSettings() refuses settings that cannot be right, naming them', () => {
+  const cases: [Parameters<typeof resolveServiceSettings>[0], Record<string, string>, RegExp][] = [
+    [{ rateLimit: '0' }, {}, /rate limit .* must be a positive whole number, got "0"/],
+    [{ token: '  ' }, {}, /access token is empty/],
+    [{ allowedDomains: 'ok.test,bad_domain.test' }, {}, /Allowed domain "bad_domain.test" has an invalid label/],
+    [{ allowPrivateTargets: true, refusePrivateTargets: true }, {}, /pick one/],
+    [{}, { CHECKER_SMTP_ALLOW_PRIVATE_TARGETS: 'sometimes' }, /CHECKER_SMTP_ALLOW_PRIVATE_TARGETS must be true or false, got "sometimes"/],
+    [{ resolver: 'dns.google' }, {}, /Resolver "dns.google" is not an IP address/],
+    [{ connectionsPerAddress: '-1' }, {}, /per-address connection bound must be a positive whole number/],
+  ];
+  for (const [flags, env, message] of cases) assert.throws(() => resolveServiceSettings(flags, env), message);
+});
