@@ -133,7 +133,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
   app.log.info(
     {
-      listen: app.addresses().map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)),
+      listen: app.addresses().map((a) => (typeof a === 'string' ? a : a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)),
       token: settings.token !== null,
       rate_limit_per_minute: settings.rateLimitPerMinute,
       check_page_refuses_private_targets: settings.refusePrivateOnCheckPage,
