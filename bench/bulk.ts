@@ -5,6 +5,7 @@
  * delay proxy that counts the connections open to it at once.
  */
 import { collect } from '../src/collect.js';
+import { collectMany } from '../src/collect-many.js';
 import { createConnectionGate } from '../src/connection-gate.js';
 import { createDnsCache, withDnsCache } from '../src/dns/dns-cache.js';
 import { createDnsClient, type DnsClient } from '../src/dns/dns-client.js';
@@ -52,6 +53,9 @@ const domainName = (i: number) => `d${i}.${SUFFIX}`;
 
 export const collectEach: BulkRunner = (domains, { dns, port, gate }) =>
   Promise.all(domains.map((domain) => collect({ domain, timeout: 20 }, { dns, port, gate, trustStore: [testCa().cert] })));
+
+export const collectBatched: BulkRunner = (domains, { dns, port, gate }) =>
+  collectMany(domains, { dns, port, gate, trustStore: [testCa().cert], options: { timeout: 20 } });
 
 export async function measureBulk(dnsServer: DnsServer, cases: BulkCase[], runners: Record<BulkCase['api'], BulkRunner | undefined>, log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];

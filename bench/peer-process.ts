@@ -11,12 +11,14 @@ import { testCa } from '../test/peers/certs.js';
 import { mailDomainRecords } from '../test/peers/dns-records.js';
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { startOnSamePort } from '../test/peers/listen.js';
-import { benchAddress, startMx } from './bench-peers.js';
+import { POSTFIX_EXTENSIONS, benchAddress, startMx } from './bench-peers.js';
 
 export interface PeerProcessConfig {
   hosts: string[];
   /** Tarpit: wait this long before the greeting (0: greet at once). */
   greetingDelayMs: number;
+  /** Offer STARTTLS (the tarpit does not: a thousand server-side handshakes at once would measure the server). */
+  tls: boolean;
   /** The domain whose MX the hosts are (records with PTRs are published). */
   domain: string;
   /** Offset of the DNS server's bench address. */
@@ -35,7 +37,11 @@ const dns = await startDnsServer(
   { host: benchAddress(config.dnsOffset) },
 );
 const { port, peers } = await startOnSamePort(
-  config.hosts.map((host) => (p: number) => startMx(host, p, { suffix: config.domain, greetingDelayMs: config.greetingDelayMs })),
+  config.hosts.map((host) => (p: number) => startMx(host, p, {
+      suffix: config.domain,
+      greetingDelayMs: config.greetingDelayMs,
+      ...(config.tls ? {} : { extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'STARTTLS') }),
+    })),
 );
 const ready: PeerProcessReady = { dns: dns.address, port, ca: testCa().cert };
 process.stdout.write(`${JSON.stringify(ready)}\n`);

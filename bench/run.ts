@@ -5,12 +5,24 @@
  */
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
+import { collectBatched, collectEach, measureBulk, type BulkCase } from './bulk.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
 import { formatTable, machineDescription, type Row } from './table.js';
 
 const log = (line: string) => console.log(line);
+
+/** Per-domain collect() at 50 ms RTT costs ~6 round trips per probe per address in turn: 100 domains keep it under a minute. */
+const BULK_CASES: BulkCase[] = [
+  { api: 'collect', domains: 100, oneWayMs: 0 },
+  { api: 'collect', domains: 1000, oneWayMs: 0 },
+  { api: 'collect', domains: 100, oneWayMs: ONE_WAY_MS },
+  { api: 'collectMany', domains: 100, oneWayMs: 0 },
+  { api: 'collectMany', domains: 1000, oneWayMs: 0 },
+  { api: 'collectMany', domains: 100, oneWayMs: ONE_WAY_MS },
+  { api: 'collectMany', domains: 1000, oneWayMs: ONE_WAY_MS },
+];
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -25,6 +37,8 @@ async function main(): Promise<void> {
     rows.push(...(await measureLatency(dns, log)));
     log('\n4. Cost per probe (servers in a child process)');
     rows.push(...(await measureCost(log)));
+    log('\n3. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
+    rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
   } finally {
     await dns.close();
   }
