@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  endpoint,
   mixedObservation,
   noStartTlsObservation,
   nullMxObservation,
@@ -56,6 +57,14 @@ describe('buildReportView()', () => {
     assert.deepEqual(vm.fixes[1]!.fix, ['open port 25']);
     assert.equal(vm.verdict.label, 'CRIT');
     assert.match(vm.verdict.sentence, /cannot receive mail reliably: 2 critical problems, 2 warnings/);
+  });
+
+  it('keeps a section closed when its only findings are remarks (INFO)', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' })] });
+    const info = { status: Status.INFO, rule: 'smtp.extension_posture', code: 'smtp.ext.missing', subject: '192.0.2.10:25', message: 'No CHUNKING.' };
+    const warn = { ...info, status: Status.WARN, rule: 'smtp.reverse_dns', code: 'smtp.ptr.missing' };
+    assert.equal(buildReportView(obs, { states: [info] }).endpoints[0]!.open, false);
+    assert.equal(buildReportView(obs, { states: [info, warn] }).endpoints[0]!.open, true);
   });
 
   it('opens exactly the endpoint sections something non-OK concerns', () => {

@@ -435,14 +435,15 @@ function transcriptLines(ep: EndpointProbe): TranscriptLineView[] {
 
 function endpointSection(ep: EndpointProbe, index: number, fixes: FixItem[], states: readonly CheckState[], obs: Observation, related: RelatedTlsIndex): EndpointSection {
   const mine = states.filter((s) => s.subject === ep.subject);
-  const notOk = mine.filter((s) => s.status !== Status.OK);
+  // Open when something needs attention (WARN, CRIT, or could not be decided); a remark (INFO) alone keeps it closed.
+  const needsAttention = mine.some((s) => severity(s.status) > severity(Status.INFO));
   const t = ep.timings;
   const mx = ep.mx.length > 0 ? ep.mx.map(clean).join(', ') : obs.domain;
   return {
     anchor: anchorOf(index),
     subject: ep.subject,
     title: `${ep.subject} · ${mx} · IPv${ep.family}`,
-    open: notOk.length > 0,
+    open: needsAttention,
     // No state names this endpoint: every rule judged it fine (their OK states name the domain).
     status: statusView(worstStatus(mine)),
     openRelay: isOpenRelay(ep),

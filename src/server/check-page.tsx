@@ -72,7 +72,7 @@ export function parseCheckForm(body: Record<string, unknown>): CheckForm {
 const PAGE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}
-.p-wrap{max-width:1100px;margin:0 auto;padding:1rem}
+.p-wrap{max-width:1272px;margin:0 auto;padding:1rem}
 .p-head h1{font-size:1.4rem;margin:.2rem 0}
 .p-head p{margin:.2rem 0;color:#444}
 .p-form{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0;display:grid;gap:.8rem;grid-template-columns:repeat(auto-fit,minmax(230px,1fr))}
