@@ -47,8 +47,8 @@ before(async () => {
   ]));
   dns.set(
     ...mailDomainRecords(DOMAIN, [
-      { name: `mx1.${DOMAIN}`, addresses: [HEALTHY_HOST], preference: 10 },
-      { name: `mx2.${DOMAIN}`, addresses: [RELAY_HOST], preference: 20 },
+      { name: `mx1.${DOMAIN}`, addresses: [HEALTHY_HOST], priority: 10 },
+      { name: `mx2.${DOMAIN}`, addresses: [RELAY_HOST], priority: 20 },
     ]),
   );
   app = await startService(dns, port);
