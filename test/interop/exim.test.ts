@@ -6,21 +6,14 @@
  * `node --import tsx test/interop/swaks-compare.ts exim`).
  * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { findings } from '../integration/harness.js';
-import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
-import { EXIM, INTEROP_DNS_HOST } from './interop-mtas.js';
+import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { EXIM } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 
-let dns: DnsServer;
-before(async () => {
-  dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
-});
-after(async () => {
-  await dns.close();
-});
+const dns = interopDns();
 
 /**
  * Exact non-OK findings ("STATUS code subject"), for endpoint subject `s` and
@@ -109,7 +102,7 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
 describe('Exim', () => {
   for (const policy of Object.keys(EXPECTED) as MtaPolicy[]) {
     test(`exim ${policy}: the findings and the replies swaks shows`, async () => {
-      await withMta(dns, EXIM, policy, async ({ states, observation, subject, setup }) => {
+      await withMta(dns(), EXIM, policy, async ({ states, observation, subject, setup }) => {
         assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
         const ep = observation.endpoints[0]!;
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);

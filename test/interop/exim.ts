@@ -5,23 +5,11 @@
  * stopped by its PID. Exim starts its daemon only as an admin user (root or
  * Debian-exim) and receives as Debian-exim.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, UNRELATED_TRUSTED_NETWORK, type MtaInstance, type MtaSetup } from './mta-instance.js';
-import {
-  UNPACKED_ROOT,
-  freePort,
-  isListening,
-  makeWorkDir,
-  removeWorkDir,
-  requireBinary,
-  requireRoot,
-  spawnIsolated,
-  stopChild,
-  tail,
-  waitFor,
-} from './mta-process.js';
+import { UNPACKED_ROOT, freePort, makeWorkDir, requireBinary, requireRoot, startForegroundDaemon } from './mta-process.js';
 
 const EXIM = join(UNPACKED_ROOT, 'usr', 'sbin', 'exim4');
 
@@ -57,22 +45,16 @@ export async function startExim(setup: MtaSetup): Promise<MtaInstance> {
   const port = await freePort(setup.host);
   const config = join(dir, 'exim.conf');
   writeFileSync(config, eximConf(setup, dir, port));
+  const stop = await startForegroundDaemon({
+    dir,
+    argv: [EXIM, '-C', config, '-bdf'],
+    outputFile: join(dir, 'log', 'stderr'),
+    what: 'Exim',
+    host: setup.host,
+    port,
+    diagnostics: [join(dir, 'log', 'stderr'), join(dir, 'log', 'paniclog')],
+  });
   const logFile = join(dir, 'log', 'mainlog');
-  const child: ChildProcess = spawnIsolated(dir, [EXIM, '-C', config, '-bdf'], join(dir, 'log', 'stderr'));
-  const stop = async () => {
-    await stopChild(child);
-    removeWorkDir(dir);
-  };
-  try {
-    await waitFor(`Exim on ${setup.host}:${port}`, () => {
-      if (child.exitCode !== null) throw new Error(`Exim exited with status ${child.exitCode}`);
-      return isListening(setup.host, port);
-    });
-  } catch (err) {
-    const message = `${(err as Error).message}\n${tail(join(dir, 'log', 'stderr'))}\n${tail(join(dir, 'log', 'paniclog'))}`;
-    await stop();
-    throw new Error(message, { cause: err });
-  }
   return { software, host: setup.host, port, logFile, stop };
 }
 

@@ -5,13 +5,14 @@
  * it. On a failed assertion the tail of the MTA's own log is printed.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { leafCertificate } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
-import type { DnsServer } from '../peers/dns-server.js';
+import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { runCheck, type CheckResult } from '../integration/harness.js';
 import type { EndpointProbe, Reply, TransactionKind } from '../../src/observation.js';
 import type { MtaInstance, MtaPolicy, MtaSetup } from './mta-instance.js';
-import type { InteropMta } from './interop-mtas.js';
+import { INTEROP_DNS_HOST, type InteropMta } from './interop-mtas.js';
 import { tail } from './mta-process.js';
 
 export interface InteropContext extends CheckResult {
@@ -23,14 +24,29 @@ export interface InteropContext extends CheckResult {
   checkAgain(): Promise<CheckResult>;
 }
 
+/** The DNS server of one test file: started before its tests, closed after them. */
+export function interopDns(): () => DnsServer {
+  let dns: DnsServer | undefined;
+  before(async () => {
+    dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
+  });
+  after(async () => {
+    await dns?.close();
+  });
+  return () => {
+    if (!dns) throw new Error('the interop DNS server is not started yet');
+    return dns;
+  };
+}
+
 /** Per-endpoint budget: a loaded machine and postscreen's greet pause both fit with room to spare. */
 const CHECK_TIMEOUT_S = 15;
 
 /**
  * Starts the MTA for `policy` on `host`, hands the running check to `body`,
  * and always stops the MTA. The certificate is self-signed for the MX name
- * (RSA: OpenSMTPD's privilege-separated signer only handles RSA keys) and
- * trusted by the check, so TLS findings come from the MTA, not the test PKI.
+ * (RSA 2048, which every MTA here loads) and trusted by the check, so TLS
+ * findings come from the MTA's TLS, not from the test PKI.
  */
 export async function withMta<T>(
   dns: DnsServer,

@@ -134,19 +134,55 @@ export function runIsolated(dir: string, argv: string[]): string {
   }
 }
 
-/** Starts a foreground daemon in the isolated namespace, its output appended to `logFile`. */
-export function spawnIsolated(dir: string, argv: string[], logFile: string, binds: BindMount[] = []): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  const [command, ...args] = isolated(dir, argv, binds);
+export interface ForegroundDaemon {
+  /** The work dir (removed by `stop`). */
+  dir: string;
+  argv: string[];
+  /** Where its stdout and stderr go. */
+  outputFile: string;
+  binds?: BindMount[];
+  /** What listens where, once it is up. */
+  what: string;
+  host: string;
+  port: number;
+  /** Logs worth showing when it fails to start. */
+  diagnostics: string[];
+}
+
+/**
+ * Starts a foreground daemon in the isolated namespace and waits until it
+ * listens. Resolves with its stop function (by PID, then the work dir is
+ * removed); when it does not come up, it is stopped and the error carries
+ * the tail of its logs.
+ */
+export async function startForegroundDaemon(d: ForegroundDaemon): Promise<() => Promise<void>> {
+  const fd = openSync(d.outputFile, 'a');
+  const [command, ...args] = isolated(d.dir, d.argv, d.binds ?? []);
+  let child: ChildProcess;
   try {
-    return spawn(command!, args, { stdio: ['ignore', fd, fd] });
+    child = spawn(command!, args, { stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
+  const stop = async () => {
+    await stopChild(child);
+    removeWorkDir(d.dir);
+  };
+  try {
+    await waitFor(`${d.what} on ${d.host}:${d.port}`, () => {
+      if (child.exitCode !== null) throw new Error(`${d.what} exited with status ${child.exitCode}`);
+      return isListening(d.host, d.port);
+    });
+  } catch (err) {
+    const logs = d.diagnostics.map((file) => `--- ${file} ---\n${tail(file)}`).join('\n');
+    await stop();
+    throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
+  }
+  return stop;
 }
 
 /** Stops a daemon we spawned, by its PID, and waits until it is gone. */
-export async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -13,21 +13,14 @@
  * not reported as plaintext AUTH.
  * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { findings } from '../integration/harness.js';
-import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
-import { INTEROP_DNS_HOST, OPENSMTPD } from './interop-mtas.js';
+import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { OPENSMTPD } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 
-let dns: DnsServer;
-before(async () => {
-  dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
-});
-after(async () => {
-  await dns.close();
-});
+const dns = interopDns();
 
 /** STARTTLS offered and failing: nothing after it could be tested on that connection. */
 const handshakeFailed = (s: string, d: string) => [
@@ -114,7 +107,7 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
 describe('OpenSMTPD', () => {
   for (const policy of Object.keys(EXPECTED) as MtaPolicy[]) {
     test(`opensmtpd ${policy}: the findings and the replies swaks shows`, async () => {
-      await withMta(dns, OPENSMTPD, policy, async ({ states, observation, subject, setup }) => {
+      await withMta(dns(), OPENSMTPD, policy, async ({ states, observation, subject, setup }) => {
         assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
         const ep = observation.endpoints[0]!;
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);

@@ -8,33 +8,20 @@
  * the work dir are mounted over /var/spool/smtpd and /run, so instances never
  * share them (two test runs may overlap on a shared machine).
  *
- * STARTTLS fails on Debian 12: 6.8.0p2's privilege-separated signer does
- *   not work with OpenSSL 3 (every handshake ends in "SSL routines::EVP lib",
- *   RSA and ECDSA keys alike; upstream OpenSMTPD issues 1171 and 1239, fixed
- *   in 7.x). So `healthy` keeps `tls` as an operator would write it and
- *   proves the checker reports the failed handshake, while the transaction
- *   policies listen without `tls` so their answers can be judged.
+ * STARTTLS fails on Debian 12: 6.8.0p2's privilege-separated signer does not
+ * work with OpenSSL 3 (every handshake ends in "SSL routines::EVP lib", RSA
+ * and ECDSA keys alike; upstream OpenSMTPD issues 1171 and 1239, fixed in
+ * 7.x). So `healthy` keeps `tls` as an operator would write it and proves the
+ * checker reports the failed handshake, while the transaction policies
+ * listen without `tls` so their answers can be judged.
  * AUTH cannot be offered before TLS at all: `auth` requires `tls` on the
  * listener, and AUTH is advertised only inside TLS.
  */
-import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, type MtaInstance, type MtaPolicy, type MtaSetup } from './mta-instance.js';
-import {
-  UNPACKED_ROOT,
-  freePort,
-  isListening,
-  makeWorkDir,
-  removeWorkDir,
-  requireBinary,
-  requireRoot,
-  spawnIsolated,
-  stopChild,
-  tail,
-  waitFor,
-} from './mta-process.js';
+import { UNPACKED_ROOT, freePort, makeWorkDir, requireBinary, requireRoot, startForegroundDaemon } from './mta-process.js';
 
 const SMTPD = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
 /** Compiled-in spool; /var/run/smtpd.sock lives in /run (/var/run links there). */
@@ -75,24 +62,19 @@ export async function startOpenSmtpd(setup: MtaSetup): Promise<MtaInstance> {
   mkdirSync(join(dir, 'spool'));
   chmodSync(join(dir, 'spool'), 0o711);
   mkdirSync(join(dir, 'run'));
-  const child: ChildProcess = spawnIsolated(dir, [SMTPD, '-d', '-f', config], logFile, [
-    { source: join(dir, 'spool'), target: SPOOL },
-    { source: join(dir, 'run'), target: '/run' },
-  ]);
-  const stop = async () => {
-    await stopChild(child);
-    removeWorkDir(dir);
-  };
-  try {
-    await waitFor(`OpenSMTPD on ${setup.host}:${port}`, () => {
-      if (child.exitCode !== null) throw new Error(`smtpd exited with status ${child.exitCode}`);
-      return isListening(setup.host, port);
-    });
-  } catch (err) {
-    const message = `${(err as Error).message}\n${tail(logFile)}`;
-    await stop();
-    throw new Error(message, { cause: err });
-  }
+  const stop = await startForegroundDaemon({
+    dir,
+    argv: [SMTPD, '-d', '-f', config],
+    outputFile: logFile,
+    binds: [
+      { source: join(dir, 'spool'), target: SPOOL },
+      { source: join(dir, 'run'), target: '/run' },
+    ],
+    what: 'OpenSMTPD',
+    host: setup.host,
+    port,
+    diagnostics: [logFile],
+  });
   return { software, host: setup.host, port, logFile, stop };
 }
 

@@ -6,24 +6,17 @@
  * `node --import tsx test/interop/swaks-compare.ts postfix postscreen`).
  * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { findings } from '../integration/harness.js';
-import { assertPoliteDialogue, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
-import { INTEROP_DNS_HOST, POSTFIX, POSTFIX_POSTSCREEN } from './interop-mtas.js';
+import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import { POSTFIX, POSTFIX_POSTSCREEN } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { POSTSCREEN_GREET_WAIT_S } from './postfix.js';
 import { waitFor } from './mta-process.js';
 
-let dns: DnsServer;
-before(async () => {
-  dns = await startDnsServer([], { host: INTEROP_DNS_HOST });
-});
-after(async () => {
-  await dns.close();
-});
+const dns = interopDns();
 
 /** Exact non-OK findings ("STATUS code subject"), for endpoint subject `s` and domain `d`. */
 const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
@@ -127,7 +120,7 @@ const LOG_WAIT_MS = 10_000;
 describe('Postfix', () => {
   for (const policy of POLICIES) {
     test(`postfix ${policy}: the findings and the replies swaks shows`, async () => {
-      await withMta(dns, POSTFIX, policy, async ({ states, observation, subject, setup, mta }) => {
+      await withMta(dns(), POSTFIX, policy, async ({ states, observation, subject, setup, mta }) => {
         assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
         const ep = observation.endpoints[0]!;
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
@@ -168,13 +161,14 @@ function postscreenFirstFindings(policy: MtaPolicy, s: string, d: string): strin
 describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, deep protocol tests enforced)', () => {
   for (const policy of POLICIES) {
     test(`postscreen ${policy}: passes every test, then the same verdicts as Postfix alone`, async () => {
-      await withMta(dns, POSTFIX_POSTSCREEN, policy, async ({ states, observation, subject, setup, mta, checkAgain }) => {
+      await withMta(dns(), POSTFIX_POSTSCREEN, policy, async ({ states, observation, subject, setup, mta, checkAgain }) => {
         const first = observation.endpoints[0]!;
         if (policy === 'open_relay') {
           // The checker's address is in mynetworks: postscreen_access_list (permit_mynetworks) waves it through.
           await logLines(mta.logFile, /(ALLOWLISTED|WHITELISTED) \[127\.0\.0\.1\]/);
           assert.deepEqual(findings(states), EXPECTED.open_relay(subject, setup.domain));
           assert.deepEqual(swaksViewOf(first), SWAKS.open_relay);
+          assertPoliteDialogue(first);
           return;
         }
         // The pregreet "220-" line, then the final "220 " after the wait: all of it was awaited before EHLO.
