@@ -60,3 +60,21 @@ export function exitCodeFor(status: StatusValue): 0 | 1 | 2 | 3 {
       return 3;
   }
 }
+
+/** Counting words per status, worst first (INFO last: notes count only when nothing worse does). */
+const COUNT_WORDS: [StatusValue, string, string][] = [
+  [Status.ERROR, 'checker error', 'checker errors'],
+  [Status.CRIT, 'critical problem', 'critical problems'],
+  [Status.WARN, 'warning', 'warnings'],
+  [Status.UNKNOWN, 'undecided check', 'undecided checks'],
+  [Status.INFO, 'note', 'notes'],
+];
+
+/** "2 critical problems, 1 warning" for a verdict line: notes only count when nothing worse does. */
+export function countFindings(states: readonly CheckState[], worst: StatusValue): string {
+  return COUNT_WORDS.filter(([s]) => s !== Status.INFO || worst === Status.INFO)
+    .map(([s, one, many]) => [states.filter((st) => st.status === s).length, one, many] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
+    .join(', ');
+}

@@ -18,7 +18,7 @@ import type {
   Reply,
   Transaction,
 } from '../observation.js';
-import { STATUS_NAMES, Status, severity, worstStatus, type CheckState, type StatusValue } from '../status.js';
+import { STATUS_NAMES, Status, countFindings, severity, worstStatus, type CheckState, type StatusValue } from '../status.js';
 
 export interface RenderTextOptions {
   color: boolean;
@@ -100,25 +100,8 @@ function tag(status: StatusValue, pad = true): Segment[] {
 
 // ---------------------------------------------------------------- verdict
 
-const COUNT_WORDS: [StatusValue, string, string][] = [
-  [Status.ERROR, 'checker error', 'checker errors'],
-  [Status.CRIT, 'critical problem', 'critical problems'],
-  [Status.WARN, 'warning', 'warnings'],
-  [Status.UNKNOWN, 'undecided check', 'undecided checks'],
-  [Status.INFO, 'note', 'notes'],
-];
-
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-/** "2 critical problems, 1 warning": notes only count when nothing worse does. */
-function counts(states: CheckState[], worst: StatusValue): string {
-  return COUNT_WORDS.filter(([s]) => s !== Status.INFO || worst === Status.INFO)
-    .map(([s, one, many]) => [states.filter((st) => st.status === s).length, one, many] as const)
-    .filter(([n]) => n > 0)
-    .map(([n, one, many]) => plural(n, one, many))
-    .join(', ');
 }
 
 function coverage(obs: Observation): string {
@@ -136,7 +119,7 @@ function verdict(obs: Observation, states: CheckState[]): Line[] {
   else if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO))
     sentence = `${d} publishes a null MX: it accepts no mail (RFC 7505)`;
   else {
-    const n = counts(states, worst);
+    const n = countFindings(states, worst);
     switch (worst) {
       case Status.OK:
         sentence = `${d} receives mail correctly on ${coverage(obs)}`;

@@ -9,7 +9,7 @@ import type { CertificateInfo, EndpointProbe, Extensions, MxTarget, Observation,
 import { parseRelatedTls, type RelatedTlsFacts, type RelatedTlsIndex } from '../related/tls-probes.js';
 import { evaluate } from '../rules/index.js';
 import { compareSubjects } from '../rules/rule.js';
-import { STATUS_NAMES, Status, severity, worstStatus, type CheckState, type StatusValue } from '../status.js';
+import { STATUS_NAMES, Status, countFindings, severity, worstStatus, type CheckState, type StatusValue } from '../status.js';
 
 export interface ReportInput {
   states?: readonly CheckState[] | undefined;
@@ -200,29 +200,13 @@ const KIND_LABEL: Record<Transaction['kind'], string> = {
 
 // ------------------------------------------------------------------ verdict
 
-const COUNT_WORDS: [StatusValue, string, string][] = [
-  [Status.ERROR, 'checker error', 'checker errors'],
-  [Status.CRIT, 'critical problem', 'critical problems'],
-  [Status.WARN, 'warning', 'warnings'],
-  [Status.UNKNOWN, 'undecided check', 'undecided checks'],
-  [Status.INFO, 'note', 'notes'],
-];
-
-function counts(states: readonly CheckState[], worst: StatusValue): string {
-  return COUNT_WORDS.filter(([s]) => s !== Status.INFO || worst === Status.INFO)
-    .map(([s, one, many]) => [states.filter((st) => st.status === s).length, one, many] as const)
-    .filter(([n]) => n > 0)
-    .map(([n, one, many]) => plural(n, one, many))
-    .join(', ');
-}
-
 function verdictSentence(obs: Observation, states: readonly CheckState[], worst: StatusValue): string {
   const d = obs.domain;
   if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO)) return `${d} publishes a null MX: it accepts no mail (RFC 7505).`;
   const eps = obs.dns.implicit_mx
     ? `${plural(obs.endpoints.length, 'endpoint')} (implicit MX)`
     : `${plural(obs.endpoints.length, 'endpoint')} (${plural(obs.dns.mx.length, 'MX host')})`;
-  const n = counts(states, worst);
+  const n = countFindings(states, worst);
   switch (worst) {
     case Status.OK:
       return `${d} receives mail correctly on ${eps}.`;

@@ -6,7 +6,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +13,8 @@ import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
 import { testCa } from '../peers/certs.js';
-import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { runCli } from './run-cli.js';
 
-const MAIN = join(PACKAGE_ROOT, 'src/cli/main.ts');
 let dns: DnsServer;
 let relay: ScenarioPeer;
 let dir: string;
@@ -32,25 +30,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
-      { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), NO_COLOR: '1' }, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 99) : 0;
-        resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args, { caFile: join(dir, 'ca.pem') });
 
 const target = () => ['relay.test', '--resolver', dns.address, '--port', String(relay.port), '--timeout', '3'];
 

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,8 @@ import { reply, runDialogue, startScriptedServer, type ScriptedServer } from '..
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
 import { testCa } from '../peers/certs.js';
 import { mxService } from './service-harness.js';
+import { CLI_MAIN as MAIN, runCli } from '../integration/run-cli.js';
 
-const MAIN = join(PACKAGE_ROOT, 'src', 'cli', 'main.ts');
 const HEALTHY_HOST = '127.0.0.130';
 const SLOW_HOST = '127.0.0.131';
 const DOMAIN = 'e2e.test';
@@ -66,12 +66,9 @@ function startServe(extra: string[] = []): Promise<Server> {
   });
 }
 
-function healthcheck(listen: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--healthcheck', '--listen', listen], { cwd: PACKAGE_ROOT, timeout: 20_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-    );
-  });
+async function healthcheck(listen: string): Promise<{ code: number; out: string }> {
+  const run = await runCli(['serve', '--healthcheck', '--listen', listen]);
+  return { code: run.code, out: run.stdout + run.stderr };
 }
 
 before(async () => {
