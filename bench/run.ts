@@ -35,9 +35,9 @@ async function main(): Promise<void> {
     rows.push(...(await measureFlights(dns, log)));
     log(`\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`);
     rows.push(...(await measureLatency(dns, log)));
-    log('\n4. Cost per probe (servers in a child process)');
+    log('\n3. Cost per probe (servers in a child process)');
     rows.push(...(await measureCost(log)));
-    log('\n3. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
+    log('\n4. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
     rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
   } finally {
     await dns.close();
