@@ -169,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | HttpError | Error, request, reply) => {
     const { status, message } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    if (request.routeOptions.url === '/check' && reply.statusCode !== 401) {
+    if (request.routeOptions.url === '/check') {
       const values = request.method === 'POST' ? formValues((request.body as Body | undefined) ?? {}) : undefined;
       return reply.code(status).type('text/html; charset=utf-8').send(checkFormPage({ values, error: message, needsToken: settings.token !== null }));
     }
