@@ -4,13 +4,13 @@
  * connection gate at one connection per address, every address behind a
  * delay proxy that counts the connections open to it at once.
  */
-import { collect } from '../src/collect.js';
-import { collectMany } from '../src/collect-many.js';
-import { createConnectionGate } from '../src/connection-gate.js';
-import { createDnsCache, withDnsCache } from '../src/dns/dns-cache.js';
-import { createDnsClient, type DnsClient } from '../src/dns/dns-client.js';
-import type { Observation } from '../src/observation.js';
-import { parseResolver } from '../src/settings.js';
+import { collect } from '../src/collect/collect.js';
+import { collectMany } from '../src/collect/collect-many.js';
+import { createConnectionGate } from '../src/collect/connection-gate.js';
+import { createDnsCache, withDnsCache } from '../src/collect/dns/dns-cache.js';
+import { createDnsClient, type DnsClient } from '../src/collect/dns/dns-client.js';
+import type { Observation } from '../src/model/observation.js';
+import { parseResolver } from '../src/config/settings.js';
 import { testCa } from '../test/peers/certs.js';
 import { reverseName, type DnsRecord } from '../test/peers/dns-records.js';
 import type { DnsServer } from '../test/peers/dns-server.js';

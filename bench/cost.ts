@@ -8,11 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createDnsClient } from '../src/dns/dns-client.js';
-import { parseOptions } from '../src/options.js';
-import { parseResolver } from '../src/settings.js';
-import { probeEndpoint, type EndpointTarget } from '../src/smtp/probe-endpoint.js';
-import type { EndpointProbe } from '../src/observation.js';
+import { createDnsClient } from '../src/collect/dns/dns-client.js';
+import { parseOptions } from '../src/config/options.js';
+import { parseResolver } from '../src/config/settings.js';
+import { probeEndpoint, type EndpointTarget } from '../src/collect/smtp/probe-endpoint.js';
+import type { EndpointProbe } from '../src/model/observation.js';
 import { benchAddress } from './bench-peers.js';
 import type { PeerProcessConfig, PeerProcessReady } from './peer-process.js';
 import type { Row } from './table.js';

@@ -3,8 +3,8 @@
  * three transactions), counted by the delay proxy on the server's side of
  * the wire (see delay-proxy.ts for the counting rule).
  */
-import { collect } from '../src/collect.js';
-import { parseResolver } from '../src/settings.js';
+import { collect } from '../src/collect/collect.js';
+import { parseResolver } from '../src/config/settings.js';
 import { testCa } from '../test/peers/certs.js';
 import { mailDomainRecords } from '../test/peers/dns-records.js';
 import type { DnsServer } from '../test/peers/dns-server.js';

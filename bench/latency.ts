@@ -5,9 +5,9 @@
  * endpoints are six distinct 127.0.0.x addresses. DNS is answered without
  * added delay (the proxy is TCP; DNS here is UDP).
  */
-import { collect } from '../src/collect.js';
-import { parseResolver } from '../src/settings.js';
-import type { Observation } from '../src/observation.js';
+import { collect } from '../src/collect/collect.js';
+import { parseResolver } from '../src/config/settings.js';
+import type { Observation } from '../src/model/observation.js';
 import { testCa } from '../test/peers/certs.js';
 import { mailDomainRecords } from '../test/peers/dns-records.js';
 import type { DnsServer } from '../test/peers/dns-server.js';

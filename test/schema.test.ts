@@ -10,9 +10,9 @@ import type {
   RrType,
   TransactionKind,
   TransactionOutcome,
-} from '../src/observation.js';
-import { loadObservationSchema, validateObservation } from '../src/observation-schema.js';
-import { PACKAGE_ROOT } from '../src/package-info.js';
+} from '../src/model/observation.js';
+import { loadObservationSchema, validateObservation } from '../src/model/observation-schema.js';
+import { PACKAGE_ROOT } from '../src/model/package-info.js';
 import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from './fixtures/observations.js';
 
 function assertValid(doc: Observation): void {

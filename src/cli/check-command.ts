@@ -5,13 +5,13 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { collect } from '../collect.js';
+import { collect } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
-import { CheckerError } from '../errors.js';
-import { exitCodeFor, worstStatus } from '../status.js';
-import { parsePort, parseResolver } from '../settings.js';
-import { renderReport } from '../report/index.js';
-import { renderText } from './render-text.js';
+import { CheckerError } from '../model/errors.js';
+import { exitCodeFor, worstStatus } from '../model/status.js';
+import { parsePort, parseResolver } from '../config/settings.js';
+import { renderReport } from '../presentation/html/render-report.js';
+import { renderText } from '../presentation/text/render-text.js';
 import { createProgress } from './progress.js';
 
 export const CHECK_USAGE = `Usage: checker-smtp check DOMAIN [options]

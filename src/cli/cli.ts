@@ -2,7 +2,7 @@
  * The checker-smtp command line. Subcommands: check (a domain, now) and
  * serve (the HTTP checker service).
  */
-import { PACKAGE_VERSION } from '../package-info.js';
+import { PACKAGE_VERSION } from '../model/package-info.js';
 import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
 import { runServe, SERVE_USAGE } from './serve-command.js';
 

@@ -2,7 +2,7 @@
  * Live progress on a terminal: one status line, rewritten in place, saying
  * what each endpoint is doing. Only used when stderr is a TTY.
  */
-import type { ProgressEvent } from '../collect.js';
+import type { ProgressEvent } from '../collect/collect.js';
 
 const CLEAR_LINE = '\r\x1b[2K';
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildApp } from '../server/app.js';
-import { DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_LISTEN, resolveServiceSettings, SETTING_ENV, type ListenAddress } from '../server/service-settings.js';
+import { DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_LISTEN, resolveServiceSettings, SETTING_ENV, type ListenAddress } from '../config/service-settings.js';
 import { UsageError, type CliIo } from './check-command.js';
 
 export const SERVE_USAGE = `Usage: checker-smtp serve [options]

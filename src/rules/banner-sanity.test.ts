@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allUnreachableObservation, endpoint, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
-import type { EndpointProbe, ProbeError } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { EndpointProbe, ProbeError } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { bannerSanity } from './banner-sanity.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mxTarget, noMxObservation, nullMxObservation, observation } from '../../test/fixtures/observations.js';
-import type { CheckState } from '../status.js';
+import type { CheckState } from '../model/status.js';
 import { mxPresent } from './mx-present.js';
 import { mxSanity } from './mx-sanity.js';
 import { nullMx } from './null-mx.js';

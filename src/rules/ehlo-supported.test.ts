@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint, observation, reply } from '../../test/fixtures/observations.js';
-import type { EndpointProbe } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { EndpointProbe } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { ehloSupported } from './ehlo-supported.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);

@@ -1,5 +1,5 @@
-import type { EndpointProbe, Observation } from '../observation.js';
-import { Status, type CheckState } from '../status.js';
+import type { EndpointProbe, Observation } from '../model/observation.js';
+import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, plural } from './rule.js';
 
 const NAME = 'smtp.endpoint_reachable';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allUnreachableObservation, endpoint, extensions, observation } from '../../test/fixtures/observations.js';
-import type { CheckState } from '../status.js';
+import type { CheckState } from '../model/status.js';
 import { extensionPosture } from './extension-posture.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allUnreachableObservation, noMxObservation, nullMxObservation, observation } from '../../test/fixtures/observations.js';
-import type { Observation } from '../observation.js';
-import { Status } from '../status.js';
+import type { Observation } from '../model/observation.js';
+import { Status } from '../model/status.js';
 import { RULES, evaluate, ruleDescriptions } from './index.js';
 
 const SPEC_ORDER = [

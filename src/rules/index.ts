@@ -2,8 +2,8 @@
  * The rule set, in the order of SPEC.md's table, and the evaluation entry
  * point: observation in, states out, pure.
  */
-import type { Observation } from '../observation.js';
-import { Status, type CheckState } from '../status.js';
+import type { Observation } from '../model/observation.js';
+import { Status, type CheckState } from '../model/status.js';
 import { authPosture } from './auth-posture.js';
 import { bannerSanity } from './banner-sanity.js';
 import { ehloSupported } from './ehlo-supported.js';

@@ -1,4 +1,4 @@
-import { Status } from '../status.js';
+import { Status } from '../model/status.js';
 import { endpointRule, finding, plural } from './rule.js';
 
 const NAME = 'smtp.ipv6_reachable';

@@ -1,5 +1,5 @@
-import type { MxTarget } from '../observation.js';
-import { Status, type CheckState } from '../status.js';
+import type { MxTarget } from '../model/observation.js';
+import { Status, type CheckState } from '../model/status.js';
 import { finding, okState, orOk, plural, type Rule } from './rule.js';
 
 const NAME = 'smtp.mx_sanity';

@@ -1,4 +1,4 @@
-import { Status } from '../status.js';
+import { Status } from '../model/status.js';
 import { finding, okState, type Rule } from './rule.js';
 
 const NAME = 'smtp.null_mx';

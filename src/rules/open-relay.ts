@@ -1,5 +1,5 @@
-import type { EndpointProbe } from '../observation.js';
-import { Status, type CheckState } from '../status.js';
+import type { EndpointProbe } from '../model/observation.js';
+import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
 import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint, noMxObservation, observation, unreachableEndpoint } from '../../test/fixtures/observations.js';
-import type { ReverseDns } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { ReverseDns } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { reverseDns } from './reverse-dns.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);

@@ -1,5 +1,5 @@
-import type { EndpointProbe } from '../observation.js';
-import { Status, type CheckState } from '../status.js';
+import type { EndpointProbe } from '../model/observation.js';
+import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, isLookupFailure } from './rule.js';
 
 const NAME = 'smtp.reverse_dns';

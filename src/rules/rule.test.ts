@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reply } from '../../test/fixtures/observations.js';
-import { Status } from '../status.js';
+import { Status } from '../model/status.js';
 import { compareSubjects, finding, orOk, quoteReply, sortStates } from './rule.js';
 
 describe('rule helpers', () => {

@@ -4,8 +4,8 @@
  * between endpoints a rule can judge and those an upstream failure kept from
  * its stage. Rules are pure functions of the observation.
  */
-import type { DnsErrorCode, EndpointProbe, Observation, Reply } from '../observation.js';
-import { Status, type CheckState, type StatusValue } from '../status.js';
+import type { DnsErrorCode, EndpointProbe, Observation, Reply } from '../model/observation.js';
+import { Status, type CheckState, type StatusValue } from '../model/status.js';
 
 /**
  * Extra inputs a rule may use besides the observation. Reserved: a later

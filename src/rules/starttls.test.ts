@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HEALTHY_EXTENSIONS, endpoint, extensions, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
-import type { EndpointProbe } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { EndpointProbe } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { starttlsHandshake } from './starttls-handshake.js';
 import { starttlsOffered } from './starttls-offered.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint, observation, relatedTls, tlsInfo, unreachableEndpoint } from '../../test/fixtures/observations.js';
-import type { CertificateInfo, EndpointProbe, TlsInfo } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { CertificateInfo, EndpointProbe, TlsInfo } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { tlsQuality } from './tls-quality.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);

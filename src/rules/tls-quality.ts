@@ -7,9 +7,9 @@
  * comes from in `meta.source` ("related" or "own").
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import type { CertificateInfo, EndpointProbe, Observation } from '../observation.js';
-import { parseRelatedTls, type EndpointTlsCoverage, type RelatedTlsIndex } from '../related/tls-probes.js';
-import { Status, type CheckState } from '../status.js';
+import type { CertificateInfo, EndpointProbe, Observation } from '../model/observation.js';
+import { parseRelatedTls, type EndpointTlsCoverage, type RelatedTlsIndex } from './related-tls.js';
+import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, blockedBefore, dialogueStop, endpointRule, finding, untestedSuffix, type Rule, type RuleContext } from './rule.js';
 
 const NAME = 'smtp.tls_quality';

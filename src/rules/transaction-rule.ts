@@ -3,8 +3,8 @@
  * relay): which transaction an endpoint ran, whether it got to run, and the
  * state for a probe switched off by its option.
  */
-import type { EndpointProbe, Observation, Reply, Transaction, TransactionKind } from '../observation.js';
-import { Status, type CheckState, type StatusValue } from '../status.js';
+import type { EndpointProbe, Observation, Reply, Transaction, TransactionKind } from '../model/observation.js';
+import { Status, type CheckState, type StatusValue } from '../model/status.js';
 import { blockedBefore, dialogueStop, finding, is2xx, quoteReply } from './rule.js';
 
 export function transactionOf(e: EndpointProbe, kind: TransactionKind): Transaction | null {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allUnreachableObservation, endpoint, observation, reply, transaction } from '../../test/fixtures/observations.js';
-import type { EndpointProbe, Observation, Transaction } from '../observation.js';
-import type { CheckState } from '../status.js';
+import type { EndpointProbe, Observation, Transaction } from '../model/observation.js';
+import type { CheckState } from '../model/status.js';
 import { nullSender } from './null-sender.js';
 import { openRelay } from './open-relay.js';
 import { postmaster } from './postmaster.js';

@@ -5,12 +5,12 @@
  */
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
-import { DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS } from '../options.js';
-import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S } from '../limits.js';
-import type { CheckMetric } from '../metrics.js';
-import type { Observation } from '../observation.js';
-import { STATUS_NAMES, severity, worstStatus, type CheckState } from '../status.js';
-import { REPORT_CSS, ReportView } from '../report/index.js';
+import { DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS } from '../config/options.js';
+import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S } from '../model/limits.js';
+import type { CheckMetric } from '../presentation/metrics.js';
+import type { Observation } from '../model/observation.js';
+import { STATUS_NAMES, severity, worstStatus, type CheckState } from '../model/status.js';
+import { REPORT_CSS, ReportView } from '../presentation/html/render-report.js';
 import { TOKEN_FIELD } from './access-token.js';
 
 /** The form as typed, kept to re-render it (strings, checkboxes as booleans). */

@@ -3,11 +3,11 @@
  * options, rules, interval and outputs, plus, for a given set of options,
  * which rules cannot run and whether running at all makes sense.
  */
-import { OPTION_FIELDS, parseOptions } from '../options.js';
+import { OPTION_FIELDS, parseOptions } from '../config/options.js';
 import { ruleDescriptions } from '../rules/index.js';
-import { PACKAGE_VERSION } from '../package-info.js';
-import { OptionError } from '../errors.js';
-import { MX_SERVICE_TYPE, parseMxService } from './mx-service.js';
+import { PACKAGE_VERSION } from '../model/package-info.js';
+import { OptionError } from '../model/errors.js';
+import { MX_SERVICE_TYPE, parseMxService } from '../config/mx-service.js';
 
 export const CHECKER_ID = 'smtp';
 export const CHECKER_NAME = 'Inbound SMTP (MX posture)';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { PACKAGE_ROOT } from '../../src/model/package-info.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startOnSamePort } from '../peers/listen.js';

@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { renderReport } from '../../src/report/index.js';
-import { PACKAGE_ROOT } from '../../src/package-info.js';
-import type { Observation } from '../../src/observation.js';
+import { renderReport } from '../../src/presentation/html/render-report.js';
+import { PACKAGE_ROOT } from '../../src/model/package-info.js';
+import type { Observation } from '../../src/model/observation.js';
 import {
   hostileObservation,
   mixedObservation,

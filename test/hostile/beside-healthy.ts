@@ -17,9 +17,9 @@ import { scenarios } from '../peers/smtp-scenarios.js';
 import { startOnSamePort, type Closable } from '../peers/listen.js';
 import { startScriptedServer, type ConnectionScript } from '../peers/scripted-smtp.js';
 import type { ConnectionLog } from '../peers/connection-log.js';
-import { MAX_ENDPOINT_BYTES, MAX_TRANSCRIPT_LINES } from '../../src/limits.js';
-import type { EndpointProbe, Observation } from '../../src/observation.js';
-import { Status, type CheckState } from '../../src/status.js';
+import { MAX_ENDPOINT_BYTES, MAX_TRANSCRIPT_LINES } from '../../src/model/limits.js';
+import type { EndpointProbe, Observation } from '../../src/model/observation.js';
+import { Status, type CheckState } from '../../src/model/status.js';
 import { runCheck } from '../integration/harness.js';
 
 /**

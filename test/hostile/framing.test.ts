@@ -6,8 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_ENDPOINT_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from '../../src/limits.js';
-import { renderText } from '../../src/cli/render-text.js';
+import { MAX_ENDPOINT_BYTES, MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from '../../src/model/limits.js';
+import { renderText } from '../../src/presentation/text/render-text.js';
 import { runDialogue } from '../peers/scripted-dialogue.js';
 import { hostileMx, startBench, type HostileBench, type HostilePeer, type HostileRun } from './beside-healthy.js';
 import { HOSTILE_NAME, flood, greetAndReadEhlo, wellRunServer } from './hostile-steps.js';

@@ -6,13 +6,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectMany } from '../../src/collect-many.js';
-import { collect } from '../../src/collect.js';
-import { createConnectionGate } from '../../src/connection-gate.js';
-import { validateObservation } from '../../src/observation-schema.js';
+import { collectMany } from '../../src/collect/collect-many.js';
+import { collect } from '../../src/collect/collect.js';
+import { createConnectionGate } from '../../src/collect/connection-gate.js';
+import { validateObservation } from '../../src/model/observation-schema.js';
 import { evaluate } from '../../src/rules/index.js';
-import { parseResolver } from '../../src/settings.js';
-import type { Observation } from '../../src/observation.js';
+import { parseResolver } from '../../src/config/settings.js';
+import type { Observation } from '../../src/model/observation.js';
 import { testCa } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';

@@ -10,9 +10,9 @@ import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { scenarios } from '../peers/smtp-scenarios.js';
 import { startOnSamePort } from '../peers/listen.js';
-import { collectDnsFacts } from '../../src/dns/posture.js';
-import { createDnsClient } from '../../src/dns/dns-client.js';
-import { parseResolver } from '../../src/settings.js';
+import { collectDnsFacts } from '../../src/collect/dns/posture.js';
+import { createDnsClient } from '../../src/collect/dns/dns-client.js';
+import { parseResolver } from '../../src/config/settings.js';
 import { findings, problems, runCheck } from './harness.js';
 
 let dns: DnsServer;

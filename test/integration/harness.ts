@@ -4,12 +4,12 @@
  * states so a test can assert exact codes.
  */
 import assert from 'node:assert/strict';
-import { collect, type CollectSettings } from '../../src/collect.js';
-import { validateObservation } from '../../src/observation-schema.js';
+import { collect, type CollectSettings } from '../../src/collect/collect.js';
+import { validateObservation } from '../../src/model/observation-schema.js';
 import { evaluate } from '../../src/rules/index.js';
-import { parseResolver } from '../../src/settings.js';
-import type { Observation } from '../../src/observation.js';
-import { STATUS_NAMES, type CheckState } from '../../src/status.js';
+import { parseResolver } from '../../src/config/settings.js';
+import type { Observation } from '../../src/model/observation.js';
+import { STATUS_NAMES, type CheckState } from '../../src/model/status.js';
 import { testCa } from '../peers/certs.js';
 import type { DnsServer } from '../peers/dns-server.js';
 

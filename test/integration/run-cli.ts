@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { PACKAGE_ROOT } from '../../src/model/package-info.js';
 
 export const CLI_MAIN = join(PACKAGE_ROOT, 'src', 'cli', 'main.ts');
 /** A CLI run that takes longer is hung, whatever the load. */

@@ -10,7 +10,7 @@ import { leafCertificate } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { runCheck, type CheckResult } from '../integration/harness.js';
-import type { EndpointProbe, Reply, TransactionKind } from '../../src/observation.js';
+import type { EndpointProbe, Reply, TransactionKind } from '../../src/model/observation.js';
 import type { MtaInstance, MtaPolicy, MtaSetup } from './mta-instance.js';
 import { INTEROP_DNS_HOST, type InteropMta } from './interop-mtas.js';
 import { tail } from './mta-process.js';

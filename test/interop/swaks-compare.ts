@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { startDnsServer } from '../peers/dns-server.js';
-import { DEFAULT_HELO_NAME } from '../../src/options.js';
+import { DEFAULT_HELO_NAME } from '../../src/config/options.js';
 import { OUTSIDE_RECIPIENT, type MtaPolicy } from './mta-instance.js';
 import { EXIM, OPENSMTPD, POSTFIX, POSTFIX_POSTSCREEN, SWAKS_HOSTS, type InteropMta } from './interop-mtas.js';
 import { publishSetup, type SwaksView } from './interop-check.js';

@@ -9,9 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
-import type { ServiceFlags } from '../../src/server/service-settings.js';
+import type { ServiceFlags } from '../../src/config/service-settings.js';
 import { FAST, startService } from './service-harness.js';
-import { createConnectionGate } from '../../src/connection-gate.js';
+import { createConnectionGate } from '../../src/collect/connection-gate.js';
 
 const HOST = '127.0.0.125';
 const DOMAINS = ['guard.test', 'shared-a.test', 'shared-b.test', 'shared-c.test'];

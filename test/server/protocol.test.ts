@@ -10,8 +10,8 @@ import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startOnSamePort } from '../peers/listen.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
-import { validateObservation } from '../../src/observation-schema.js';
-import type { Observation } from '../../src/observation.js';
+import { validateObservation } from '../../src/model/observation-schema.js';
+import type { Observation } from '../../src/model/observation.js';
 import { FAST, mxService, startService } from './service-harness.js';
 
 const HOSTS = ['127.0.0.120', '127.0.0.121', '127.0.0.122'];

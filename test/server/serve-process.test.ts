@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { PACKAGE_ROOT } from '../../src/model/package-info.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startOnSamePort } from '../peers/listen.js';

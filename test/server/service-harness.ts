@@ -4,9 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
-import { resolveServiceSettings, type ServiceFlags } from '../../src/server/service-settings.js';
-import { createDnsClient } from '../../src/dns/dns-client.js';
-import { parseResolver } from '../../src/settings.js';
+import { resolveServiceSettings, type ServiceFlags } from '../../src/config/service-settings.js';
+import { createDnsClient } from '../../src/collect/dns/dns-client.js';
+import { parseResolver } from '../../src/config/settings.js';
 import { testCa } from '../peers/certs.js';
 import type { DnsServer } from '../peers/dns-server.js';
 

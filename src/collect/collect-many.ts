@@ -1,0 +1,139 @@
+/**
+ * Bulk collection: many domains at once, sharing what they can. DNS answers
+ * are cached across the domains (within their TTL), and domains whose MX
+ * leads to the same address under the same MX name share SMTP sessions:
+ * greeting, EHLO, STARTTLS and EHLO once, then each domain's own
+ * transactions (null sender, postmaster@domain, relay probe), then QUIT. The
+ * result is one ordinary Observation per domain, each with the shared
+ * connection facts and only its own transactions and transcript lines.
+ *
+ *   const observations = await collectMany(['a.example', 'b.example'], { gate });
+ */
+import type { EndpointProbe, Observation, Phase } from '../model/observation.js';
+import { OBSERVATION_VERSION } from '../model/observation.js';
+import { parseOptions, type CheckOptions } from '../config/options.js';
+import { applyEnabledRules, planEndpoints, type CollectSettings } from './collect.js';
+import { createConnectionGate } from './connection-gate.js';
+import { createDnsClient } from './dns/dns-client.js';
+import { createDnsCache, withDnsCache } from './dns/dns-cache.js';
+import { collectDnsFacts } from './dns/posture.js';
+import { probeEndpoint, probeSession, type EndpointTarget, type SessionMember } from './smtp/probe-endpoint.js';
+import { defaultTrustStore } from './tls/trust-store.js';
+import { DOMAINS_PER_SESSION } from '../model/limits.js';
+import { SMTP_PORT } from '../config/settings.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
+
+export interface CollectManySettings extends Omit<CollectSettings, 'mx' | 'onProgress' | 'concurrency'> {
+  /** Per-check options every domain shares (timeout, helo_name, test_*); `domain` comes from the list. */
+  options?: Record<string, unknown>;
+  /** Most domains whose transactions share one SMTP session (see DOMAINS_PER_SESSION). */
+  domainsPerSession?: number;
+}
+
+/** "Service not available, closing transmission channel". */
+const CLOSING_CODE = 421;
+
+/** Phases in which a shared session can break after some members got their answers. */
+const TRANSACTION_PHASES = new Set<Phase>(['null_sender', 'postmaster', 'open_relay', 'quit']);
+
+/** The shared session broke before this member's transactions were all answered. */
+function cutShort(probe: EndpointProbe): boolean {
+  return probe.error !== null && TRANSACTION_PHASES.has(probe.error.phase);
+}
+
+/** The member got 421 (RFC 5321 §3.8: the server is closing the channel), possibly for what earlier members did. */
+function closedOn(probe: EndpointProbe): boolean {
+  return probe.transactions.some((t) => t.mail?.code === CLOSING_CODE || t.rcpt?.code === CLOSING_CODE);
+}
+
+interface Planned {
+  index: number;
+  options: CheckOptions;
+  target: EndpointTarget;
+}
+
+function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
+  return rest;
+}
+
+/** Split `list` into runs of at most `size`. */
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Collect every domain of `domains` (duplicates are checked once each time
+ * they appear). Throws OptionError for invalid options or domains before any
+ * connection; everything servers and the DNS do wrong is recorded instead.
+ * Without a `gate`, one is created: one connection per address at a time.
+ */
+export async function collectMany(domains: string[], settings: CollectManySettings = {}): Promise<Observation[]> {
+  const options = domains.map((domain) => applyEnabledRules(parseOptions({ ...settings.options, domain }), settings.enabledRules));
+  const perSession = settings.domainsPerSession ?? DOMAINS_PER_SESSION;
+  if (!Number.isInteger(perSession) || perSession < 1) throw new RangeError(`domainsPerSession must be a positive integer, got ${perSession}.`);
+  const started = Date.now();
+  const port = settings.port ?? SMTP_PORT;
+  const dns = settings.dns ?? withDnsCache(createDnsClient({ resolver: settings.resolver ?? null }), createDnsCache());
+  const trustStore = settings.trustStore ?? defaultTrustStore();
+  const gate = settings.gate ?? createConnectionGate();
+  const finished: number[] = domains.map(() => started);
+
+  const facts = await Promise.all(options.map((o) => collectDnsFacts(dns, o.domain)));
+  const plans = facts.map((f) => (f.null_mx ? [] : planEndpoints(f, port)));
+
+  // Domains reaching one address under one MX name can share a session: same server, same SNI, same certificate.
+  const sessions = new Map<string, Planned[]>();
+  plans.forEach((plan, index) => {
+    for (const target of plan) {
+      const key = `${target.address}\u0000${target.mx[0] ?? ''}`;
+      const list = sessions.get(key) ?? [];
+      list.push({ index, options: options[index]!, target });
+      sessions.set(key, list);
+    }
+  });
+
+  const results = new Map<Planned, EndpointProbe>();
+  const context = (o: CheckOptions) => ({ options: o, dns, trustStore, ...(settings.targetPolicy ? { targetPolicy: settings.targetPolicy } : {}) });
+  const runSession = async (batch: Planned[]) => {
+    const first = batch[0]!;
+    const members: SessionMember[] = batch.map((p) => ({ options: p.options, mx: p.target.mx, preference: p.target.preference }));
+    const target: EndpointTarget = { ...first.target, preference: Math.min(...batch.map((p) => p.target.preference)) };
+    const probes = await gate.run(target.address, () => probeSession(target, context(first.options), members));
+    const retry: Planned[] = [];
+    batch.forEach((p, i) => {
+      const probe = probes[i]!;
+      // A session cut during the transactions (a 421 past an error limit, a close, a timeout) must not
+      // cost a domain its answers: those left without them are probed again, each on its own connection.
+      if (batch.length > 1 && (cutShort(probe) || closedOn(probe))) {
+        retry.push(p);
+      } else {
+        results.set(p, probe);
+        finished[p.index] = Math.max(finished[p.index]!, Date.now());
+      }
+    });
+    for (const p of retry) {
+      results.set(p, await gate.run(p.target.address, () => probeEndpoint(p.target, context(p.options))));
+      finished[p.index] = Math.max(finished[p.index]!, Date.now());
+    }
+  };
+  await Promise.all([...sessions.values()].flatMap((list) => chunks(list, perSession).map(runSession)));
+
+  const byDomain: Planned[][] = domains.map(() => []);
+  for (const p of results.keys()) byDomain[p.index]!.push(p);
+  return options.map((o, index) => {
+    const order = plans[index]!;
+    const endpoints = byDomain[index]!.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target)).map((p) => results.get(p)!);
+    return {
+      version: OBSERVATION_VERSION,
+      domain: o.domain,
+      collected_at: new Date(started).toISOString(),
+      duration_ms: finished[index]! - started,
+      checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+      options: { ...withoutDomain(o), port },
+      dns: facts[index]!,
+      endpoints,
+    };
+  });
+}

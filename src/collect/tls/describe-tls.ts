@@ -1,0 +1,83 @@
+/**
+ * Turn a live TLS socket into the TlsInfo facts of the observation: version,
+ * cipher, key exchange, the presented chain, and the chain verdict the TLS
+ * stack reached against our trust store.
+ */
+import type tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import type { CertificateInfo, TlsInfo } from '../../model/observation.js';
+
+/** Chains longer than this are junk or loops (issuerCertificate cycles at the root). */
+const MAX_CHAIN_LENGTH = 10;
+
+function names(o: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (o && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o as Record<string, unknown>)) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+function toIso(date: string): string {
+  const d = new Date(date);
+  return Number.isNaN(d.getTime()) ? date : d.toISOString();
+}
+
+export function describeCertificate(c: tls.DetailedPeerCertificate): CertificateInfo {
+  let keyType: string | null = null;
+  let keyBits: number | null = typeof c.bits === 'number' ? c.bits : null;
+  try {
+    const x = new X509Certificate(c.raw);
+    keyType = x.publicKey.asymmetricKeyType?.toUpperCase() ?? null;
+    const details = x.publicKey.asymmetricKeyDetails;
+    keyBits = details?.modulusLength ?? keyBits;
+    if (keyType === 'EC' && details?.namedCurve) keyType = `EC ${details.namedCurve}`;
+  } catch {
+    // A certificate Node cannot parse is still recorded from the TLS stack's view.
+  }
+  return {
+    subject: names(c.subject),
+    issuer: names(c.issuer),
+    subject_alt_names: c.subjectaltname ? c.subjectaltname.split(/,\s*/).filter(Boolean) : [],
+    valid_from: toIso(c.valid_from),
+    valid_to: toIso(c.valid_to),
+    serial: c.serialNumber ?? '',
+    fingerprint_sha256: c.fingerprint256 ?? '',
+    key_type: keyType,
+    key_bits: keyBits,
+    der_base64: c.raw ? c.raw.toString('base64') : '',
+  };
+}
+
+function peerChain(socket: tls.TLSSocket): CertificateInfo[] {
+  const chain: CertificateInfo[] = [];
+  const seen = new Set<string>();
+  let cert = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  while (cert && cert.raw && chain.length < MAX_CHAIN_LENGTH) {
+    const fp = cert.fingerprint256;
+    if (seen.has(fp)) break;
+    seen.add(fp);
+    chain.push(describeCertificate(cert));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo {
+  const cipher = socket.getCipher();
+  const eph = socket.getEphemeralKeyInfo();
+  const ephemeral =
+    eph && typeof eph === 'object' && 'type' in eph && eph.type
+      ? { type: String(eph.type), name: 'name' in eph && eph.name ? String(eph.name) : null, bits: 'size' in eph && typeof eph.size === 'number' ? eph.size : null }
+      : null;
+  const err = socket.authorizationError as unknown;
+  return {
+    version: socket.getProtocol() ?? 'unknown',
+    cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
+    ephemeral,
+    chain: peerChain(socket),
+    chain_trusted: socket.authorized,
+    chain_error: socket.authorized ? null : err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : err ? String(err) : null,
+    sni,
+  };
+}

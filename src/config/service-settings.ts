@@ -1,0 +1,139 @@
+/**
+ * Deployment settings of `checker-smtp serve`: where it listens, how it
+ * reaches the world, and the guards of a hosted deployment. Each comes from a
+ * flag or its environment variable (flags win); none from a request.
+ */
+import { CheckerError } from '../model/errors.js';
+import { MAX_CONNECTIONS_PER_ADDRESS, MAX_OPEN_CONNECTIONS } from '../model/limits.js';
+import { parsePort, parseResolver, SMTP_PORT, type ResolverAddress } from './settings.js';
+import { quote, validateHostname } from './validate.js';
+
+export const DEFAULT_LISTEN = ':8080';
+/** Bounded drain on SIGTERM: a collect takes one endpoint budget (12 s default); 30 s lets typical work finish. */
+export const DEFAULT_DRAIN_TIMEOUT_S = 30;
+/** Rate-limit window: per client, per minute. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface ServiceSettings {
+  listen: ListenAddress;
+  resolver: ResolverAddress | null;
+  smtpPort: number;
+  /** Required on every route but /health when set. */
+  token: string | null;
+  /** Work requests per client per minute; null: unlimited. */
+  rateLimitPerMinute: number | null;
+  /** Refuse non-public MX addresses on the browser page /check (default on). */
+  refusePrivateOnCheckPage: boolean;
+  /** Refuse non-public MX addresses on the host protocol (/collect) too (default off). */
+  refusePrivateOnProtocol: boolean;
+  /** Only these domains (and their subdomains) may be checked; null: any. */
+  allowedDomains: string[] | null;
+  maxConnections: number;
+  connectionsPerAddress: number;
+  drainTimeoutS: number;
+}
+
+export const SETTING_ENV = {
+  listen: 'CHECKER_SMTP_LISTEN',
+  resolver: 'CHECKER_SMTP_RESOLVER',
+  port: 'CHECKER_SMTP_PORT',
+  token: 'CHECKER_SMTP_TOKEN',
+  rateLimit: 'CHECKER_SMTP_RATE_LIMIT',
+  allowPrivateTargets: 'CHECKER_SMTP_ALLOW_PRIVATE_TARGETS',
+  refusePrivateTargets: 'CHECKER_SMTP_REFUSE_PRIVATE_TARGETS',
+  allowedDomains: 'CHECKER_SMTP_ALLOWED_DOMAINS',
+  maxConnections: 'CHECKER_SMTP_MAX_CONNECTIONS',
+  connectionsPerAddress: 'CHECKER_SMTP_CONNECTIONS_PER_ADDRESS',
+  drainTimeout: 'CHECKER_SMTP_DRAIN_TIMEOUT',
+} as const;
+
+function settingError(message: string): never {
+  throw new CheckerError('setting.invalid', message);
+}
+
+/** ":8080" (all interfaces), "127.0.0.1:8080", "[::1]:8080", "localhost:8080". */
+export function parseListen(input: string): ListenAddress {
+  const s = input.trim();
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
+  if (!m) settingError(`Listen address ${quote(input)} must be HOST:PORT or :PORT (for example :8080 or 127.0.0.1:8080).`);
+  const host = m[1] ?? m[2] ?? '';
+  // Port 0 lets the system pick (tests, side-by-side instances); the "ready" log line names the address.
+  const port = m[3] === '0' ? 0 : parsePort(m[3]!, 'Listen port');
+  return { host: host === '' ? '::' : host, port };
+}
+
+function positiveInteger(input: string, what: string): number {
+  if (!/^\s*\d+\s*$/.test(input) || Number(input) < 1) settingError(`${what} must be a positive whole number, got ${quote(input)}.`);
+  return Number(input);
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+function flag(input: string | undefined, what: string): boolean {
+  if (input === undefined) return false;
+  const v = input.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  return settingError(`${what} must be true or false, got ${quote(input)}.`);
+}
+
+function domains(input: string): string[] {
+  const list = input.split(/[\s,]+/).filter(Boolean);
+  if (list.length === 0) settingError('The allowed-domains list is empty: give at least one domain, or leave the setting out.');
+  return list.map((d) => {
+    const v = validateHostname(d);
+    if (!v.ok) settingError(`Allowed domain ${quote(d)} ${v.reason}.`);
+    return v.value;
+  });
+}
+
+/** Raw values as given on the command line; undefined falls back to the environment, then the default. */
+export interface ServiceFlags {
+  listen?: string;
+  resolver?: string;
+  port?: string;
+  token?: string;
+  rateLimit?: string;
+  allowPrivateTargets?: boolean;
+  refusePrivateTargets?: boolean;
+  allowedDomains?: string;
+  maxConnections?: string;
+  connectionsPerAddress?: string;
+  drainTimeout?: string;
+}
+
+export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceSettings {
+  const pick = (key: keyof typeof SETTING_ENV, value: string | undefined) => value ?? env[SETTING_ENV[key]];
+  const listen = pick('listen', flags.listen) ?? DEFAULT_LISTEN;
+  const resolver = pick('resolver', flags.resolver);
+  const port = pick('port', flags.port);
+  const token = pick('token', flags.token);
+  if (token !== undefined && token.trim() === '') settingError('The access token is empty: give a token, or leave the setting out.');
+  const rate = pick('rateLimit', flags.rateLimit);
+  const allowed = pick('allowedDomains', flags.allowedDomains);
+  const maxConnections = pick('maxConnections', flags.maxConnections);
+  const perAddress = pick('connectionsPerAddress', flags.connectionsPerAddress);
+  const drain = pick('drainTimeout', flags.drainTimeout);
+  const allowPrivate = flags.allowPrivateTargets || flag(env[SETTING_ENV.allowPrivateTargets], SETTING_ENV.allowPrivateTargets);
+  const refusePrivate = flags.refusePrivateTargets || flag(env[SETTING_ENV.refusePrivateTargets], SETTING_ENV.refusePrivateTargets);
+  if (allowPrivate && refusePrivate) settingError('Allowing and refusing private targets at once makes no sense: pick one.');
+  return {
+    listen: parseListen(listen),
+    resolver: resolver === undefined || resolver === '' ? null : parseResolver(resolver),
+    smtpPort: port === undefined || port === '' ? SMTP_PORT : parsePort(port, 'SMTP port'),
+    token: token?.trim() ?? null,
+    rateLimitPerMinute: rate === undefined || rate === '' ? null : positiveInteger(rate, 'The rate limit (requests per minute per client)'),
+    refusePrivateOnCheckPage: !allowPrivate,
+    refusePrivateOnProtocol: refusePrivate,
+    allowedDomains: allowed === undefined || allowed === '' ? null : domains(allowed),
+    maxConnections: maxConnections === undefined ? MAX_OPEN_CONNECTIONS : positiveInteger(maxConnections, 'The connection bound'),
+    connectionsPerAddress: perAddress === undefined ? MAX_CONNECTIONS_PER_ADDRESS : positiveInteger(perAddress, 'The per-address connection bound'),
+    drainTimeoutS: drain === undefined ? DEFAULT_DRAIN_TIMEOUT_S : positiveInteger(drain, 'The drain timeout (seconds)'),
+  };
+}

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  endpoint,
+  mixedObservation,
+  noStartTlsObservation,
+  nullMxObservation,
+  observation,
+  openRelayObservation,
+  relatedTls,
+} from '../../test/fixtures/observations.js';
+import { evaluate } from '../rules/index.js';
+import { Status, type CheckState } from '../model/status.js';
+import { buildReportView } from './view-model.js';
+
+const state = (status: CheckState['status'], subject: string, code: string, fix?: string): CheckState => ({
+  status,
+  subject,
+  code,
+  rule: code.split('.').slice(0, 2).join('.'),
+  message: `${code} on ${subject}`,
+  ...(fix ? { meta: { fix } } : {}),
+});
+
+describe('buildReportView()', () => {
+  it('evaluates the rules itself when no states are given (absent or empty)', () => {
+    const obs = openRelayObservation();
+    const given = buildReportView(obs, { states: evaluate(obs) });
+    for (const vm of [buildReportView(obs), buildReportView(obs, { states: [] })]) {
+      assert.equal(vm.statesGiven, false);
+      assert.deepEqual(vm.fixes, given.fixes);
+    }
+    assert.equal(given.statesGiven, true);
+  });
+
+  it('sorts What to fix CRIT → WARN → INFO, then by subject, with fix hints and endpoint anchors', () => {
+    const obs = mixedObservation();
+    const states = [
+      state(Status.INFO, 'example.com', 'smtp.ipv6.none'),
+      state(Status.WARN, '192.0.2.20:25', 'smtp.ptr.missing', 'ask for a PTR'),
+      state(Status.OK, 'example.com', 'smtp.postmaster.ok'),
+      state(Status.CRIT, '[2001:db8::20]:25', 'smtp.endpoint.unreachable', 'open port 25'),
+      state(Status.WARN, '192.0.2.10:25', 'smtp.ptr.missing', 'ask for a PTR'),
+      state(Status.CRIT, '192.0.2.20:25', 'smtp.open_relay'),
+    ];
+    const vm = buildReportView(obs, { states });
+    assert.deepEqual(
+      vm.fixes.map((f) => [f.label, f.subject, f.anchor]),
+      [
+        ['CRIT', '192.0.2.20:25', 'r-ep-2'],
+        ['CRIT', '[2001:db8::20]:25', 'r-ep-3'],
+        ['WARN', '192.0.2.10:25', 'r-ep-0'],
+        ['WARN', '192.0.2.20:25', 'r-ep-2'],
+        ['INFO', 'example.com', null],
+      ],
+    );
+    assert.deepEqual(vm.fixes[1]!.fix, ['open port 25']);
+    assert.equal(vm.verdict.label, 'CRIT');
+    assert.match(vm.verdict.sentence, /cannot receive mail reliably: 2 critical problems, 2 warnings/);
+  });
+
+  it('keeps a section closed when its only findings are remarks (INFO)', () => {
+    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' })] });
+    const info = { status: Status.INFO, rule: 'smtp.extension_posture', code: 'smtp.ext.missing', subject: '192.0.2.10:25', message: 'No CHUNKING.' };
+    const warn = { ...info, status: Status.WARN, rule: 'smtp.reverse_dns', code: 'smtp.ptr.missing' };
+    assert.equal(buildReportView(obs, { states: [info] }).endpoints[0]!.open, false);
+    assert.equal(buildReportView(obs, { states: [info, warn] }).endpoints[0]!.open, true);
+  });
+
+  it('opens exactly the endpoint sections something non-OK concerns', () => {
+    const vm = buildReportView(mixedObservation());
+    assert.deepEqual(
+      vm.endpoints.map((e) => [e.subject, e.open, e.status.label]),
+      [
+        ['192.0.2.10:25', false, 'OK'],
+        ['[2001:db8::10]:25', false, 'OK'],
+        ['192.0.2.20:25', false, 'OK'],
+        ['[2001:db8::20]:25', true, 'CRIT'],
+      ],
+    );
+    const down = vm.endpoints[3]!;
+    assert.match(down.stop!, /connect\.timeout/);
+    assert.deepEqual(vm.rows[3]!.reachable, { text: 'no: timed out', tone: 'bad' });
+  });
+
+  it('flags the open relay in the row, the section and the transaction', () => {
+    const vm = buildReportView(openRelayObservation());
+    assert.deepEqual(vm.rows.map((r) => [r.mx, r.openRelay, r.relay.text]), [
+      ['mx1.example.com', false, 'refused'],
+      ['mx2.example.com', true, 'OPEN RELAY'],
+    ]);
+    const relay = vm.endpoints[1]!;
+    assert.equal(relay.openRelay, true);
+    assert.equal(relay.open, true);
+    assert.deepEqual(relay.transactions.map((t) => [t.label, t.outcome.text]), [
+      ['Null sender', 'accepted'],
+      ['Postmaster', 'accepted'],
+      ['Open relay', 'OPEN RELAY: accepted'],
+    ]);
+    assert.deepEqual(relay.transactions[2]!.replies.map((r) => r.command), ['MAIL FROM:<postmaster@mx-checker.happydomain.org>', 'RCPT TO:<postmaster@example.net>', 'RSET']);
+  });
+
+  it('summarises each endpoint: greeting, STARTTLS, TLS version, PTR, transactions', () => {
+    const [row] = buildReportView(noStartTlsObservation()).rows;
+    assert.deepEqual(
+      [row!.family, row!.greeting.text, row!.starttls, row!.tlsVersion.text, row!.ptr.text, row!.nullSender.text, row!.postmaster.text],
+      ['IPv4', '220 mx1.example.com', { text: 'not offered', tone: 'bad' }, '—', 'mx1.example.com (FCrDNS ok)', 'accepted', 'accepted'],
+    );
+  });
+
+  it('keeps extensions before and after TLS, timings, certificate and a transcript with directions and times', () => {
+    const obs = observation({ endpoints: [observation().endpoints[0]!] });
+    obs.endpoints[0]!.transcript.push({ t: 6.4, dir: 'C', text: 'EHLO mx-checker.happydomain.org' });
+    const ep = buildReportView(obs).endpoints[0]!;
+    assert.ok(ep.extensionsBefore!.includes('STARTTLS'));
+    assert.ok(!ep.extensionsAfter!.includes('STARTTLS'));
+    assert.ok(ep.extensionsBefore!.includes('SIZE 10240000'));
+    assert.deepEqual(ep.timings.map((t) => t.value), ['3 ms', '5 ms', '2 ms', '8 ms', '40 ms']);
+    assert.equal(ep.certificate!.subject, 'CN=mx1.example.com');
+    assert.deepEqual(ep.certificate!.expiry, { text: '191 days left at the check', tone: 'ok' });
+    assert.deepEqual(ep.transcript.map((l) => [l.time, l.kind]), [
+      ['+0 ms', 'e'],
+      ['+5 ms', 's'],
+      ['+6 ms', 'c'],
+    ]);
+    assert.match(ep.tlsSource!, /our own evaluation/);
+  });
+
+  it('collapses the same finding said by many rules (null MX) into one item', () => {
+    const vm = buildReportView(nullMxObservation());
+    assert.match(vm.verdict.sentence, /publishes a null MX: it accepts no mail/);
+    assert.deepEqual(vm.fixes.map((f) => [f.code, f.rules.length]), [
+      ['smtp.null_mx', 1],
+      ['smtp.null_mx.not_probed', 13],
+    ]);
+    assert.deepEqual(vm.rows, []);
+    assert.match(vm.noEndpoints!, /null MX/);
+    assert.match(vm.dns.notes[0]!.text, /Null MX/);
+  });
+
+  it('lists DNS facts: targets, CNAME chains, lookup errors', () => {
+    const obs = mixedObservation();
+    obs.dns.mx[0]!.errors.push({ name: 'mx1.example.com', rrtype: 'AAAA', code: 'SERVFAIL', message: 'server failure' });
+    const dns = buildReportView(obs).dns;
+    assert.deepEqual(dns.targets.map((t) => [t.preference, t.name, t.addresses]), [
+      ['10', 'mx1.example.com', '192.0.2.10, 2001:db8::10'],
+      ['20', 'mx2.example.com', '192.0.2.20, 2001:db8::20'],
+    ]);
+    assert.match(dns.targets[1]!.notes[0]!, /CNAME → mail\.hoster\.example\.net/);
+    assert.deepEqual(dns.targets[0]!.errors, ['AAAA mx1.example.com: SERVFAIL (server failure)']);
+  });
+
+  it('shows related TLS findings next to their endpoint, and unusable ones with the reason', () => {
+    const related = {
+      tls_probes: [
+        relatedTls('mx1.example.com:25', { tls_version: 'TLSv1.3', hostname_match: false }),
+        relatedTls('mx2.example.com:25', { chain_valid: true }, '2026-01-01T00:00:00Z'),
+      ],
+    };
+    const vm = buildReportView(mixedObservation(), { related });
+    const mx1 = vm.endpoints[0]!;
+    assert.match(mx1.tlsSource!, /TLS checker/);
+    assert.deepEqual(mx1.related.map((r) => [r.ref, r.usable, r.findings.map((f) => f.status.label)]), [['mx1.example.com:25', true, ['WARN']]]);
+    assert.ok(mx1.open, 'a related finding opens the section');
+    assert.ok(vm.fixes.some((f) => f.code === 'smtp.tls.hostname_mismatch' && f.subject === '192.0.2.10:25' && /TLS checker/.test(f.message)));
+    const mx2 = vm.endpoints[2]!;
+    assert.match(mx2.tlsSource!, /our own evaluation/);
+    assert.match(mx2.related[0]!.problem!, /not used: it was collected \d+ days before this check/);
+    assert.ok(vm.fixes.some((f) => f.code === 'smtp.tls.related_unusable' && f.subject === '192.0.2.20:25'));
+  });
+
+  it('makes control characters in server text visible instead of passing them through', () => {
+    const obs = observation({ endpoints: [observation().endpoints[0]!] });
+    obs.endpoints[0]!.greeting = { code: 220, enhanced: null, lines: ['220 mx\x1b[2J\u202eevil'] };
+    const ep = buildReportView(obs).endpoints[0]!;
+    assert.deepEqual(ep.greeting, ['220 mx\\x1b[2J\\u202eevil']);
+  });
+});
