@@ -19,7 +19,16 @@ export function benchAddress(offset: number): string {
 export const UPSTREAM_HOST = benchAddress(39);
 
 /** Postfix's EHLO keywords with TLS on, as the test scenarios use. */
-export const POSTFIX_EXTENSIONS = ['PIPELINING', 'SIZE 10240000', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME', 'DSN', 'SMTPUTF8', 'CHUNKING'];
+export const POSTFIX_EXTENSIONS = [
+  'PIPELINING',
+  'SIZE 10240000',
+  'STARTTLS',
+  'ENHANCEDSTATUSCODES',
+  '8BITMIME',
+  'DSN',
+  'SMTPUTF8',
+  'CHUNKING',
+];
 
 /** RFC 5321 §4.5.1 plus the relay probe: local recipients accepted, others refused, as a sane MX does. */
 export function mxPolicy(hostname: string, localDomain: (domain: string) => boolean): DialoguePolicy {
@@ -36,7 +45,17 @@ export function mxPolicy(hostname: string, localDomain: (domain: string) => bool
 }
 
 /** A scripted MX (PIPELINING, STARTTLS) answering for every domain under `suffix`. */
-export function startMx(host: string, port: number, options: { suffix: string; tls?: Partial<NonNullable<DialoguePolicy['tls']>>; extensions?: string[]; greetingDelayMs?: number; strictSync?: boolean }): Promise<ScriptedServer> {
+export function startMx(
+  host: string,
+  port: number,
+  options: {
+    suffix: string;
+    tls?: Partial<NonNullable<DialoguePolicy['tls']>>;
+    extensions?: string[];
+    greetingDelayMs?: number;
+    strictSync?: boolean;
+  },
+): Promise<ScriptedServer> {
   const base = mxPolicy(`mx.${options.suffix}`, (d) => d.endsWith(options.suffix));
   const policy: DialoguePolicy = {
     ...base,
@@ -55,7 +74,13 @@ export function startMx(host: string, port: number, options: { suffix: string; t
 }
 
 /** Proxies on one common port (the checker probes one port on every address), each in front of `upstream`. */
-export async function startProxies(hosts: string[], upstream: (i: number) => { host: string; port: number }, oneWayMs: number): Promise<{ port: number; proxies: DelayProxy[] }> {
-  const { port, peers } = await startOnSamePort(hosts.map((host, i) => (p: number) => startDelayProxy({ host, port: p, upstream: upstream(i), oneWayMs })));
+export async function startProxies(
+  hosts: string[],
+  upstream: (i: number) => { host: string; port: number },
+  oneWayMs: number,
+): Promise<{ port: number; proxies: DelayProxy[] }> {
+  const { port, peers } = await startOnSamePort(
+    hosts.map((host, i) => (p: number) => startDelayProxy({ host, port: p, upstream: upstream(i), oneWayMs })),
+  );
   return { port, proxies: peers };
 }

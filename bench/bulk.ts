@@ -33,13 +33,19 @@ export interface BulkCase {
   api: 'collect' | 'collectMany';
 }
 
-export type BulkRunner = (domains: string[], ctx: { dns: DnsClient; port: number; gate: ReturnType<typeof createConnectionGate> }) => Promise<Observation[]>;
+export type BulkRunner = (
+  domains: string[],
+  ctx: { dns: DnsClient; port: number; gate: ReturnType<typeof createConnectionGate> },
+) => Promise<Observation[]>;
 
 function records(count: number): DnsRecord[] {
   const out: DnsRecord[] = [];
   MX_HOSTS.forEach((address, m) => {
     const name = `mx${m}.${SUFFIX}`;
-    out.push({ name, type: 'A', address, ttl: RECORD_TTL_S }, { name: reverseName(address), type: 'PTR', target: name, ttl: RECORD_TTL_S });
+    out.push(
+      { name, type: 'A', address, ttl: RECORD_TTL_S },
+      { name: reverseName(address), type: 'PTR', target: name, ttl: RECORD_TTL_S },
+    );
   });
   for (let i = 0; i < count; i++) {
     for (const m of [i % MX_HOSTS.length, (i + 1) % MX_HOSTS.length]) {
@@ -52,12 +58,19 @@ function records(count: number): DnsRecord[] {
 const domainName = (i: number) => `d${i}.${SUFFIX}`;
 
 export const collectEach: BulkRunner = (domains, { dns, port, gate }) =>
-  Promise.all(domains.map((domain) => collect({ domain, timeout: 20 }, { dns, port, gate, trustStore: [testCa().cert] })));
+  Promise.all(
+    domains.map((domain) => collect({ domain, timeout: 20 }, { dns, port, gate, trustStore: [testCa().cert] })),
+  );
 
 export const collectBatched: BulkRunner = (domains, { dns, port, gate }) =>
   collectMany(domains, { dns, port, gate, trustStore: [testCa().cert], options: { timeout: 20 } });
 
-export async function measureBulk(dnsServer: DnsServer, cases: BulkCase[], runners: Record<BulkCase['api'], BulkRunner | undefined>, log: (line: string) => void): Promise<Row[]> {
+export async function measureBulk(
+  dnsServer: DnsServer,
+  cases: BulkCase[],
+  runners: Record<BulkCase['api'], BulkRunner | undefined>,
+  log: (line: string) => void,
+): Promise<Row[]> {
   const rows: Row[] = [];
   const largest = Math.max(...cases.map((c) => c.domains));
   dnsServer.set(...records(largest));
@@ -66,7 +79,11 @@ export async function measureBulk(dnsServer: DnsServer, cases: BulkCase[], runne
     for (const c of cases) {
       const run = runners[c.api];
       if (!run) continue;
-      const { port, proxies } = await startProxies(MX_HOSTS, () => ({ host: UPSTREAM_HOST, port: server.port }), c.oneWayMs);
+      const { port, proxies } = await startProxies(
+        MX_HOSTS,
+        () => ({ host: UPSTREAM_HOST, port: server.port }),
+        c.oneWayMs,
+      );
       try {
         const gate = createConnectionGate({ perAddress: PER_ADDRESS });
         const cache = createDnsCache();
@@ -87,12 +104,21 @@ export async function measureBulk(dnsServer: DnsServer, cases: BulkCase[], runne
   return rows;
 }
 
-function report(c: BulkCase, observations: Observation[], proxies: DelayProxy[], wall: number, queries: number, log: (line: string) => void): Row {
+function report(
+  c: BulkCase,
+  observations: Observation[],
+  proxies: DelayProxy[],
+  wall: number,
+  queries: number,
+  log: (line: string) => void,
+): Row {
   const endpoints = observations.flatMap((o) => o.endpoints);
   const broken = endpoints.filter((e) => e.error !== null || !e.starttls.ok).length;
   const wrong = observations.filter((o) => {
     const outcomes = o.endpoints.map((e) => e.transactions.map((t) => t.outcome).join('/'));
-    const own = o.endpoints.every((e) => e.transactions.find((t) => t.kind === 'postmaster')?.rcpt_to === `postmaster@${o.domain}`);
+    const own = o.endpoints.every(
+      (e) => e.transactions.find((t) => t.kind === 'postmaster')?.rcpt_to === `postmaster@${o.domain}`,
+    );
     return !own || outcomes.length !== 2 || outcomes.some((x) => x !== 'accepted/accepted/rejected');
   }).length;
   const peak = Math.max(...proxies.map((p) => p.peakOpen()));

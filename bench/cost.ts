@@ -36,7 +36,9 @@ const BYTES_PER_PROBE_TARGET = 64 * 1024;
 
 async function startPeers(config: PeerProcessConfig): Promise<{ child: ChildProcess; ready: PeerProcessReady }> {
   const script = fileURLToPath(new URL('./peer-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -59,7 +61,11 @@ function targets(hosts: string[], port: number, domain: string, count: number): 
   });
 }
 
-async function runAll(list: EndpointTarget[], concurrency: number, probe: (t: EndpointTarget) => Promise<EndpointProbe>): Promise<EndpointProbe[]> {
+async function runAll(
+  list: EndpointTarget[],
+  concurrency: number,
+  probe: (t: EndpointTarget) => Promise<EndpointProbe>,
+): Promise<EndpointProbe[]> {
   const out: EndpointProbe[] = [];
   let next = 0;
   await Promise.all(
@@ -79,23 +85,45 @@ export async function measureCost(log: (line: string) => void): Promise<Row[]> {
     const hosts = TARPIT_HOSTS.slice(0, 4);
     const { child, ready } = await startPeers({ hosts, greetingDelayMs: 0, domain, dnsOffset: 11, tls: true });
     try {
-      const ctx = { options: parseOptions({ domain, timeout: 10 }), dns: createDnsClient({ resolver: parseResolver(ready.dns) }), trustStore: [ready.ca] };
+      const ctx = {
+        options: parseOptions({ domain, timeout: 10 }),
+        dns: createDnsClient({ resolver: parseResolver(ready.dns) }),
+        trustStore: [ready.ca],
+      };
       await runAll(targets(hosts, ready.port, domain, 20), CPU_CONCURRENCY, (t) => probeEndpoint(t, ctx)); // warm-up: JIT, contexts
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const probes = await runAll(targets(hosts, ready.port, domain, CPU_PROBES), CPU_CONCURRENCY, (t) => probeEndpoint(t, ctx));
+      const probes = await runAll(targets(hosts, ready.port, domain, CPU_PROBES), CPU_CONCURRENCY, (t) =>
+        probeEndpoint(t, ctx),
+      );
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const bad = probes.filter((p) => p.error !== null || !p.starttls.ok).length;
       const perProbe = (cpu.user + cpu.system) / 1000 / CPU_PROBES;
-      log(`  ${CPU_PROBES} probes (${CPU_CONCURRENCY} at once): ${wall.toFixed(0)} ms wall, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms, ${bad} broken`);
-      rows.push({ section: 'cost', metric: 'CPU per endpoint probe (full probe, TLS 1.3)', value: `${perProbe.toFixed(2)} ms`, target: 'report', pass: bad === 0 ? null : false });
+      log(
+        `  ${CPU_PROBES} probes (${CPU_CONCURRENCY} at once): ${wall.toFixed(0)} ms wall, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms, ${bad} broken`,
+      );
+      rows.push({
+        section: 'cost',
+        metric: 'CPU per endpoint probe (full probe, TLS 1.3)',
+        value: `${perProbe.toFixed(2)} ms`,
+        target: 'report',
+        pass: bad === 0 ? null : false,
+      });
       const sizes = probes.map((p) => JSON.stringify(p).length);
       const transcript = probes.map((p) => JSON.stringify(p.transcript).length);
       const cert = probes.map((p) => JSON.stringify(p.starttls.tls?.chain ?? []).length);
       const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
-      log(`  endpoint observation JSON: ${avg(sizes)} bytes (transcript ${avg(transcript)}, certificate chain ${avg(cert)})`);
-      rows.push({ section: 'cost', metric: 'bytes kept per endpoint observation (JSON)', value: `${avg(sizes)} B`, target: 'report', pass: null });
+      log(
+        `  endpoint observation JSON: ${avg(sizes)} bytes (transcript ${avg(transcript)}, certificate chain ${avg(cert)})`,
+      );
+      rows.push({
+        section: 'cost',
+        metric: 'bytes kept per endpoint observation (JSON)',
+        value: `${avg(sizes)} B`,
+        target: 'report',
+        pass: null,
+      });
     } finally {
       await stopPeers(child);
     }
@@ -104,11 +132,24 @@ export async function measureCost(log: (line: string) => void): Promise<Row[]> {
   // Peak RSS with 1 000 probes in flight against tarpits.
   {
     const domain = 'tarpit.bench.test';
-    const { child, ready } = await startPeers({ hosts: TARPIT_HOSTS, greetingDelayMs: TARPIT_GREETING_MS, domain, dnsOffset: 12, tls: false });
+    const { child, ready } = await startPeers({
+      hosts: TARPIT_HOSTS,
+      greetingDelayMs: TARPIT_GREETING_MS,
+      domain,
+      dnsOffset: 12,
+      tls: false,
+    });
     try {
-      const ctx = { options: parseOptions({ domain, timeout: 30 }), dns: createDnsClient({ resolver: parseResolver(ready.dns) }), trustStore: [ready.ca] };
+      const ctx = {
+        options: parseOptions({ domain, timeout: 30 }),
+        dns: createDnsClient({ resolver: parseResolver(ready.dns) }),
+        trustStore: [ready.ca],
+      };
       // Warm up what every probe shares (the TLS context, the code) so the figure is per probe.
-      await probeEndpoint(targets(TARPIT_HOSTS, ready.port, domain, 1)[0]!, { ...ctx, options: parseOptions({ domain, timeout: 30 }) });
+      await probeEndpoint(targets(TARPIT_HOSTS, ready.port, domain, 1)[0]!, {
+        ...ctx,
+        options: parseOptions({ domain, timeout: 30 }),
+      });
       // Collect garbage first (npm run bench passes --expose-gc) so the baseline is what is live.
       (globalThis as { gc?: () => void }).gc?.();
       const base = process.memoryUsage();
@@ -122,7 +163,9 @@ export async function measureCost(log: (line: string) => void): Promise<Row[]> {
         peakHeap = Math.max(peakHeap, m.heapUsed);
       }, SAMPLE_MS);
       const t0 = performance.now();
-      const running = Promise.all(targets(TARPIT_HOSTS, ready.port, domain, INFLIGHT_PROBES).map((t) => probeEndpoint(t, ctx)));
+      const running = Promise.all(
+        targets(TARPIT_HOSTS, ready.port, domain, INFLIGHT_PROBES).map((t) => probeEndpoint(t, ctx)),
+      );
       // Sample while every probe waits for its greeting; stop a little before the tarpits answer.
       const greetings = setTimeout(() => (waiting = false), TARPIT_GREETING_MS - TARPIT_MARGIN_MS);
       const probes = await running;
@@ -135,8 +178,12 @@ export async function measureCost(log: (line: string) => void): Promise<Row[]> {
       const heapPerProbe = (peakHeap - base.heapUsed) / INFLIGHT_PROBES;
       const worst = Math.max(perProbe, heapPerProbe);
       const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-      log(`  ${INFLIGHT_PROBES} probes held ${TARPIT_GREETING_MS / 1000} s at the greeting (no STARTTLS), then their dialogues: ${ok} complete in ${(wall / 1000).toFixed(1)} s`);
-      log(`  RSS before ${mib(base.rss)}, peak while all wait ${mib(peak)} (heap ${mib(base.heapUsed)} → ${mib(peakHeap)}, ${((peakHeap - base.heapUsed) / INFLIGHT_PROBES / 1024).toFixed(1)} KiB per probe)`);
+      log(
+        `  ${INFLIGHT_PROBES} probes held ${TARPIT_GREETING_MS / 1000} s at the greeting (no STARTTLS), then their dialogues: ${ok} complete in ${(wall / 1000).toFixed(1)} s`,
+      );
+      log(
+        `  RSS before ${mib(base.rss)}, peak while all wait ${mib(peak)} (heap ${mib(base.heapUsed)} → ${mib(peakHeap)}, ${((peakHeap - base.heapUsed) / INFLIGHT_PROBES / 1024).toFixed(1)} KiB per probe)`,
+      );
       rows.push({
         section: 'cost',
         metric: `memory per in-flight probe (${INFLIGHT_PROBES} waiting on tarpits)`,

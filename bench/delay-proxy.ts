@@ -65,7 +65,14 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
 
   const server = net.createServer((client) => {
     client.setNoDelay(true);
-    const stats: ProxyConnectionStats = { flights: 0, clientBytes: 0, serverBytes: 0, openedAt: performance.now(), endedAt: 0, openAtAccept: 0 };
+    const stats: ProxyConnectionStats = {
+      flights: 0,
+      clientBytes: 0,
+      serverBytes: 0,
+      openedAt: performance.now(),
+      endedAt: 0,
+      openAtAccept: 0,
+    };
     connections.push(stats);
     open++;
     stats.openAtAccept = open;

@@ -51,7 +51,11 @@ const CASES: FlightCase[] = [
     minimum: 13,
     target: 13,
     start: (domain) =>
-      startMx(UPSTREAM_HOST, 0, { suffix: domain, extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'PIPELINING'), strictSync: true }),
+      startMx(UPSTREAM_HOST, 0, {
+        suffix: domain,
+        extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'PIPELINING'),
+        strictSync: true,
+      }),
   },
 ];
 
@@ -61,15 +65,26 @@ export async function measureFlights(dns: DnsServer, log: (line: string) => void
     const domain = `flights${i}.bench.test`;
     const address = benchAddress(1 + i);
     const server = await c.start(domain);
-    const proxy = await startDelayProxy({ host: address, port: 0, upstream: { host: UPSTREAM_HOST, port: server.port }, oneWayMs: COUNTING_ONE_WAY_MS });
+    const proxy = await startDelayProxy({
+      host: address,
+      port: 0,
+      upstream: { host: UPSTREAM_HOST, port: server.port },
+      oneWayMs: COUNTING_ONE_WAY_MS,
+    });
     dns.set(...mailDomainRecords(domain, [{ name: `mx.${domain}`, addresses: [address] }]));
     try {
-      const obs = await collect({ domain, timeout: 10 }, { resolver: parseResolver(dns.address), port: proxy.port, trustStore: [testCa().cert] });
+      const obs = await collect(
+        { domain, timeout: 10 },
+        { resolver: parseResolver(dns.address), port: proxy.port, trustStore: [testCa().cert] },
+      );
       const ep = obs.endpoints[0]!;
       const flights = proxy.connections.map((cn) => cn.flights);
       const outcomes = ep.transactions.map((t) => t.outcome).join('/');
-      log(`  ${c.label}: flights ${flights.join(',')}; ${ep.starttls.tls?.version ?? 'no TLS'}, pipelined ${ep.pipelined}, ${outcomes}, ${ep.timings.total_ms} ms at ${2 * COUNTING_ONE_WAY_MS} ms RTT`);
-      const sane = ep.error === null && ep.starttls.ok && outcomes === 'accepted/accepted/rejected' && flights.length === 1;
+      log(
+        `  ${c.label}: flights ${flights.join(',')}; ${ep.starttls.tls?.version ?? 'no TLS'}, pipelined ${ep.pipelined}, ${outcomes}, ${ep.timings.total_ms} ms at ${2 * COUNTING_ONE_WAY_MS} ms RTT`,
+      );
+      const sane =
+        ep.error === null && ep.starttls.ok && outcomes === 'accepted/accepted/rejected' && flights.length === 1;
       rows.push({
         section: 'flights',
         metric: `client flights, ${c.label}`,

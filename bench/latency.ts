@@ -32,10 +32,14 @@ interface Run {
 
 async function runOnce(dns: DnsServer, domain: string, port: number): Promise<Run> {
   const started = performance.now();
-  const obs: Observation = await collect({ domain, timeout: 10 }, { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert] });
+  const obs: Observation = await collect(
+    { domain, timeout: 10 },
+    { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert] },
+  );
   const wall = performance.now() - started;
   const broken = obs.endpoints.filter((e) => e.error !== null || !e.starttls.ok);
-  if (broken.length > 0) throw new Error(`latency bench: ${broken.map((e) => `${e.subject} ${e.error?.message}`).join('; ')}`);
+  if (broken.length > 0)
+    throw new Error(`latency bench: ${broken.map((e) => `${e.subject} ${e.error?.message}`).join('; ')}`);
   const totals = obs.endpoints.map((e) => e.timings.total_ms);
   return { wall, sum: totals.reduce((a, b) => a + b, 0), slowest: Math.max(...totals) };
 }
@@ -47,7 +51,14 @@ export async function measureLatency(dns: DnsServer, log: (line: string) => void
   const many = await startProxies(DOMAIN_HOSTS, () => ({ host: UPSTREAM_HOST, port: server.port }), ONE_WAY_MS);
   const one = await startProxies([SINGLE_HOST], () => ({ host: UPSTREAM_HOST, port: server.port }), ONE_WAY_MS);
   dns.set(
-    ...mailDomainRecords(domain, [0, 1, 2].map((m) => ({ name: `mx${m + 1}.${domain}`, addresses: DOMAIN_HOSTS.slice(2 * m, 2 * m + 2), priority: 10 * (m + 1) }))),
+    ...mailDomainRecords(
+      domain,
+      [0, 1, 2].map((m) => ({
+        name: `mx${m + 1}.${domain}`,
+        addresses: DOMAIN_HOSTS.slice(2 * m, 2 * m + 2),
+        priority: 10 * (m + 1),
+      })),
+    ),
   );
   dns.set(...mailDomainRecords(single, [{ name: `mx.${single}`, addresses: [SINGLE_HOST] }]));
   try {
@@ -58,7 +69,8 @@ export async function measureLatency(dns: DnsServer, log: (line: string) => void
       singleRuns.push(await runOnce(dns, single, one.port));
     }
     const fmt = (r: Run) => `wall ${r.wall.toFixed(0)} ms, sum ${r.sum} ms, slowest ${r.slowest} ms`;
-    for (const [i, r] of domainRuns.entries()) log(`  run ${i + 1}: 6 endpoints: ${fmt(r)}; 1 endpoint: ${fmt(singleRuns[i]!)}`);
+    for (const [i, r] of domainRuns.entries())
+      log(`  run ${i + 1}: 6 endpoints: ${fmt(r)}; 1 endpoint: ${fmt(singleRuns[i]!)}`);
     const best = (runs: Run[], key: (r: Run) => number) => runs.reduce((a, b) => (key(b) < key(a) ? b : a));
     const d = best(domainRuns, (r) => r.wall / r.slowest);
     const s = best(singleRuns, (r) => r.wall);

@@ -33,15 +33,21 @@ export interface PeerProcessReady {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerProcessConfig;
 const dns = await startDnsServer(
-  mailDomainRecords(config.domain, config.hosts.map((address, i) => ({ name: `mx${i}.${config.domain}`, addresses: [address] }))),
+  mailDomainRecords(
+    config.domain,
+    config.hosts.map((address, i) => ({ name: `mx${i}.${config.domain}`, addresses: [address] })),
+  ),
   { host: benchAddress(config.dnsOffset) },
 );
 const { port, peers } = await startOnSamePort(
-  config.hosts.map((host) => (p: number) => startMx(host, p, {
-      suffix: config.domain,
-      greetingDelayMs: config.greetingDelayMs,
-      ...(config.tls ? {} : { extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'STARTTLS') }),
-    })),
+  config.hosts.map(
+    (host) => (p: number) =>
+      startMx(host, p, {
+        suffix: config.domain,
+        greetingDelayMs: config.greetingDelayMs,
+        ...(config.tls ? {} : { extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'STARTTLS') }),
+      }),
+  ),
 );
 const ready: PeerProcessReady = { dns: dns.address, port, ca: testCa().cert };
 process.stdout.write(`${JSON.stringify(ready)}\n`);

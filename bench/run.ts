@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   try {
     log('\n1. Client flights per endpoint probe (counted at the proxy, server side)');
     rows.push(...(await measureFlights(dns, log)));
-    log(`\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`);
+    log(
+      `\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`,
+    );
     rows.push(...(await measureLatency(dns, log)));
     log('\n3. Cost per probe (servers in a child process)');
     rows.push(...(await measureCost(log)));

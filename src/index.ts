@@ -2,22 +2,68 @@
  * checker-smtp as a library: collect (I/O) and evaluate (pure), the text and
  * HTML reports, plus the observation and state types they exchange.
  */
-export { collect, applyEnabledRules, planEndpoints, type CollectSettings, type ProgressEvent } from './collect/collect.js';
+export {
+  collect,
+  applyEnabledRules,
+  planEndpoints,
+  type CollectSettings,
+  type ProgressEvent,
+} from './collect/collect.js';
 export { collectMany, type CollectManySettings } from './collect/collect-many.js';
-export { createConnectionGate, type ConnectionGate, type ConnectionGateOptions, type ConnectionGateStats } from './collect/connection-gate.js';
-export { tlsEndpointEntries, endpointRef, refsOfEndpoint, TLS_ENDPOINT_ENTRY_TYPE, RELATED_TLS_KEY, type DiscoveryEntry, type TlsEndpointPayload } from './model/discovery.js';
+export {
+  createConnectionGate,
+  type ConnectionGate,
+  type ConnectionGateOptions,
+  type ConnectionGateStats,
+} from './collect/connection-gate.js';
+export {
+  tlsEndpointEntries,
+  endpointRef,
+  refsOfEndpoint,
+  TLS_ENDPOINT_ENTRY_TYPE,
+  RELATED_TLS_KEY,
+  type DiscoveryEntry,
+  type TlsEndpointPayload,
+} from './model/discovery.js';
 export { evaluate, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
 export { renderText } from './presentation/text/render-text.js';
-export { renderReport, ReportView, REPORT_CSS, buildReportView, type ReportViewProps, type ReportViewModel } from './presentation/html/render-report.js';
+export {
+  renderReport,
+  ReportView,
+  REPORT_CSS,
+  buildReportView,
+  type ReportViewProps,
+  type ReportViewModel,
+} from './presentation/html/render-report.js';
 export { parseRelatedTls, STALE_AFTER_MS, type RelatedTlsIndex, type RelatedTlsProbe } from './rules/related-tls.js';
 export { validateObservation } from './model/observation-schema.js';
 export { metricsOf, type CheckMetric } from './presentation/metrics.js';
 export { publicTargetsOnly, nonPublicReason, type TargetPolicy } from './collect/target-policy.js';
 export { buildApp, type AppOptions } from './server/app.js';
-export { parseOptions, OPTION_FIELDS, DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS, type CheckOptions } from './config/options.js';
+export {
+  parseOptions,
+  OPTION_FIELDS,
+  DEFAULT_HELO_NAME,
+  DEFAULT_PROBE_ADDRESS,
+  type CheckOptions,
+} from './config/options.js';
 export { parseResolver, parsePort, SMTP_PORT, type ResolverAddress } from './config/settings.js';
 export { createDnsClient, type DnsClient } from './collect/dns/dns-client.js';
-export { createDnsCache, withDnsCache, type DnsCache, type DnsCacheOptions, type DnsCacheStats } from './collect/dns/dns-cache.js';
-export { Status, STATUS_NAMES, worstStatus, exitCodeFor, severity, type CheckState, type StatusValue } from './model/status.js';
+export {
+  createDnsCache,
+  withDnsCache,
+  type DnsCache,
+  type DnsCacheOptions,
+  type DnsCacheStats,
+} from './collect/dns/dns-cache.js';
+export {
+  Status,
+  STATUS_NAMES,
+  worstStatus,
+  exitCodeFor,
+  severity,
+  type CheckState,
+  type StatusValue,
+} from './model/status.js';
 export { CheckerError, OptionError } from './model/errors.js';
 export * from './model/observation.js';

@@ -25,7 +25,10 @@ function assertValid(doc: Observation): void {
 function assertInvalid(doc: unknown, expected: RegExp): void {
   const result = validateObservation(doc);
   assert.equal(result.ok, false);
-  assert.ok(result.errors.some((e) => expected.test(e)), `expected ${expected} among:\n${result.errors.join('\n')}`);
+  assert.ok(
+    result.errors.some((e) => expected.test(e)),
+    `expected ${expected} among:\n${result.errors.join('\n')}`,
+  );
 }
 
 const unreachable = unreachableEndpoint('192.0.2.20', 'connect.timeout', {
@@ -36,7 +39,6 @@ const unreachable = unreachableEndpoint('192.0.2.20', 'connect.timeout', {
     fcrdns: false,
   },
 });
-
 
 describe('observation schema', () => {
   it('compiles under Ajv 2020 strict mode', () => {
@@ -58,7 +60,8 @@ describe('observation schema', () => {
       if (typeof node !== 'object' || node === null) return;
       const props = (node as { properties?: Record<string, unknown> }).properties;
       for (const [name, p] of Object.entries(props ?? {})) {
-        if (typeof (p as { description?: unknown }).description !== 'string') missing.push(`${path}/properties/${name}`);
+        if (typeof (p as { description?: unknown }).description !== 'string')
+          missing.push(`${path}/properties/${name}`);
       }
       for (const [k, v] of Object.entries(node)) walk(v, `${path}/${k}`);
     };
@@ -69,7 +72,12 @@ describe('observation schema', () => {
   it('accepts a healthy observation', () => assertValid(observation()));
 
   it('accepts a null MX with no endpoint', () =>
-    assertValid(observation({ dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] }, endpoints: [] })));
+    assertValid(
+      observation({
+        dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] },
+        endpoints: [],
+      }),
+    ));
 
   it('accepts an implicit MX', () =>
     assertValid(
@@ -105,7 +113,8 @@ describe('observation schema', () => {
       }),
     ));
 
-  it('accepts an unreachable endpoint with its error', () => assertValid(observation({ endpoints: [endpoint(), unreachable] })));
+  it('accepts an unreachable endpoint with its error', () =>
+    assertValid(observation({ endpoints: [endpoint(), unreachable] })));
 
   it('accepts an endpoint without TLS information', () =>
     assertValid(
@@ -138,11 +147,23 @@ describe('observation schema', () => {
             helo_fallback: true,
             helo: reply(250, 'mx1.example.com'),
             extensions: null,
-            starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
+            starttls: {
+              offered: false,
+              attempted: false,
+              reply: null,
+              ok: false,
+              discarded_bytes: 0,
+              tls: null,
+              error: null,
+            },
             ehlo_tls: null,
             extensions_tls: null,
             pipelined: false,
-            transactions: [transaction('null_sender', 'tempfail'), transaction('postmaster', 'error'), transaction('open_relay', 'skipped')],
+            transactions: [
+              transaction('null_sender', 'tempfail'),
+              transaction('postmaster', 'error'),
+              transaction('open_relay', 'skipped'),
+            ],
           }),
         ],
       }),
@@ -170,13 +191,20 @@ describe('observation schema', () => {
     );
   });
 
-  it('rejects another version', () => assertInvalid({ ...observation(), version: 2 }, /^\/version: must be equal to constant/));
+  it('rejects another version', () =>
+    assertInvalid({ ...observation(), version: 2 }, /^\/version: must be equal to constant/));
 
   it('rejects values outside the enums and bad timestamps', () => {
     const ep = endpoint({ error: { code: 'connect.refused', phase: 'data' as Phase, message: 'x' } });
-    assertInvalid(observation({ endpoints: [ep] }), /^\/endpoints\/0\/error\/phase: must be equal to one of the allowed values/);
+    assertInvalid(
+      observation({ endpoints: [ep] }),
+      /^\/endpoints\/0\/error\/phase: must be equal to one of the allowed values/,
+    );
     assertInvalid({ ...observation(), collected_at: 'yesterday' }, /^\/collected_at: must match format "date-time"/);
-    assertInvalid(observation({ endpoints: [endpoint({ family: 5 as 4 })] }), /^\/endpoints\/0\/family: must be equal to one of/);
+    assertInvalid(
+      observation({ endpoints: [endpoint({ family: 5 as 4 })] }),
+      /^\/endpoints\/0\/family: must be equal to one of/,
+    );
   });
 
   it('rejects a non-object', () => assertInvalid(null, /^\/: must be object/));
@@ -188,15 +216,52 @@ describe('observation schema', () => {
  * and `Exact` checks fail typechecking otherwise), and must equal the schema's.
  */
 type Exact<T, U extends readonly T[]> = [T] extends [U[number]] ? U : never;
-const PHASES = ['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'tls', 'ehlo_tls', 'null_sender', 'postmaster', 'open_relay', 'quit'] as const satisfies readonly Phase[];
+const PHASES = [
+  'connect',
+  'greeting',
+  'ehlo',
+  'helo',
+  'starttls',
+  'tls',
+  'ehlo_tls',
+  'null_sender',
+  'postmaster',
+  'open_relay',
+  'quit',
+] as const satisfies readonly Phase[];
 const PROBE_ERROR_CODES = [
-  'connect.refused', 'connect.timeout', 'connect.unreachable', 'connect.error', 'policy.refused', 'timeout', 'closed', 'reset',
-  'reply.malformed', 'reply.line_too_long', 'reply.too_many_lines', 'bytes_exceeded', 'tls.handshake', 'error',
+  'connect.refused',
+  'connect.timeout',
+  'connect.unreachable',
+  'connect.error',
+  'policy.refused',
+  'timeout',
+  'closed',
+  'reset',
+  'reply.malformed',
+  'reply.line_too_long',
+  'reply.too_many_lines',
+  'bytes_exceeded',
+  'tls.handshake',
+  'error',
 ] as const satisfies readonly ProbeErrorCode[];
-const DNS_ERROR_CODES = ['NXDOMAIN', 'NODATA', 'SERVFAIL', 'REFUSED', 'TIMEOUT', 'ERROR'] as const satisfies readonly DnsErrorCode[];
+const DNS_ERROR_CODES = [
+  'NXDOMAIN',
+  'NODATA',
+  'SERVFAIL',
+  'REFUSED',
+  'TIMEOUT',
+  'ERROR',
+] as const satisfies readonly DnsErrorCode[];
 const RR_TYPES = ['MX', 'A', 'AAAA', 'CNAME', 'PTR'] as const satisfies readonly RrType[];
 const KINDS = ['null_sender', 'postmaster', 'open_relay'] as const satisfies readonly TransactionKind[];
-const OUTCOMES = ['accepted', 'rejected', 'tempfail', 'error', 'skipped'] as const satisfies readonly TransactionOutcome[];
+const OUTCOMES = [
+  'accepted',
+  'rejected',
+  'tempfail',
+  'error',
+  'skipped',
+] as const satisfies readonly TransactionOutcome[];
 
 const ENUMS: Record<string, readonly string[]> = {
   Phase: PHASES satisfies Exact<Phase, typeof PHASES>,

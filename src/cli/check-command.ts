@@ -76,7 +76,11 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'Missing DOMAIN: which domain should be checked?' : `Expected one DOMAIN, got ${positionals.length}: ${positionals.join(' ')}`);
+    throw new UsageError(
+      positionals.length === 0
+        ? 'Missing DOMAIN: which domain should be checked?'
+        : `Expected one DOMAIN, got ${positionals.length}: ${positionals.join(' ')}`,
+    );
   }
 
   const raw: Record<string, unknown> = {
@@ -96,7 +100,11 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const progress = !values.json && io.stderr.isTTY ? createProgress(io.stderr) : null;
   let observation;
   try {
-    observation = await collect(raw, { resolver, ...(port ? { port } : {}), ...(progress ? { onProgress: progress.update } : {}) });
+    observation = await collect(raw, {
+      resolver,
+      ...(port ? { port } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    });
   } finally {
     progress?.done();
   }
@@ -120,7 +128,10 @@ function htmlTarget(file: string): string {
   try {
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new CheckerError('output.unwritable', `Cannot write the HTML report to ${JSON.stringify(file)}: directory ${JSON.stringify(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new CheckerError(
+      'output.unwritable',
+      `Cannot write the HTML report to ${JSON.stringify(file)}: directory ${JSON.stringify(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
   return file;
 }
@@ -129,7 +140,11 @@ function writeHtml(file: string, html: string): void {
   try {
     writeFileSync(file, html);
   } catch (err) {
-    throw new CheckerError('output.unwritable', `Cannot write the HTML report to ${JSON.stringify(file)}: ${(err as Error).message}.`, { cause: err });
+    throw new CheckerError(
+      'output.unwritable',
+      `Cannot write the HTML report to ${JSON.stringify(file)}: ${(err as Error).message}.`,
+      { cause: err },
+    );
   }
 }
 

@@ -10,7 +10,11 @@ test('createProgress() rewrites one line with what each endpoint is doing, and c
   out.on('data', (c: Buffer) => chunks.push(c.toString()));
   const progress = createProgress(out);
   const ep = endpoint({ address: '192.0.2.10' });
-  progress.update({ type: 'dns', dns: observation().dns, endpoints: [{ address: ep.address, family: 4, port: 25, mx: ep.mx, preference: 10 }] });
+  progress.update({
+    type: 'dns',
+    dns: observation().dns,
+    endpoints: [{ address: ep.address, family: 4, port: 25, mx: ep.mx, preference: 10 }],
+  });
   progress.update({ type: 'endpoint-phase', subject: ep.subject, phase: 'null_sender' });
   progress.update({ type: 'endpoint-done', endpoint: ep });
   progress.done();

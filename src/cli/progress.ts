@@ -17,7 +17,10 @@ export function createProgress(out: NodeJS.WritableStream & { columns?: number }
   let finished = 0;
   const draw = () => {
     const active = [...phases.entries()].map(([subject, phase]) => `${subject} ${phase}`).join(', ');
-    const line = total === 0 ? 'Resolving MX records…' : `Probing ${total} endpoint${total === 1 ? '' : 's'} (${finished} done)${active ? `: ${active}` : ''}`;
+    const line =
+      total === 0
+        ? 'Resolving MX records…'
+        : `Probing ${total} endpoint${total === 1 ? '' : 's'} (${finished} done)${active ? `: ${active}` : ''}`;
     const width = (out.columns || 100) - 1; // a pty may report 0 columns
     out.write(`${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
   };

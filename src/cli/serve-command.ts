@@ -6,7 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import { buildApp } from '../server/app.js';
-import { DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_LISTEN, resolveServiceSettings, SETTING_ENV, type ListenAddress } from '../config/service-settings.js';
+import {
+  DEFAULT_DRAIN_TIMEOUT_S,
+  DEFAULT_LISTEN,
+  resolveServiceSettings,
+  SETTING_ENV,
+  type ListenAddress,
+} from '../config/service-settings.js';
 import { UsageError, type CliIo } from './check-command.js';
 
 export const SERVE_USAGE = `Usage: checker-smtp serve [options]
@@ -70,7 +76,9 @@ async function healthcheck(listen: ListenAddress, io: CliIo): Promise<number> {
     }
     io.stderr.write(`checker-smtp: unhealthy: ${url} answered HTTP ${res.status}\n`);
   } catch (err) {
-    io.stderr.write(`checker-smtp: unhealthy: ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`);
+    io.stderr.write(
+      `checker-smtp: unhealthy: ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`,
+    );
   }
   return 1;
 }
@@ -133,7 +141,11 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
   app.log.info(
     {
-      listen: app.addresses().map((a) => (typeof a === 'string' ? a : a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)),
+      listen: app
+        .addresses()
+        .map((a) =>
+          typeof a === 'string' ? a : a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`,
+        ),
       token: settings.token !== null,
       rate_limit_per_minute: settings.rateLimitPerMinute,
       check_page_refuses_private_targets: settings.refusePrivateOnCheckPage,
@@ -149,7 +161,10 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
     const stop = (signal: string) => {
       signals.removeListener('SIGTERM', onTerm);
       signals.removeListener('SIGINT', onInt);
-      app.log.info({ signal, drain_timeout_s: settings.drainTimeoutS }, 'shutting down: no new connections, waiting for in-flight work');
+      app.log.info(
+        { signal, drain_timeout_s: settings.drainTimeoutS },
+        'shutting down: no new connections, waiting for in-flight work',
+      );
       let timer: NodeJS.Timeout | undefined;
       const drained = app.close().then(() => true);
       const timedOut = new Promise<boolean>((r) => {
@@ -160,7 +175,10 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
         clearTimeout(timer);
         if (clean) app.log.info('stopped');
         else {
-          app.log.warn({ drain_timeout_s: settings.drainTimeoutS }, 'stopped with work still in flight: the drain timeout ran out');
+          app.log.warn(
+            { drain_timeout_s: settings.drainTimeoutS },
+            'stopped with work still in flight: the drain timeout ran out',
+          );
           app.server.closeAllConnections();
         }
         resolve(0);

@@ -70,9 +70,12 @@ function chunks<T>(list: T[], size: number): T[][] {
  * Without a `gate`, one is created: one connection per address at a time.
  */
 export async function collectMany(domains: string[], settings: CollectManySettings = {}): Promise<Observation[]> {
-  const options = domains.map((domain) => applyEnabledRules(parseOptions({ ...settings.options, domain }), settings.enabledRules));
+  const options = domains.map((domain) =>
+    applyEnabledRules(parseOptions({ ...settings.options, domain }), settings.enabledRules),
+  );
   const perSession = settings.domainsPerSession ?? DOMAINS_PER_SESSION;
-  if (!Number.isInteger(perSession) || perSession < 1) throw new RangeError(`domainsPerSession must be a positive integer, got ${perSession}.`);
+  if (!Number.isInteger(perSession) || perSession < 1)
+    throw new RangeError(`domainsPerSession must be a positive integer, got ${perSession}.`);
   const started = Date.now();
   const port = settings.port ?? SMTP_PORT;
   const dns = settings.dns ?? withDnsCache(createDnsClient({ resolver: settings.resolver ?? null }), createDnsCache());
@@ -95,10 +98,19 @@ export async function collectMany(domains: string[], settings: CollectManySettin
   });
 
   const results = new Map<Planned, EndpointProbe>();
-  const context = (o: CheckOptions) => ({ options: o, dns, trustStore, ...(settings.targetPolicy ? { targetPolicy: settings.targetPolicy } : {}) });
+  const context = (o: CheckOptions) => ({
+    options: o,
+    dns,
+    trustStore,
+    ...(settings.targetPolicy ? { targetPolicy: settings.targetPolicy } : {}),
+  });
   const runSession = async (batch: Planned[]) => {
     const first = batch[0]!;
-    const members: SessionMember[] = batch.map((p) => ({ options: p.options, mx: p.target.mx, preference: p.target.preference }));
+    const members: SessionMember[] = batch.map((p) => ({
+      options: p.options,
+      mx: p.target.mx,
+      preference: p.target.preference,
+    }));
     const target: EndpointTarget = { ...first.target, preference: Math.min(...batch.map((p) => p.target.preference)) };
     const probes = await gate.run(target.address, () => probeSession(target, context(first.options), members));
     const retry: Planned[] = [];
@@ -124,7 +136,9 @@ export async function collectMany(domains: string[], settings: CollectManySettin
   for (const p of results.keys()) byDomain[p.index]!.push(p);
   return options.map((o, index) => {
     const order = plans[index]!;
-    const endpoints = byDomain[index]!.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target)).map((p) => results.get(p)!);
+    const endpoints = byDomain[index]!.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target)).map((p) =>
+      results.get(p)!,
+    );
     return {
       version: OBSERVATION_VERSION,
       domain: o.domain,

@@ -72,7 +72,10 @@ export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
   const byAddress = new Map<string, EndpointTarget>();
   for (const target of dns.mx) {
     if (target.ip_literal) continue; // senders do not deliver to a literal MX: nothing to probe
-    const addresses: [string, 4 | 6][] = [...target.ipv4.map((a): [string, 4] => [a, 4]), ...target.ipv6.map((a): [string, 6] => [a, 6])];
+    const addresses: [string, 4 | 6][] = [
+      ...target.ipv4.map((a): [string, 4] => [a, 4]),
+      ...target.ipv6.map((a): [string, 6] => [a, 6]),
+    ];
     for (const [address, family] of addresses) {
       const existing = byAddress.get(address);
       if (existing) {
@@ -84,7 +87,8 @@ export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
     }
   }
   return [...byAddress.values()].sort(
-    (a, b) => a.preference - b.preference || a.family - b.family || a.address.localeCompare(b.address, 'en', { numeric: true }),
+    (a, b) =>
+      a.preference - b.preference || a.family - b.family || a.address.localeCompare(b.address, 'en', { numeric: true }),
   );
 }
 
@@ -93,7 +97,10 @@ export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
  * options (before any connection); everything a server or the DNS does wrong
  * is recorded in the observation instead.
  */
-export async function collect(rawOptions: Record<string, unknown>, settings: CollectSettings = {}): Promise<Observation> {
+export async function collect(
+  rawOptions: Record<string, unknown>,
+  settings: CollectSettings = {},
+): Promise<Observation> {
   const options = applyEnabledRules(parseOptions(rawOptions), settings.enabledRules);
   const started = Date.now();
   const port = settings.port ?? SMTP_PORT;

@@ -55,9 +55,15 @@ test('createConnectionGate() bounds connections across addresses', async () => {
 
 test('createConnectionGate() frees the slot when a probe throws and forgets idle addresses', async () => {
   const gate = createConnectionGate();
-  await assert.rejects(gate.run('192.0.2.9', async () => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    gate.run('192.0.2.9', async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.equal(await gate.run('192.0.2.9', async () => 'second'), 'second');
-  assert.deepEqual({ open: gate.stats().open, queued: gate.stats().queued, addresses: gate.stats().addresses }, { open: 0, queued: 0, addresses: 0 });
+  assert.deepEqual(
+    { open: gate.stats().open, queued: gate.stats().queued, addresses: gate.stats().addresses },
+    { open: 0, queued: 0, addresses: 0 },
+  );
 });
 
 test('createConnectionGate() refuses bounds that are not positive integers', () => {

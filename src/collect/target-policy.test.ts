@@ -28,13 +28,23 @@ test('nonPublicReason() names loopback, private, link-local, CGNAT, multicast an
 });
 
 test('nonPublicReason() lets public unicast addresses through', () => {
-  for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '192.0.3.1', '2a00:1450:4007:80c::1b', '::ffff:8.8.4.4']) {
+  for (const address of [
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '192.0.3.1',
+    '2a00:1450:4007:80c::1b',
+    '::ffff:8.8.4.4',
+  ]) {
     assert.equal(nonPublicReason(address), null, address);
   }
 });
 
 test('publicTargetsOnly() refuses with a sentence an operator understands', () => {
-  assert.equal(publicTargetsOnly('10.0.0.5'), 'not probed: 10.0.0.5 is a private address (RFC 1918), and this checker only probes public addresses');
+  assert.equal(
+    publicTargetsOnly('10.0.0.5'),
+    'not probed: 10.0.0.5 is a private address (RFC 1918), and this checker only probes public addresses',
+  );
   assert.equal(publicTargetsOnly('9.9.9.9'), null);
   assert.equal(nonPublicReason('mx.example.com'), 'not an IP address');
 });

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { absoluteMxName, parseMxService } from './mx-service.js';
 
-const mx = (Mx: string, Preference: unknown = 10) => ({ Hdr: { Name: '', Rrtype: 15, Class: 1, Ttl: 3600, Rdlength: 0 }, Preference, Mx });
+const mx = (Mx: string, Preference: unknown = 10) => ({
+  Hdr: { Name: '', Rrtype: 15, Class: 1, Ttl: 3600, Rdlength: 0 },
+  Preference,
+  Mx,
+});
 const service = (records: unknown[] | undefined, extra: Record<string, unknown> = {}) => ({
   _svctype: 'svcs.MXs',
   _id: 'abc',
@@ -13,7 +17,10 @@ const service = (records: unknown[] | undefined, extra: Record<string, unknown> 
 });
 
 test('parseMxService() joins relative names to the zone and keeps absolute ones', () => {
-  const parsed = parseMxService(service([mx('mx1'), mx('mx2.example.com', 20), mx('mx3.example.com.', 30), mx('aspmx.l.google.com.', 40)]), 'example.com');
+  const parsed = parseMxService(
+    service([mx('mx1'), mx('mx2.example.com', 20), mx('mx3.example.com.', 30), mx('aspmx.l.google.com.', 40)]),
+    'example.com',
+  );
   assert.deepEqual(parsed, {
     zone: 'example.com',
     records: [
@@ -35,7 +42,10 @@ test('parseMxService() reads "@" and the empty name as the zone itself, and "." 
 
 test('parseMxService() puts the service subdomain before the domain to make the zone', () => {
   const parsed = parseMxService(service([mx('mx')], { _domain: 'mail' }), 'example.com');
-  assert.deepEqual(parsed, { zone: 'mail.example.com', records: [{ preference: 10, exchange: 'mx.mail.example.com' }] });
+  assert.deepEqual(parsed, {
+    zone: 'mail.example.com',
+    records: [{ preference: 10, exchange: 'mx.mail.example.com' }],
+  });
   assert.equal(parseMxService(service([], { _domain: 'mail.example.com.' }), 'example.com')?.zone, 'mail.example.com');
   assert.equal(parseMxService(service([], { _domain: '@' }), 'example.com')?.zone, 'example.com');
 });
@@ -69,12 +79,15 @@ test('parseMxService() refuses malformed payloads with a message naming what is 
     [{ Service: { mx: Array.from({ length: 40 }, () => mx('mx1')) } }, /holds 40 MX records; at most 32/],
   ];
   for (const [payload, message] of cases) {
-    assert.throws(() => parseMxService(payload, 'example.com'), (err: Error & { option?: string }) => {
-      assert.equal(err.option, 'service');
-      assert.match(err.message, message);
-      assert.match(err.message, /^Option service /);
-      return true;
-    });
+    assert.throws(
+      () => parseMxService(payload, 'example.com'),
+      (err: Error & { option?: string }) => {
+        assert.equal(err.option, 'service');
+        assert.match(err.message, message);
+        assert.match(err.message, /^Option service /);
+        return true;
+      },
+    );
   }
 });
 

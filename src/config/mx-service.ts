@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { OptionError } from '../model/errors.js';
-import type { MxRecord } from '../collect/dns/dns-client.js';
+import type { MxRecord } from '../model/mx-record.js';
 import { MAX_MX_TARGETS } from '../model/limits.js';
 import { quote, validateHostname } from './validate.js';
 
@@ -64,7 +64,9 @@ export function absoluteMxName(raw: string, zone: string): string {
 function preferenceOf(v: unknown, index: number): number {
   const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_PREFERENCE) {
-    fail(`MX record ${index + 1} has Preference ${quote(String(v))}; expected an integer between 0 and ${MAX_PREFERENCE}.`);
+    fail(
+      `MX record ${index + 1} has Preference ${quote(String(v))}; expected an integer between 0 and ${MAX_PREFERENCE}.`,
+    );
   }
   return n;
 }
@@ -83,7 +85,10 @@ export function parseMxService(service: unknown, domain: string): MxService | nu
       fail('is a string that is not valid JSON.');
     }
   }
-  if (!isObject(payload)) fail(`must be an object (the ${MX_SERVICE_TYPE} service), got ${Array.isArray(payload) ? 'a list' : typeof payload}.`);
+  if (!isObject(payload))
+    fail(
+      `must be an object (the ${MX_SERVICE_TYPE} service), got ${Array.isArray(payload) ? 'a list' : typeof payload}.`,
+    );
   const type = payload['_svctype'];
   if (type !== undefined && type !== MX_SERVICE_TYPE) {
     fail(`is of type ${quote(String(type))}; this checker handles ${MX_SERVICE_TYPE} services only.`);
@@ -104,7 +109,8 @@ export function parseMxService(service: unknown, domain: string): MxService | nu
     if (hdr !== undefined && hdr !== null) {
       if (!isObject(hdr)) fail(`MX record ${i + 1} has a Hdr that is not an object.`);
       const rrtype = hdr['Rrtype'];
-      if (rrtype !== undefined && rrtype !== RRTYPE_MX) fail(`MX record ${i + 1} has Rrtype ${quote(String(rrtype))}; an MX record is type ${RRTYPE_MX}.`);
+      if (rrtype !== undefined && rrtype !== RRTYPE_MX)
+        fail(`MX record ${i + 1} has Rrtype ${quote(String(rrtype))}; an MX record is type ${RRTYPE_MX}.`);
     }
     const target = record['Mx'];
     if (typeof target !== 'string') fail(`MX record ${i + 1} needs an Mx target name (a string).`);

@@ -38,7 +38,12 @@ function assertAccepted(options: CheckOptions): void {
   assert.match(options.domain, /^[a-z0-9.-]+$/);
   assert.match(options.helo_name, /^[a-z0-9.-]+$/);
   // What the validators let through, the command builders send: one line each.
-  for (const command of [ehlo(options.helo_name), mailFrom(`postmaster@${options.helo_name}`), rcptTo(`postmaster@${options.domain}`), rcptTo(options.test_probe_address)]) {
+  for (const command of [
+    ehlo(options.helo_name),
+    mailFrom(`postmaster@${options.helo_name}`),
+    rcptTo(`postmaster@${options.domain}`),
+    rcptTo(options.test_probe_address),
+  ]) {
     const wire = toWire(command);
     assert.equal(wire.indexOf('\r\n'), wire.length - 2);
   }
@@ -65,7 +70,11 @@ describe('parseOptions() properties', () => {
           } catch (error) {
             assertRefusedClearly(error, option);
             // A blank domain is "required", with nothing to quote.
-            if (value.trim() !== '') assert.ok(quotesValue(error.message, value), `${JSON.stringify(value)} not quoted in ${JSON.stringify(error.message)}`);
+            if (value.trim() !== '')
+              assert.ok(
+                quotesValue(error.message, value),
+                `${JSON.stringify(value)} not quoted in ${JSON.stringify(error.message)}`,
+              );
             return;
           }
           assertAccepted(options);
@@ -76,7 +85,11 @@ describe('parseOptions() properties', () => {
 
   it('timeout and the probe switches take numbers and words, and refuse the rest by name', (t) => {
     const option = fc.constantFrom('timeout', 'test_null_sender', 'test_postmaster', 'test_open_relay');
-    const value = fc.oneof(fc.jsonValue(), typedValue, fc.constantFrom('12', ' 3 ', '0', '1', 'yes', 'off', 'TRUE', '1e3', '-1', 'NaN', 'Infinity', '0x10'));
+    const value = fc.oneof(
+      fc.jsonValue(),
+      typedValue,
+      fc.constantFrom('12', ' 3 ', '0', '1', 'yes', 'off', 'TRUE', '1e3', '-1', 'NaN', 'Infinity', '0x10'),
+    );
     fuzz(
       t,
       400,

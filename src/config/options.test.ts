@@ -24,7 +24,13 @@ test('parseOptions() fills every default', () => {
 });
 
 test('parseOptions() accepts strings for numbers and bools, as hosts send them', () => {
-  const o = parseOptions({ domain: 'example.org', timeout: '7.5', test_null_sender: 'false', test_postmaster: 'TRUE', test_open_relay: 0 });
+  const o = parseOptions({
+    domain: 'example.org',
+    timeout: '7.5',
+    test_null_sender: 'false',
+    test_postmaster: 'TRUE',
+    test_open_relay: 0,
+  });
   assert.equal(o.timeout, 7.5);
   assert.equal(o.test_null_sender, false);
   assert.equal(o.test_postmaster, true);
@@ -48,7 +54,14 @@ test('parseOptions() requires a domain', () => {
 });
 
 test('parseOptions() refuses SMTP metacharacters in every string option', () => {
-  const nasty = ['example.org\r\nRCPT TO:<x@y>', 'example.org\n', 'exa\0mple.org', '<example.org>', 'example .org', 'exa\tmple.org'];
+  const nasty = [
+    'example.org\r\nRCPT TO:<x@y>',
+    'example.org\n',
+    'exa\0mple.org',
+    '<example.org>',
+    'example .org',
+    'exa\tmple.org',
+  ];
   for (const bad of nasty) {
     refused({ domain: bad }, 'domain', /contains/);
     refused({ domain: 'example.org', helo_name: bad }, 'helo_name', /contains/);

@@ -37,21 +37,35 @@ export const OPTION_FIELDS = [
     default: DEFAULT_HELO_NAME,
     description: 'Hostname announced in EHLO/HELO. Use a name that resolves and has a matching PTR.',
   },
-  { id: 'test_null_sender', type: 'bool', label: 'Probe null sender', default: true, description: 'Probe MAIL FROM:<> (RFC 5321 §4.5.5: bounces need it).' },
-  { id: 'test_postmaster', type: 'bool', label: 'Probe postmaster', default: true, description: 'Probe RCPT TO:<postmaster@domain> (RFC 5321 §4.5.1).' },
+  {
+    id: 'test_null_sender',
+    type: 'bool',
+    label: 'Probe null sender',
+    default: true,
+    description: 'Probe MAIL FROM:<> (RFC 5321 §4.5.5: bounces need it).',
+  },
+  {
+    id: 'test_postmaster',
+    type: 'bool',
+    label: 'Probe postmaster',
+    default: true,
+    description: 'Probe RCPT TO:<postmaster@domain> (RFC 5321 §4.5.1).',
+  },
   {
     id: 'test_open_relay',
     type: 'bool',
     label: 'Probe open-relay posture',
     default: true,
-    description: 'Probe a recipient outside the tested domain to detect open relays (stopped at RCPT; no mail is sent).',
+    description:
+      'Probe a recipient outside the tested domain to detect open relays (stopped at RCPT; no mail is sent).',
   },
   {
     id: 'test_probe_address',
     type: 'string',
     label: 'Open-relay probe recipient',
     default: DEFAULT_PROBE_ADDRESS,
-    description: 'Mailbox outside the tested domain used for the open-relay probe; replaced by the default when inside the tested domain.',
+    description:
+      'Mailbox outside the tested domain used for the open-relay probe; replaced by the default when inside the tested domain.',
   },
 ] as const;
 
@@ -99,7 +113,8 @@ function describe(v: unknown): string {
 /** Parse and validate raw options (any JSON values). Throws OptionError on the first bad one. */
 export function parseOptions(raw: Record<string, unknown>): CheckOptions {
   const domainRaw = parseString('domain', raw['domain']);
-  if (domainRaw === undefined) throw new OptionError('domain', 'Option domain is required: give the domain whose mail servers to test.');
+  if (domainRaw === undefined)
+    throw new OptionError('domain', 'Option domain is required: give the domain whose mail servers to test.');
   const domain = validateHostname(domainRaw);
   if (!domain.ok) throw new OptionError('domain', `Domain ${quote(domainRaw)} ${domain.reason}.`);
 

@@ -53,7 +53,11 @@ test('resolveServiceSettings() refuses settings that cannot be right, naming the
     [{ token: '  ' }, {}, /access token is empty/],
     [{ allowedDomains: 'ok.test,bad_domain.test' }, {}, /Allowed domain "bad_domain.test" has an invalid label/],
     [{ allowPrivateTargets: true, refusePrivateTargets: true }, {}, /pick one/],
-    [{}, { CHECKER_SMTP_ALLOW_PRIVATE_TARGETS: 'sometimes' }, /CHECKER_SMTP_ALLOW_PRIVATE_TARGETS must be true or false, got "sometimes"/],
+    [
+      {},
+      { CHECKER_SMTP_ALLOW_PRIVATE_TARGETS: 'sometimes' },
+      /CHECKER_SMTP_ALLOW_PRIVATE_TARGETS must be true or false, got "sometimes"/,
+    ],
     [{ resolver: 'dns.google' }, {}, /Resolver "dns.google" is not an IP address/],
     [{ connectionsPerAddress: '-1' }, {}, /per-address connection bound must be a positive whole number/],
   ];

@@ -60,7 +60,8 @@ function settingError(message: string): never {
 export function parseListen(input: string): ListenAddress {
   const s = input.trim();
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
-  if (!m) settingError(`Listen address ${quote(input)} must be HOST:PORT or :PORT (for example :8080 or 127.0.0.1:8080).`);
+  if (!m)
+    settingError(`Listen address ${quote(input)} must be HOST:PORT or :PORT (for example :8080 or 127.0.0.1:8080).`);
   const host = m[1] ?? m[2] ?? '';
   // Port 0 lets the system pick (tests, side-by-side instances); the "ready" log line names the address.
   const port = m[3] === '0' ? 0 : parsePort(m[3]!, 'Listen port');
@@ -68,7 +69,8 @@ export function parseListen(input: string): ListenAddress {
 }
 
 function positiveInteger(input: string, what: string): number {
-  if (!/^\s*\d+\s*$/.test(input) || Number(input) < 1) settingError(`${what} must be a positive whole number, got ${quote(input)}.`);
+  if (!/^\s*\d+\s*$/.test(input) || Number(input) < 1)
+    settingError(`${what} must be a positive whole number, got ${quote(input)}.`);
   return Number(input);
 }
 
@@ -85,7 +87,8 @@ function flag(input: string | undefined, what: string): boolean {
 
 function domains(input: string): string[] {
   const list = input.split(/[\s,]+/).filter(Boolean);
-  if (list.length === 0) settingError('The allowed-domains list is empty: give at least one domain, or leave the setting out.');
+  if (list.length === 0)
+    settingError('The allowed-domains list is empty: give at least one domain, or leave the setting out.');
   return list.map((d) => {
     const v = validateHostname(d);
     if (!v.ok) settingError(`Allowed domain ${quote(d)} ${v.reason}.`);
@@ -94,18 +97,19 @@ function domains(input: string): string[] {
 }
 
 /** Raw values as given on the command line; undefined falls back to the environment, then the default. */
+/** Flags as parseArgs hands them over: absent or undefined when not given. */
 export interface ServiceFlags {
-  listen?: string;
-  resolver?: string;
-  port?: string;
-  token?: string;
-  rateLimit?: string;
-  allowPrivateTargets?: boolean;
-  refusePrivateTargets?: boolean;
-  allowedDomains?: string;
-  maxConnections?: string;
-  connectionsPerAddress?: string;
-  drainTimeout?: string;
+  listen?: string | undefined;
+  resolver?: string | undefined;
+  port?: string | undefined;
+  token?: string | undefined;
+  rateLimit?: string | undefined;
+  allowPrivateTargets?: boolean | undefined;
+  refusePrivateTargets?: boolean | undefined;
+  allowedDomains?: string | undefined;
+  maxConnections?: string | undefined;
+  connectionsPerAddress?: string | undefined;
+  drainTimeout?: string | undefined;
 }
 
 export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceSettings {
@@ -114,26 +118,38 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
   const resolver = pick('resolver', flags.resolver);
   const port = pick('port', flags.port);
   const token = pick('token', flags.token);
-  if (token !== undefined && token.trim() === '') settingError('The access token is empty: give a token, or leave the setting out.');
+  if (token !== undefined && token.trim() === '')
+    settingError('The access token is empty: give a token, or leave the setting out.');
   const rate = pick('rateLimit', flags.rateLimit);
   const allowed = pick('allowedDomains', flags.allowedDomains);
   const maxConnections = pick('maxConnections', flags.maxConnections);
   const perAddress = pick('connectionsPerAddress', flags.connectionsPerAddress);
   const drain = pick('drainTimeout', flags.drainTimeout);
-  const allowPrivate = flags.allowPrivateTargets || flag(env[SETTING_ENV.allowPrivateTargets], SETTING_ENV.allowPrivateTargets);
-  const refusePrivate = flags.refusePrivateTargets || flag(env[SETTING_ENV.refusePrivateTargets], SETTING_ENV.refusePrivateTargets);
-  if (allowPrivate && refusePrivate) settingError('Allowing and refusing private targets at once makes no sense: pick one.');
+  const allowPrivate =
+    flags.allowPrivateTargets || flag(env[SETTING_ENV.allowPrivateTargets], SETTING_ENV.allowPrivateTargets);
+  const refusePrivate =
+    flags.refusePrivateTargets || flag(env[SETTING_ENV.refusePrivateTargets], SETTING_ENV.refusePrivateTargets);
+  if (allowPrivate && refusePrivate)
+    settingError('Allowing and refusing private targets at once makes no sense: pick one.');
   return {
     listen: parseListen(listen),
     resolver: resolver === undefined || resolver === '' ? null : parseResolver(resolver),
     smtpPort: port === undefined || port === '' ? SMTP_PORT : parsePort(port, 'SMTP port'),
     token: token?.trim() ?? null,
-    rateLimitPerMinute: rate === undefined || rate === '' ? null : positiveInteger(rate, 'The rate limit (requests per minute per client)'),
+    rateLimitPerMinute:
+      rate === undefined || rate === ''
+        ? null
+        : positiveInteger(rate, 'The rate limit (requests per minute per client)'),
     refusePrivateOnCheckPage: !allowPrivate,
     refusePrivateOnProtocol: refusePrivate,
     allowedDomains: allowed === undefined || allowed === '' ? null : domains(allowed),
-    maxConnections: maxConnections === undefined ? MAX_OPEN_CONNECTIONS : positiveInteger(maxConnections, 'The connection bound'),
-    connectionsPerAddress: perAddress === undefined ? MAX_CONNECTIONS_PER_ADDRESS : positiveInteger(perAddress, 'The per-address connection bound'),
-    drainTimeoutS: drain === undefined ? DEFAULT_DRAIN_TIMEOUT_S : positiveInteger(drain, 'The drain timeout (seconds)'),
+    maxConnections:
+      maxConnections === undefined ? MAX_OPEN_CONNECTIONS : positiveInteger(maxConnections, 'The connection bound'),
+    connectionsPerAddress:
+      perAddress === undefined
+        ? MAX_CONNECTIONS_PER_ADDRESS
+        : positiveInteger(perAddress, 'The per-address connection bound'),
+    drainTimeoutS:
+      drain === undefined ? DEFAULT_DRAIN_TIMEOUT_S : positiveInteger(drain, 'The drain timeout (seconds)'),
   };
 }

@@ -31,7 +31,11 @@ export function parseResolver(input: string): ResolverAddress {
       portText = s.slice(i + 1);
     }
   }
-  if (isIP(host) === 0) throw new CheckerError('setting.invalid', `Resolver ${quote(input)} is not an IP address (expected IP or IP:PORT).`);
+  if (isIP(host) === 0)
+    throw new CheckerError(
+      'setting.invalid',
+      `Resolver ${quote(input)} is not an IP address (expected IP or IP:PORT).`,
+    );
   const port = portText === undefined ? DNS_PORT : parsePort(portText, 'Resolver port');
   return { host, port };
 }
@@ -44,7 +48,10 @@ export function resolverServerString(r: ResolverAddress): string {
 export function parsePort(input: string | number, what = 'Port'): number {
   const n = typeof input === 'number' ? input : /^\d+$/.test(input.trim()) ? Number(input) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new CheckerError('setting.invalid', `${what} must be a number between 1 and 65535, got ${quote(String(input))}.`);
+    throw new CheckerError(
+      'setting.invalid',
+      `${what} must be a number between 1 and 65535, got ${quote(String(input))}.`,
+    );
   }
   return n;
 }

@@ -64,11 +64,13 @@ export function validateHostname(input: string): Validation {
   }
   name = name.toLowerCase();
   if (name.length === 0) return { ok: false, reason: 'is empty' };
-  if (name.length > MAX_HOSTNAME_LENGTH) return { ok: false, reason: `is longer than ${MAX_HOSTNAME_LENGTH} characters` };
+  if (name.length > MAX_HOSTNAME_LENGTH)
+    return { ok: false, reason: `is longer than ${MAX_HOSTNAME_LENGTH} characters` };
   const labels = name.split('.');
   for (const label of labels) {
     if (label.length === 0) return { ok: false, reason: 'has an empty label (two dots in a row, or a leading dot)' };
-    if (label.length > MAX_LABEL_LENGTH) return { ok: false, reason: `has a label longer than ${MAX_LABEL_LENGTH} characters` };
+    if (label.length > MAX_LABEL_LENGTH)
+      return { ok: false, reason: `has a label longer than ${MAX_LABEL_LENGTH} characters` };
     if (!LDH_LABEL.test(label)) {
       return { ok: false, reason: `has an invalid label ${quote(label)} (letters, digits and inner hyphens only)` };
     }
@@ -86,9 +88,13 @@ export function validateAddress(input: string): Validation {
   if (at <= 0 || at === input.length - 1) return { ok: false, reason: 'is not an address of the form local@domain' };
   const local = input.slice(0, at);
   const domain = input.slice(at + 1);
-  if (local.length > MAX_LOCAL_PART_LENGTH) return { ok: false, reason: `has a local part longer than ${MAX_LOCAL_PART_LENGTH} characters` };
+  if (local.length > MAX_LOCAL_PART_LENGTH)
+    return { ok: false, reason: `has a local part longer than ${MAX_LOCAL_PART_LENGTH} characters` };
   if (!local.split('.').every((atom) => ATEXT_ATOM.test(atom))) {
-    return { ok: false, reason: `has an invalid local part ${quote(local)} (quoted strings and special characters are not accepted)` };
+    return {
+      ok: false,
+      reason: `has an invalid local part ${quote(local)} (quoted strings and special characters are not accepted)`,
+    };
   }
   const host = validateHostname(domain);
   if (!host.ok) return { ok: false, reason: `has a domain that ${host.reason}` };

@@ -31,5 +31,8 @@ test('tlsEndpointEntries() publishes nothing when no endpoint was probed', () =>
 
 test('refsOfEndpoint() names the refs related observations of an endpoint arrive under', () => {
   assert.equal(endpointRef('mx.example.com', 2525), 'mx.example.com:2525');
-  assert.deepEqual(refsOfEndpoint({ mx: ['a.example.com', 'b.example.com'], port: 25 }), ['a.example.com:25', 'b.example.com:25']);
+  assert.deepEqual(refsOfEndpoint({ mx: ['a.example.com', 'b.example.com'], port: 25 }), [
+    'a.example.com:25',
+    'b.example.com:25',
+  ]);
 });

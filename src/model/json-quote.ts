@@ -8,5 +8,8 @@
 const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u2028\u2029]/g;
 
 export function jsonQuote(value: string): string {
-  return JSON.stringify(value).replace(LEFT_RAW_BY_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    LEFT_RAW_BY_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -33,7 +33,10 @@ function validator(): ValidateFunction {
   if (!compiled) {
     // Strict mode: a typo in the schema is an error here, not a silently ignored keyword.
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-    ajv.addFormat('date-time', { type: 'string', validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
+    ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)),
+    });
     compiled = ajv.compile(loadObservationSchema());
   }
   return compiled;

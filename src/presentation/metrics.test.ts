@@ -7,7 +7,10 @@ import { endpoint, observation, unreachableEndpoint } from '../../test/fixtures/
 test('metricsOf() gives stage times per endpoint, labelled by mx, address and family', () => {
   const obs = observation({
     endpoints: [
-      endpoint({ address: '192.0.2.10', timings: { connect_ms: 3, greeting_ms: 40, ehlo_ms: 2, tls_ms: 15, total_ms: 90 } }),
+      endpoint({
+        address: '192.0.2.10',
+        timings: { connect_ms: 3, greeting_ms: 40, ehlo_ms: 2, tls_ms: 15, total_ms: 90 },
+      }),
       unreachableEndpoint('2001:db8::10'),
     ],
   });
@@ -16,7 +19,10 @@ test('metricsOf() gives stage times per endpoint, labelled by mx, address and fa
   assert.deepEqual(of('smtp_endpoint_connect_ms'), [['192.0.2.10', 3]]);
   assert.deepEqual(of('smtp_endpoint_greeting_ms'), [['192.0.2.10', 40]]);
   assert.deepEqual(of('smtp_endpoint_tls_handshake_ms'), [['192.0.2.10', 15]]);
-  assert.deepEqual(of('smtp_endpoint_total_ms'), [['192.0.2.10', 90], ['2001:db8::10', 12000]]);
+  assert.deepEqual(of('smtp_endpoint_total_ms'), [
+    ['192.0.2.10', 90],
+    ['2001:db8::10', 12000],
+  ]);
   const first = metrics[0]!;
   assert.deepEqual(first.labels, { mx: 'mx1.example.com', address: '192.0.2.10', family: 'ipv4' });
   assert.equal(first.unit, 'ms');
@@ -36,6 +42,12 @@ test('metricsOf() counts endpoints reachable, with STARTTLS and per family, and 
   assert.equal(value('smtp_endpoints_reachable_by_family', ['family', 'ipv6']), 0);
   assert.equal(value('smtp_findings', ['status', 'CRIT']), states.filter((s) => s.status === 4).length);
   const findings = metrics.filter((m) => m.name === 'smtp_findings');
-  assert.equal(findings.reduce((n, m) => n + m.value, 0), states.length);
-  assert.deepEqual(findings.map((m) => m.labels?.['status']), ['OK', 'INFO', 'WARN', 'CRIT', 'UNKNOWN', 'ERROR']);
+  assert.equal(
+    findings.reduce((n, m) => n + m.value, 0),
+    states.length,
+  );
+  assert.deepEqual(
+    findings.map((m) => m.labels?.['status']),
+    ['OK', 'INFO', 'WARN', 'CRIT', 'UNKNOWN', 'ERROR'],
+  );
 });

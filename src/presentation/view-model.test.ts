@@ -61,7 +61,13 @@ describe('buildReportView()', () => {
 
   it('keeps a section closed when its only findings are remarks (INFO)', () => {
     const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' })] });
-    const info = { status: Status.INFO, rule: 'smtp.extension_posture', code: 'smtp.ext.missing', subject: '192.0.2.10:25', message: 'No CHUNKING.' };
+    const info = {
+      status: Status.INFO,
+      rule: 'smtp.extension_posture',
+      code: 'smtp.ext.missing',
+      subject: '192.0.2.10:25',
+      message: 'No CHUNKING.',
+    };
     const warn = { ...info, status: Status.WARN, rule: 'smtp.reverse_dns', code: 'smtp.ptr.missing' };
     assert.equal(buildReportView(obs, { states: [info] }).endpoints[0]!.open, false);
     assert.equal(buildReportView(obs, { states: [info, warn] }).endpoints[0]!.open, true);
@@ -85,26 +91,51 @@ describe('buildReportView()', () => {
 
   it('flags the open relay in the row, the section and the transaction', () => {
     const vm = buildReportView(openRelayObservation());
-    assert.deepEqual(vm.rows.map((r) => [r.mx, r.openRelay, r.relay.text]), [
-      ['mx1.example.com', false, 'refused'],
-      ['mx2.example.com', true, 'OPEN RELAY'],
-    ]);
+    assert.deepEqual(
+      vm.rows.map((r) => [r.mx, r.openRelay, r.relay.text]),
+      [
+        ['mx1.example.com', false, 'refused'],
+        ['mx2.example.com', true, 'OPEN RELAY'],
+      ],
+    );
     const relay = vm.endpoints[1]!;
     assert.equal(relay.openRelay, true);
     assert.equal(relay.open, true);
-    assert.deepEqual(relay.transactions.map((t) => [t.label, t.outcome.text]), [
-      ['Null sender', 'accepted'],
-      ['Postmaster', 'accepted'],
-      ['Open relay', 'OPEN RELAY: accepted'],
-    ]);
-    assert.deepEqual(relay.transactions[2]!.replies.map((r) => r.command), ['MAIL FROM:<postmaster@mx-checker.happydomain.org>', 'RCPT TO:<postmaster@example.net>', 'RSET']);
+    assert.deepEqual(
+      relay.transactions.map((t) => [t.label, t.outcome.text]),
+      [
+        ['Null sender', 'accepted'],
+        ['Postmaster', 'accepted'],
+        ['Open relay', 'OPEN RELAY: accepted'],
+      ],
+    );
+    assert.deepEqual(
+      relay.transactions[2]!.replies.map((r) => r.command),
+      ['MAIL FROM:<postmaster@mx-checker.happydomain.org>', 'RCPT TO:<postmaster@example.net>', 'RSET'],
+    );
   });
 
   it('summarises each endpoint: greeting, STARTTLS, TLS version, PTR, transactions', () => {
     const [row] = buildReportView(noStartTlsObservation()).rows;
     assert.deepEqual(
-      [row!.family, row!.greeting.text, row!.starttls, row!.tlsVersion.text, row!.ptr.text, row!.nullSender.text, row!.postmaster.text],
-      ['IPv4', '220 mx1.example.com', { text: 'not offered', tone: 'bad' }, '—', 'mx1.example.com (FCrDNS ok)', 'accepted', 'accepted'],
+      [
+        row!.family,
+        row!.greeting.text,
+        row!.starttls,
+        row!.tlsVersion.text,
+        row!.ptr.text,
+        row!.nullSender.text,
+        row!.postmaster.text,
+      ],
+      [
+        'IPv4',
+        '220 mx1.example.com',
+        { text: 'not offered', tone: 'bad' },
+        '—',
+        'mx1.example.com (FCrDNS ok)',
+        'accepted',
+        'accepted',
+      ],
     );
   });
 
@@ -115,24 +146,33 @@ describe('buildReportView()', () => {
     assert.ok(ep.extensionsBefore!.includes('STARTTLS'));
     assert.ok(!ep.extensionsAfter!.includes('STARTTLS'));
     assert.ok(ep.extensionsBefore!.includes('SIZE 10240000'));
-    assert.deepEqual(ep.timings.map((t) => t.value), ['3 ms', '5 ms', '2 ms', '8 ms', '40 ms']);
+    assert.deepEqual(
+      ep.timings.map((t) => t.value),
+      ['3 ms', '5 ms', '2 ms', '8 ms', '40 ms'],
+    );
     assert.equal(ep.certificate!.subject, 'CN=mx1.example.com');
     assert.deepEqual(ep.certificate!.expiry, { text: '191 days left at the check', tone: 'ok' });
-    assert.deepEqual(ep.transcript.map((l) => [l.time, l.kind]), [
-      ['+0 ms', 'e'],
-      ['+5 ms', 's'],
-      ['+6 ms', 'c'],
-    ]);
+    assert.deepEqual(
+      ep.transcript.map((l) => [l.time, l.kind]),
+      [
+        ['+0 ms', 'e'],
+        ['+5 ms', 's'],
+        ['+6 ms', 'c'],
+      ],
+    );
     assert.match(ep.tlsSource!, /our own evaluation/);
   });
 
   it('collapses the same finding said by many rules (null MX) into one item', () => {
     const vm = buildReportView(nullMxObservation());
     assert.match(vm.verdict.sentence, /publishes a null MX: it accepts no mail/);
-    assert.deepEqual(vm.fixes.map((f) => [f.code, f.rules.length]), [
-      ['smtp.null_mx', 1],
-      ['smtp.null_mx.not_probed', 13],
-    ]);
+    assert.deepEqual(
+      vm.fixes.map((f) => [f.code, f.rules.length]),
+      [
+        ['smtp.null_mx', 1],
+        ['smtp.null_mx.not_probed', 13],
+      ],
+    );
     assert.deepEqual(vm.rows, []);
     assert.match(vm.noEndpoints!, /null MX/);
     assert.match(vm.dns.notes[0]!.text, /Null MX/);
@@ -140,12 +180,20 @@ describe('buildReportView()', () => {
 
   it('lists DNS facts: targets, CNAME chains, lookup errors', () => {
     const obs = mixedObservation();
-    obs.dns.mx[0]!.errors.push({ name: 'mx1.example.com', rrtype: 'AAAA', code: 'SERVFAIL', message: 'server failure' });
+    obs.dns.mx[0]!.errors.push({
+      name: 'mx1.example.com',
+      rrtype: 'AAAA',
+      code: 'SERVFAIL',
+      message: 'server failure',
+    });
     const dns = buildReportView(obs).dns;
-    assert.deepEqual(dns.targets.map((t) => [t.preference, t.name, t.addresses]), [
-      ['10', 'mx1.example.com', '192.0.2.10, 2001:db8::10'],
-      ['20', 'mx2.example.com', '192.0.2.20, 2001:db8::20'],
-    ]);
+    assert.deepEqual(
+      dns.targets.map((t) => [t.preference, t.name, t.addresses]),
+      [
+        ['10', 'mx1.example.com', '192.0.2.10, 2001:db8::10'],
+        ['20', 'mx2.example.com', '192.0.2.20, 2001:db8::20'],
+      ],
+    );
     assert.match(dns.targets[1]!.notes[0]!, /CNAME → mail\.hoster\.example\.net/);
     assert.deepEqual(dns.targets[0]!.errors, ['AAAA mx1.example.com: SERVFAIL (server failure)']);
   });
@@ -160,9 +208,17 @@ describe('buildReportView()', () => {
     const vm = buildReportView(mixedObservation(), { related });
     const mx1 = vm.endpoints[0]!;
     assert.match(mx1.tlsSource!, /TLS checker/);
-    assert.deepEqual(mx1.related.map((r) => [r.ref, r.usable, r.findings.map((f) => f.status.label)]), [['mx1.example.com:25', true, ['WARN']]]);
+    assert.deepEqual(
+      mx1.related.map((r) => [r.ref, r.usable, r.findings.map((f) => f.status.label)]),
+      [['mx1.example.com:25', true, ['WARN']]],
+    );
     assert.ok(mx1.open, 'a related finding opens the section');
-    assert.ok(vm.fixes.some((f) => f.code === 'smtp.tls.hostname_mismatch' && f.subject === '192.0.2.10:25' && /TLS checker/.test(f.message)));
+    assert.ok(
+      vm.fixes.some(
+        (f) =>
+          f.code === 'smtp.tls.hostname_mismatch' && f.subject === '192.0.2.10:25' && /TLS checker/.test(f.message),
+      ),
+    );
     const mx2 = vm.endpoints[2]!;
     assert.match(mx2.tlsSource!, /our own evaluation/);
     assert.match(mx2.related[0]!.problem!, /not used: it was collected \d+ days before this check/);

@@ -5,11 +5,27 @@
  * and escapes.
  */
 import { sanitize } from './text/render-text.js';
-import type { CertificateInfo, EndpointProbe, Extensions, MxTarget, Observation, Reply, Transaction } from '../model/observation.js';
+import type {
+  CertificateInfo,
+  EndpointProbe,
+  Extensions,
+  MxTarget,
+  Observation,
+  Reply,
+  Transaction,
+} from '../model/observation.js';
 import { parseRelatedTls, type RelatedTlsFacts, type RelatedTlsIndex } from '../rules/related-tls.js';
 import { evaluate } from '../rules/index.js';
 import { compareSubjects } from '../rules/rule.js';
-import { STATUS_NAMES, Status, countFindings, severity, worstStatus, type CheckState, type StatusValue } from '../model/status.js';
+import {
+  STATUS_NAMES,
+  Status,
+  countFindings,
+  severity,
+  worstStatus,
+  type CheckState,
+  type StatusValue,
+} from '../model/status.js';
 
 export interface ReportInput {
   states?: readonly CheckState[] | undefined;
@@ -189,7 +205,11 @@ function isConsequence(s: CheckState): boolean {
 }
 
 function byFinding(a: FixItem, b: FixItem): number {
-  return severity(b.status) - severity(a.status) || compareSubjects(a.subject, b.subject) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+  return (
+    severity(b.status) - severity(a.status) ||
+    compareSubjects(a.subject, b.subject) ||
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
+  );
 }
 
 const KIND_LABEL: Record<Transaction['kind'], string> = {
@@ -202,7 +222,8 @@ const KIND_LABEL: Record<Transaction['kind'], string> = {
 
 function verdictSentence(obs: Observation, states: readonly CheckState[], worst: StatusValue): string {
   const d = obs.domain;
-  if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO)) return `${d} publishes a null MX: it accepts no mail (RFC 7505).`;
+  if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO))
+    return `${d} publishes a null MX: it accepts no mail (RFC 7505).`;
   const eps = obs.dns.implicit_mx
     ? `${plural(obs.endpoints.length, 'endpoint')} (implicit MX)`
     : `${plural(obs.endpoints.length, 'endpoint')} (${plural(obs.dns.mx.length, 'MX host')})`;
@@ -261,7 +282,10 @@ function greetingCell(ep: EndpointProbe): Cell {
   if (!ep.connected) return { text: '—', tone: 'muted' };
   if (!ep.greeting) return { text: 'none', tone: 'bad' };
   const host = ep.greeting_host ? ` ${clean(ep.greeting_host)}` : '';
-  return { text: `${ep.greeting.code}${host}`, tone: ep.greeting.code === 220 ? 'ok' : ep.greeting.code >= 400 && ep.greeting.code < 500 ? 'warn' : 'bad' };
+  return {
+    text: `${ep.greeting.code}${host}`,
+    tone: ep.greeting.code === 220 ? 'ok' : ep.greeting.code >= 400 && ep.greeting.code < 500 ? 'warn' : 'bad',
+  };
 }
 
 function starttlsCell(ep: EndpointProbe): Cell {
@@ -293,7 +317,11 @@ function extensionList(e: Extensions | null): string[] | null {
 }
 
 function dn(name: Record<string, string>): string {
-  return clean(Object.entries(name).map(([k, v]) => `${k}=${v}`).join(', ') || '(empty)');
+  return clean(
+    Object.entries(name)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || '(empty)',
+  );
 }
 
 function certificateView(ep: EndpointProbe, checkedAt: string): CertificateView | null {
@@ -312,7 +340,9 @@ function certificateView(ep: EndpointProbe, checkedAt: string): CertificateView 
     names: leaf.subject_alt_names.map(clean),
     validity: `${clean(leaf.valid_from.slice(0, 10))} → ${clean(leaf.valid_to.slice(0, 10))}`,
     expiry,
-    trust: tls.chain_trusted ? { text: 'trusted chain', tone: 'ok' } : { text: `untrusted${tls.chain_error ? `: ${clean(tls.chain_error)}` : ''}`, tone: 'warn' },
+    trust: tls.chain_trusted
+      ? { text: 'trusted chain', tone: 'ok' }
+      : { text: `untrusted${tls.chain_error ? `: ${clean(tls.chain_error)}` : ''}`, tone: 'warn' },
     key: leaf.key_type ? `${clean(leaf.key_type)}${leaf.key_bits ? ` ${leaf.key_bits} bits` : ''}` : null,
     sni: tls.sni ? clean(tls.sni) : null,
     fingerprint: clean(leaf.fingerprint_sha256),
@@ -327,10 +357,15 @@ function starttlsLines(ep: EndpointProbe): string[] {
   const out: string[] = [];
   if (st.reply && st.reply.code !== 220) out.push(`refused: ${firstLine(st.reply)}`);
   else if (st.ok && st.tls) {
-    const eph = st.tls.ephemeral ? `, key exchange ${[st.tls.ephemeral.type, st.tls.ephemeral.name, st.tls.ephemeral.bits].filter((x) => x !== null).join(' ')}` : '';
+    const eph = st.tls.ephemeral
+      ? `, key exchange ${[st.tls.ephemeral.type, st.tls.ephemeral.name, st.tls.ephemeral.bits].filter((x) => x !== null).join(' ')}`
+      : '';
     out.push(`handshake ok in ${ms(ep.timings.tls_ms)}: ${clean(st.tls.version)}, ${clean(st.tls.cipher)}${eph}`);
   } else out.push(`failed${st.error ? `: ${st.error.code} (${clean(st.error.message)})` : ''}`);
-  if (st.discarded_bytes > 0) out.push(`${st.discarded_bytes} plaintext bytes sent after the 220 were discarded (injection attempt or server bug)`);
+  if (st.discarded_bytes > 0)
+    out.push(
+      `${st.discarded_bytes} plaintext bytes sent after the 220 were discarded (injection attempt or server bug)`,
+    );
   return out;
 }
 
@@ -376,14 +411,18 @@ const FACT_LABELS: [keyof RelatedTlsFacts, string][] = [
 
 function relatedViews(ep: EndpointProbe, related: RelatedTlsIndex): RelatedTlsView[] {
   const cov = related.forEndpoint(ep);
-  const source = (id: string | null, at: string | null): string => `TLS checker${id ? ` "${clean(id)}"` : ''}, collected ${at ?? 'at an unknown time'}`;
+  const source = (id: string | null, at: string | null): string =>
+    `TLS checker${id ? ` "${clean(id)}"` : ''}, collected ${at ?? 'at an unknown time'}`;
   return [
     ...cov.usable.map((p) => ({
       ref: clean(p.ref),
       usable: true,
       source: source(p.checker_id, p.collected_at),
       problem: p.skipped_issues > 0 ? `${plural(p.skipped_issues, 'issue')} without a message or code skipped` : null,
-      facts: FACT_LABELS.filter(([k]) => p.facts[k] !== null).map(([k, label]) => ({ label, value: yesNo(p.facts[k]) })),
+      facts: FACT_LABELS.filter(([k]) => p.facts[k] !== null).map(([k, label]) => ({
+        label,
+        value: yesNo(p.facts[k]),
+      })),
       findings: p.findings.map((f) => ({ status: statusView(f.status), message: clean(f.message) })),
     })),
     ...cov.unusable.map((p) => ({
@@ -405,7 +444,7 @@ function tlsSource(ep: EndpointProbe, related: RelatedTlsIndex): string | null {
   if (!ep.starttls.ok || !ep.starttls.tls) return null;
   return related.forEndpoint(ep).usable.length > 0
     ? "the TLS checker's findings (related observation)"
-    : "our own evaluation of the certificate seen on this connection";
+    : 'our own evaluation of the certificate seen on this connection';
 }
 
 function transcriptLines(ep: EndpointProbe): TranscriptLineView[] {
@@ -417,7 +456,14 @@ function transcriptLines(ep: EndpointProbe): TranscriptLineView[] {
   }));
 }
 
-function endpointSection(ep: EndpointProbe, index: number, fixes: FixItem[], states: readonly CheckState[], obs: Observation, related: RelatedTlsIndex): EndpointSection {
+function endpointSection(
+  ep: EndpointProbe,
+  index: number,
+  fixes: FixItem[],
+  states: readonly CheckState[],
+  obs: Observation,
+  related: RelatedTlsIndex,
+): EndpointSection {
   const mine = states.filter((s) => s.subject === ep.subject);
   // Open when something needs attention (WARN, CRIT, or could not be decided); a remark (INFO) alone keeps it closed.
   const needsAttention = mine.some((s) => severity(s.status) > severity(Status.INFO));
@@ -468,15 +514,23 @@ export function anchorOf(index: number): string {
 function dnsView(obs: Observation): DnsView {
   const dns = obs.dns;
   const notes: DnsView['notes'] = [];
-  if (dns.mx_error) notes.push({ text: `MX lookup failed: ${dns.mx_error.code} (${clean(dns.mx_error.message)})`, tone: 'bad' });
-  if (dns.null_mx) notes.push({ text: 'Null MX (MX 0 .): the domain declares that it accepts no mail (RFC 7505).', tone: 'info' });
-  else if (dns.implicit_mx) notes.push({ text: "No MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1).", tone: 'warn' });
-  else if (dns.mx.length === 0 && !dns.mx_error) notes.push({ text: 'No MX record and no address for the domain.', tone: 'bad' });
+  if (dns.mx_error)
+    notes.push({ text: `MX lookup failed: ${dns.mx_error.code} (${clean(dns.mx_error.message)})`, tone: 'bad' });
+  if (dns.null_mx)
+    notes.push({ text: 'Null MX (MX 0 .): the domain declares that it accepts no mail (RFC 7505).', tone: 'info' });
+  else if (dns.implicit_mx)
+    notes.push({
+      text: "No MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1).",
+      tone: 'warn',
+    });
+  else if (dns.mx.length === 0 && !dns.mx_error)
+    notes.push({ text: 'No MX record and no address for the domain.', tone: 'bad' });
   const target = (t: MxTarget): DnsView['targets'][number] => {
     const tnotes: string[] = [];
     if (t.implicit) tnotes.push('implicit MX: the domain itself');
     if (t.ip_literal) tnotes.push('IP literal, not a host name (RFC 5321 §5.1)');
-    if (t.cname_chain.length > 0) tnotes.push(`CNAME → ${t.cname_chain.map(clean).join(' → ')} (RFC 5321 §5.1: MX targets must not be aliases)`);
+    if (t.cname_chain.length > 0)
+      tnotes.push(`CNAME → ${t.cname_chain.map(clean).join(' → ')} (RFC 5321 §5.1: MX targets must not be aliases)`);
     return {
       preference: String(t.preference),
       name: clean(t.name),
@@ -485,7 +539,11 @@ function dnsView(obs: Observation): DnsView {
       errors: t.errors.map((e) => `${e.rrtype} ${clean(e.name)}: ${e.code} (${clean(e.message)})`),
     };
   };
-  return { source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup', notes, targets: dns.mx.map(target) };
+  return {
+    source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup',
+    notes,
+    targets: dns.mx.map(target),
+  };
 }
 
 function noEndpointReason(obs: Observation): string | null {
@@ -504,25 +562,27 @@ function noEndpointReason(obs: Observation): string | null {
  */
 export function buildReportView(obs: Observation, input: ReportInput = {}): ReportViewModel {
   const statesGiven = (input.states?.length ?? 0) > 0;
-  const states: readonly CheckState[] = statesGiven ? input.states! : evaluate(obs, input.related ? { related: input.related } : {});
+  const states: readonly CheckState[] = statesGiven
+    ? input.states!
+    : evaluate(obs, input.related ? { related: input.related } : {});
   const related = parseRelatedTls(input.related, obs.collected_at);
   const anchors = new Map(obs.endpoints.map((e, i) => [e.subject, anchorOf(i)]));
   const items = states
     .filter((s) => s.status !== Status.OK)
-    .map(
-      (s): FixItem => ({
-        ...statusView(s.status),
-        subject: clean(s.subject ?? obs.domain),
-        message: clean(s.message),
-        fix: fixHints(s).map(clean),
-        code: s.code ?? s.rule ?? 'unnamed',
-        rule: s.rule ?? '',
-        rules: s.rule ? [s.rule] : [],
-        anchor: anchors.get(s.subject ?? '') ?? null,
-      }),
-    )
+    .map((s): FixItem => ({
+      ...statusView(s.status),
+      subject: clean(s.subject ?? obs.domain),
+      message: clean(s.message),
+      fix: fixHints(s).map(clean),
+      code: s.code ?? s.rule ?? 'unnamed',
+      rule: s.rule ?? '',
+      rules: s.rule ? [s.rule] : [],
+      anchor: anchors.get(s.subject ?? '') ?? null,
+    }))
     .reduce<FixItem[]>((out, f) => {
-      const same = out.find((o) => o.status === f.status && o.code === f.code && o.subject === f.subject && o.message === f.message);
+      const same = out.find(
+        (o) => o.status === f.status && o.code === f.code && o.subject === f.subject && o.message === f.message,
+      );
       if (same) same.rules.push(...f.rules.filter((r) => !same.rules.includes(r)));
       else out.push(f);
       return out;

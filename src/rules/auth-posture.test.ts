@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HEALTHY_EXTENSIONS, allUnreachableObservation, endpoint, extensions, observation } from '../../test/fixtures/observations.js';
+import {
+  HEALTHY_EXTENSIONS,
+  allUnreachableObservation,
+  endpoint,
+  extensions,
+  observation,
+} from '../../test/fixtures/observations.js';
 import type { CheckState } from '../model/status.js';
 import { authPosture } from './auth-posture.js';
 
@@ -9,7 +15,9 @@ const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.s
 describe('smtp.auth_posture', () => {
   it('is OK when no endpoint advertises AUTH before TLS (after TLS is fine)', () => {
     const e = endpoint({ extensions_tls: extensions(...HEALTHY_EXTENSIONS, 'AUTH PLAIN LOGIN') });
-    assert.deepEqual(brief(authPosture.evaluate(observation({ endpoints: [e] }))), [[1, 'smtp.auth_posture.ok', 'example.com']]);
+    assert.deepEqual(brief(authPosture.evaluate(observation({ endpoints: [e] }))), [
+      [1, 'smtp.auth_posture.ok', 'example.com'],
+    ]);
   });
 
   it('flags AUTH before STARTTLS, naming the mechanisms and the fix', () => {
@@ -29,6 +37,8 @@ describe('smtp.auth_posture', () => {
   });
 
   it('is UNKNOWN when no endpoint could be tested', () => {
-    assert.deepEqual(brief(authPosture.evaluate(allUnreachableObservation())), [[0, 'smtp.auth.untested', 'example.com']]);
+    assert.deepEqual(brief(authPosture.evaluate(allUnreachableObservation())), [
+      [0, 'smtp.auth.untested', 'example.com'],
+    ]);
   });
 });

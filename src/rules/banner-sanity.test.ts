@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allUnreachableObservation, endpoint, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import {
+  allUnreachableObservation,
+  endpoint,
+  observation,
+  reply,
+  unreachableEndpoint,
+} from '../../test/fixtures/observations.js';
 import type { EndpointProbe, ProbeError } from '../model/observation.js';
 import type { CheckState } from '../model/status.js';
 import { bannerSanity } from './banner-sanity.js';
@@ -25,7 +31,11 @@ describe('smtp.banner_sanity', () => {
         greeted('192.0.2.1', reply(421, '4.3.2 Service not available')),
         greeted('192.0.2.2', reply(554, '5.7.1 No SMTP service here')),
         greeted('192.0.2.3', null, { code: 'timeout', phase: 'greeting', message: 'the 12 s time budget ran out' }),
-        greeted('192.0.2.4', null, { code: 'reply.malformed', phase: 'greeting', message: 'not an SMTP reply: "SSH-2.0-OpenSSH"' }),
+        greeted('192.0.2.4', null, {
+          code: 'reply.malformed',
+          phase: 'greeting',
+          message: 'not an SMTP reply: "SSH-2.0-OpenSSH"',
+        }),
       ],
     });
     const states = bannerSanity.evaluate(obs);

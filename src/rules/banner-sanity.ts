@@ -1,6 +1,15 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
-import { allEndpoints, blockedBefore, endpointRule, finding, is4xx, plural, quoteReply, untestedSuffix } from './rule.js';
+import {
+  allEndpoints,
+  blockedBefore,
+  endpointRule,
+  finding,
+  is4xx,
+  plural,
+  quoteReply,
+  untestedSuffix,
+} from './rule.js';
 
 const NAME = 'smtp.banner_sanity';
 
@@ -18,7 +27,7 @@ function judge(e: EndpointProbe): CheckState | null {
       status: Status.WARN,
       code: 'smtp.banner.tempfail',
       message: `${e.subject} greeted with a temporary refusal ${quoteReply(g)}, so it could not be tested further.`,
-      fix: 'A 4xx greeting tells senders to come back later; if it persists, check the MTA\'s load, connection limits and logs.',
+      fix: "A 4xx greeting tells senders to come back later; if it persists, check the MTA's load, connection limits and logs.",
     });
   }
   if (g) {
@@ -32,7 +41,8 @@ function judge(e: EndpointProbe): CheckState | null {
   }
   if (e.error?.code === 'timeout' && e.error.phase === 'greeting') {
     // A drip (a byte a second, or continuation lines without end) is not silence: say how far it got.
-    const sent = e.bytes_received > 0 ? `sent only ${plural(e.bytes_received, 'byte')} of a greeting` : 'sent no greeting';
+    const sent =
+      e.bytes_received > 0 ? `sent only ${plural(e.bytes_received, 'byte')} of a greeting` : 'sent no greeting';
     return finding(NAME, {
       ...base,
       status: Status.CRIT,

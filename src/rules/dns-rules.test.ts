@@ -33,21 +33,36 @@ describe('smtp.mx_present', () => {
   });
   it('warns about an implicit MX, with a fix', () => {
     const base = observation();
-    const obs = { ...base, dns: { ...base.dns, implicit_mx: true, mx: [mxTarget('example.com', { implicit: true, ipv4: ['192.0.2.10'] })] } };
+    const obs = {
+      ...base,
+      dns: { ...base.dns, implicit_mx: true, mx: [mxTarget('example.com', { implicit: true, ipv4: ['192.0.2.10'] })] },
+    };
     const states = mxPresent.evaluate(obs);
     assert.deepEqual(brief(states), [[3, 'smtp.mx.implicit', 'example.com']]);
     assert.match(String(states[0]!.meta?.['fix']), /Publish an MX record/);
   });
   it('is UNKNOWN when the lookup failed with SERVFAIL, naming the code', () => {
     const base = noMxObservation();
-    const obs = { ...base, dns: { ...base.dns, mx_error: { name: 'example.com', rrtype: 'MX' as const, code: 'SERVFAIL' as const, message: 'server failure' } } };
+    const obs = {
+      ...base,
+      dns: {
+        ...base.dns,
+        mx_error: { name: 'example.com', rrtype: 'MX' as const, code: 'SERVFAIL' as const, message: 'server failure' },
+      },
+    };
     const states = mxPresent.evaluate(obs);
     assert.deepEqual(brief(states), [[0, 'smtp.mx.lookup_failed', 'example.com']]);
     assert.match(states[0]!.message, /SERVFAIL/);
   });
   it('is CRIT when the domain does not exist', () => {
     const base = noMxObservation();
-    const obs = { ...base, dns: { ...base.dns, mx_error: { name: 'example.com', rrtype: 'MX' as const, code: 'NXDOMAIN' as const, message: 'no such domain' } } };
+    const obs = {
+      ...base,
+      dns: {
+        ...base.dns,
+        mx_error: { name: 'example.com', rrtype: 'MX' as const, code: 'NXDOMAIN' as const, message: 'no such domain' },
+      },
+    };
     const states = mxPresent.evaluate(obs);
     assert.deepEqual(brief(states), [[4, 'smtp.mx.none', 'example.com']]);
     assert.match(states[0]!.message, /does not exist/);
@@ -70,7 +85,9 @@ describe('smtp.mx_sanity', () => {
   });
   it('flags IP literals, CNAMEs and unresolved names per target, sorted by name', () => {
     const obs = withTargets(
-      mxTarget('mx3.example.com', { errors: [{ name: 'mx3.example.com', rrtype: 'A', code: 'NXDOMAIN', message: 'no such name' }] }),
+      mxTarget('mx3.example.com', {
+        errors: [{ name: 'mx3.example.com', rrtype: 'A', code: 'NXDOMAIN', message: 'no such name' }],
+      }),
       mxTarget('192.0.2.1', { ip_literal: true }),
       mxTarget('mx2.example.com', { cname_chain: ['mail.provider.net'], ipv4: ['192.0.2.2'] }),
       mxTarget('example.com', { implicit: true }),
@@ -85,7 +102,11 @@ describe('smtp.mx_sanity', () => {
     assert.match(states[2]!.message, /NXDOMAIN/);
   });
   it('words transient failures as "could not be resolved", still CRIT', () => {
-    const obs = withTargets(mxTarget('mx1.example.com', { errors: [{ name: 'mx1.example.com', rrtype: 'A', code: 'SERVFAIL', message: 'x' }] }));
+    const obs = withTargets(
+      mxTarget('mx1.example.com', {
+        errors: [{ name: 'mx1.example.com', rrtype: 'A', code: 'SERVFAIL', message: 'x' }],
+      }),
+    );
     const [s] = mxSanity.evaluate(obs);
     assert.deepEqual(brief([s!]), [[4, 'smtp.mx.unresolved', 'mx1.example.com']]);
     assert.match(s!.message, /could not be resolved \(SERVFAIL\)/);

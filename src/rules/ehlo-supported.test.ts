@@ -16,11 +16,33 @@ describe('smtp.ehlo_supported', () => {
 
   it('flags the HELO fallback, refusals, temporary refusals and silence', () => {
     const endpoints: EndpointProbe[] = [
-      endpoint({ address: '192.0.2.1', ...stopped, ehlo: reply(502, '5.5.2 Command not recognized'), helo_fallback: true, helo: reply(250, 'mx1.example.com') }),
-      endpoint({ address: '192.0.2.2', ...stopped, ehlo: reply(502, '5.5.2 Command not recognized'), helo: reply(550, '5.7.1 Go away') }),
+      endpoint({
+        address: '192.0.2.1',
+        ...stopped,
+        ehlo: reply(502, '5.5.2 Command not recognized'),
+        helo_fallback: true,
+        helo: reply(250, 'mx1.example.com'),
+      }),
+      endpoint({
+        address: '192.0.2.2',
+        ...stopped,
+        ehlo: reply(502, '5.5.2 Command not recognized'),
+        helo: reply(550, '5.7.1 Go away'),
+      }),
       endpoint({ address: '192.0.2.3', ...stopped, ehlo: reply(421, '4.7.0 Try again later') }),
-      endpoint({ address: '192.0.2.4', ...stopped, ehlo: null, error: { code: 'closed', phase: 'ehlo', message: 'the server closed the connection' } }),
-      endpoint({ address: '192.0.2.5', ...stopped, ehlo: reply(500, '5.5.1 No'), helo: null, error: { code: 'timeout', phase: 'helo', message: 'budget ran out' } }),
+      endpoint({
+        address: '192.0.2.4',
+        ...stopped,
+        ehlo: null,
+        error: { code: 'closed', phase: 'ehlo', message: 'the server closed the connection' },
+      }),
+      endpoint({
+        address: '192.0.2.5',
+        ...stopped,
+        ehlo: reply(500, '5.5.1 No'),
+        helo: null,
+        error: { code: 'timeout', phase: 'helo', message: 'budget ran out' },
+      }),
     ];
     const states = ehloSupported.evaluate(observation({ endpoints }));
     assert.deepEqual(brief(states), [

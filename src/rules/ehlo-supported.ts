@@ -1,6 +1,15 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
-import { allEndpoints, blockedBefore, endpointRule, finding, is2xx, is4xx, quoteReply, untestedSuffix } from './rule.js';
+import {
+  allEndpoints,
+  blockedBefore,
+  endpointRule,
+  finding,
+  is2xx,
+  is4xx,
+  quoteReply,
+  untestedSuffix,
+} from './rule.js';
 
 const NAME = 'smtp.ehlo_supported';
 

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allUnreachableObservation, endpoint, noMxObservation, nullMxObservation, observation, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import {
+  allUnreachableObservation,
+  endpoint,
+  noMxObservation,
+  nullMxObservation,
+  observation,
+  unreachableEndpoint,
+} from '../../test/fixtures/observations.js';
 import type { CheckState } from '../model/status.js';
 import { endpointReachable } from './endpoint-reachable.js';
 
@@ -14,7 +21,9 @@ describe('smtp.endpoint_reachable', () => {
   });
 
   it('reports each unreachable endpoint with the reason', () => {
-    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11', 'connect.refused')] });
+    const obs = observation({
+      endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11', 'connect.refused')],
+    });
     const states = endpointReachable.evaluate(obs);
     assert.deepEqual(brief(states), [[4, 'smtp.endpoint.unreachable', '192.0.2.11:25']]);
     assert.match(states[0]!.message, /refused the connection/);
@@ -38,14 +47,18 @@ describe('smtp.endpoint_reachable', () => {
   });
 
   it('blames the checker, not the domain, when no IPv6 endpoint has a route', () => {
-    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('2001:db8::10', 'connect.unreachable')] });
+    const obs = observation({
+      endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('2001:db8::10', 'connect.unreachable')],
+    });
     const states = endpointReachable.evaluate(obs);
     assert.deepEqual(brief(states), [[0, 'smtp.endpoint.untestable', '[2001:db8::10]:25']]);
     assert.match(states[0]!.message, /no IPv6 route/);
   });
 
   it('does not count untestable IPv6 endpoints toward all_unreachable', () => {
-    const obs = observation({ endpoints: [unreachableEndpoint('192.0.2.10'), unreachableEndpoint('2001:db8::10', 'connect.unreachable')] });
+    const obs = observation({
+      endpoints: [unreachableEndpoint('192.0.2.10'), unreachableEndpoint('2001:db8::10', 'connect.unreachable')],
+    });
     assert.deepEqual(brief(endpointReachable.evaluate(obs)), [
       [4, 'smtp.endpoint.unreachable', '192.0.2.10:25'],
       [0, 'smtp.endpoint.untestable', '[2001:db8::10]:25'],
@@ -54,12 +67,18 @@ describe('smtp.endpoint_reachable', () => {
   });
 
   it('treats "no route" as the domain\'s problem when another IPv6 endpoint connects', () => {
-    const obs = observation({ endpoints: [endpoint({ address: '2001:db8::10' }), unreachableEndpoint('2001:db8::11', 'connect.unreachable')] });
+    const obs = observation({
+      endpoints: [endpoint({ address: '2001:db8::10' }), unreachableEndpoint('2001:db8::11', 'connect.unreachable')],
+    });
     assert.deepEqual(brief(endpointReachable.evaluate(obs)), [[4, 'smtp.endpoint.unreachable', '[2001:db8::11]:25']]);
   });
 
   it('has nothing to test without endpoints, and collapses on a null MX', () => {
-    assert.deepEqual(brief(endpointReachable.evaluate(noMxObservation())), [[0, 'smtp.endpoint.untested', 'example.com']]);
-    assert.deepEqual(brief(endpointReachable.evaluate(nullMxObservation())), [[2, 'smtp.null_mx.not_probed', 'example.com']]);
+    assert.deepEqual(brief(endpointReachable.evaluate(noMxObservation())), [
+      [0, 'smtp.endpoint.untested', 'example.com'],
+    ]);
+    assert.deepEqual(brief(endpointReachable.evaluate(nullMxObservation())), [
+      [2, 'smtp.null_mx.not_probed', 'example.com'],
+    ]);
   });
 });

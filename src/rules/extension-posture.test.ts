@@ -16,12 +16,20 @@ describe('smtp.extension_posture', () => {
   });
 
   it('counts extensions advertised before or after TLS', () => {
-    const e = endpoint({ extensions: extensions('PIPELINING', 'STARTTLS'), extensions_tls: extensions('8BITMIME', 'ENHANCEDSTATUSCODES', 'SMTPUTF8') });
-    assert.deepEqual(brief(extensionPosture.evaluate(observation({ endpoints: [e] }))), [[1, 'smtp.extension_posture.ok', 'example.com']]);
+    const e = endpoint({
+      extensions: extensions('PIPELINING', 'STARTTLS'),
+      extensions_tls: extensions('8BITMIME', 'ENHANCEDSTATUSCODES', 'SMTPUTF8'),
+    });
+    assert.deepEqual(brief(extensionPosture.evaluate(observation({ endpoints: [e] }))), [
+      [1, 'smtp.extension_posture.ok', 'example.com'],
+    ]);
   });
 
   it('lists the missing ones as INFO', () => {
-    const e = endpoint({ extensions: extensions('STARTTLS', 'PIPELINING'), extensions_tls: extensions('PIPELINING', 'SIZE 1000') });
+    const e = endpoint({
+      extensions: extensions('STARTTLS', 'PIPELINING'),
+      extensions_tls: extensions('PIPELINING', 'SIZE 1000'),
+    });
     const states = extensionPosture.evaluate(observation({ endpoints: [e] }));
     assert.deepEqual(brief(states), [[2, 'smtp.ext.missing', '192.0.2.10:25']]);
     assert.deepEqual(states[0]!.meta?.['missing'], ['8BITMIME', 'ENHANCEDSTATUSCODES', 'SMTPUTF8']);
@@ -29,6 +37,8 @@ describe('smtp.extension_posture', () => {
   });
 
   it('is UNKNOWN when no endpoint could be tested', () => {
-    assert.deepEqual(brief(extensionPosture.evaluate(allUnreachableObservation())), [[0, 'smtp.ext.untested', 'example.com']]);
+    assert.deepEqual(brief(extensionPosture.evaluate(allUnreachableObservation())), [
+      [0, 'smtp.ext.untested', 'example.com'],
+    ]);
   });
 });

@@ -37,6 +37,7 @@ export const extensionPosture = endpointRule({
   what: 'the extensions',
   why: (e) => blockedBefore(e, 'session'),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
-  okMessage: (p) => `${allEndpoints(p.judged, 'advertises', 'advertise')} ${EXPECTED_EXTENSIONS.join(', ')}${untestedSuffix(p)}.`,
+  okMessage: (p) =>
+    `${allEndpoints(p.judged, 'advertises', 'advertise')} ${EXPECTED_EXTENSIONS.join(', ')}${untestedSuffix(p)}.`,
   okMeta,
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allUnreachableObservation, noMxObservation, nullMxObservation, observation } from '../../test/fixtures/observations.js';
+import {
+  allUnreachableObservation,
+  noMxObservation,
+  nullMxObservation,
+  observation,
+} from '../../test/fixtures/observations.js';
 import type { Observation } from '../model/observation.js';
 import { Status } from '../model/status.js';
 import { RULES, evaluate, ruleDescriptions } from './index.js';
@@ -33,8 +38,14 @@ const FIXTURES: [string, () => Observation][] = [
 
 describe('evaluate()', () => {
   it('lists the rules in the SPEC table order', () => {
-    assert.deepEqual(RULES.map((r) => r.name), SPEC_ORDER);
-    assert.deepEqual(ruleDescriptions().map((d) => d.name), SPEC_ORDER);
+    assert.deepEqual(
+      RULES.map((r) => r.name),
+      SPEC_ORDER,
+    );
+    assert.deepEqual(
+      ruleDescriptions().map((d) => d.name),
+      SPEC_ORDER,
+    );
     for (const d of ruleDescriptions()) assert.ok(d.description.length > 10, d.name);
   });
 
@@ -42,7 +53,11 @@ describe('evaluate()', () => {
     it(`gives every rule at least one state with rule set (${label})`, () => {
       const obs = build();
       const states = evaluate(obs);
-      for (const name of SPEC_ORDER) assert.ok(states.some((s) => s.rule === name), `${name} missing`);
+      for (const name of SPEC_ORDER)
+        assert.ok(
+          states.some((s) => s.rule === name),
+          `${name} missing`,
+        );
       for (const s of states) {
         assert.ok(s.rule && SPEC_ORDER.includes(s.rule));
         // Sentence case; a sentence may open with the domain name, which stays lower-case.
@@ -55,7 +70,10 @@ describe('evaluate()', () => {
 
   it('is all OK for the healthy domain', () => {
     const states = evaluate(observation());
-    assert.deepEqual(states.filter((s) => s.status !== Status.OK), []);
+    assert.deepEqual(
+      states.filter((s) => s.status !== Status.OK),
+      [],
+    );
     assert.equal(states.length, SPEC_ORDER.length);
   });
 
@@ -68,7 +86,9 @@ describe('evaluate()', () => {
   });
 
   it('skips rules mapped to false', () => {
-    const states = evaluate(observation(), { enabledRules: { 'smtp.open_relay': false, 'smtp.tls_quality': false, 'smtp.null_mx': true } });
+    const states = evaluate(observation(), {
+      enabledRules: { 'smtp.open_relay': false, 'smtp.tls_quality': false, 'smtp.null_mx': true },
+    });
     const rules = new Set(states.map((s) => s.rule));
     assert.ok(!rules.has('smtp.open_relay'));
     assert.ok(!rules.has('smtp.tls_quality'));

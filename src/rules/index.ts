@@ -61,7 +61,15 @@ function runRule(rule: Rule, obs: Observation, context: RuleContext | undefined)
     ];
   }
   if (states.length === 0) {
-    return [{ status: Status.UNKNOWN, rule: rule.name, code: 'smtp.rule_error', subject: obs.domain, message: 'The rule produced no verdict.' }];
+    return [
+      {
+        status: Status.UNKNOWN,
+        rule: rule.name,
+        code: 'smtp.rule_error',
+        subject: obs.domain,
+        message: 'The rule produced no verdict.',
+      },
+    ];
   }
   return states.map((s) => (s.rule === rule.name ? s : { ...s, rule: rule.name }));
 }

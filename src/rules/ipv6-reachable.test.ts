@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpoint, noMxObservation, nullMxObservation, observation, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import {
+  endpoint,
+  noMxObservation,
+  nullMxObservation,
+  observation,
+  unreachableEndpoint,
+} from '../../test/fixtures/observations.js';
 import type { CheckState } from '../model/status.js';
 import { ipv6Reachable } from './ipv6-reachable.js';
 
@@ -25,12 +31,20 @@ describe('smtp.ipv6_reachable', () => {
   });
 
   it('is INFO when IPv6 endpoints exist but none connects', () => {
-    const obs = observation({ endpoints: [endpoint(), unreachableEndpoint('2001:db8::10', 'connect.refused'), unreachableEndpoint('2001:db8::11', 'connect.unreachable')] });
+    const obs = observation({
+      endpoints: [
+        endpoint(),
+        unreachableEndpoint('2001:db8::10', 'connect.refused'),
+        unreachableEndpoint('2001:db8::11', 'connect.unreachable'),
+      ],
+    });
     assert.deepEqual(brief(ipv6Reachable.evaluate(obs)), [[2, 'smtp.ipv6.unreachable', 'example.com']]);
   });
 
   it('collapses on a null MX and has nothing to test without endpoints', () => {
-    assert.deepEqual(brief(ipv6Reachable.evaluate(nullMxObservation())), [[2, 'smtp.null_mx.not_probed', 'example.com']]);
+    assert.deepEqual(brief(ipv6Reachable.evaluate(nullMxObservation())), [
+      [2, 'smtp.null_mx.not_probed', 'example.com'],
+    ]);
     assert.deepEqual(brief(ipv6Reachable.evaluate(noMxObservation())), [[0, 'smtp.ipv6.untested', 'example.com']]);
   });
 });

@@ -14,7 +14,11 @@ export const mxPresent: Rule = {
     if (dns.null_mx) return [okState(NAME, obs, `${domain} publishes a null MX; no other MX is expected.`)];
     const explicit = dns.mx.filter((t) => !t.implicit);
     if (explicit.length > 0) {
-      return [okState(NAME, obs, `${domain} publishes ${plural(explicit.length, 'MX record')}.`, { mx: explicit.map((t) => t.name) })];
+      return [
+        okState(NAME, obs, `${domain} publishes ${plural(explicit.length, 'MX record')}.`, {
+          mx: explicit.map((t) => t.name),
+        }),
+      ];
     }
     if (dns.implicit_mx) {
       return [
@@ -35,7 +39,10 @@ export const mxPresent: Rule = {
           code: 'smtp.mx.lookup_failed',
           subject: domain,
           message: `Could not look up the MX records of ${domain}: the lookup failed with ${err.code} (${err.message}).`,
-          fix: 'Check that the domain\'s authoritative name servers answer (e.g. "dig MX ' + domain + '"), then run the check again.',
+          fix:
+            'Check that the domain\'s authoritative name servers answer (e.g. "dig MX ' +
+            domain +
+            '"), then run the check again.',
           meta: { dns_error: err },
         }),
       ];

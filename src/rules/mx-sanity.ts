@@ -68,11 +68,18 @@ export const mxSanity: Rule = {
   name: NAME,
   description: 'MX targets are resolvable host names, not IP literals or CNAMEs (RFC 5321 §5.1).',
   evaluate(obs) {
-    if (obs.dns.null_mx) return [okState(NAME, obs, `${obs.domain} publishes a null MX; there is no MX target to check.`)];
+    if (obs.dns.null_mx)
+      return [okState(NAME, obs, `${obs.domain} publishes a null MX; there is no MX target to check.`)];
     const targets = obs.dns.mx.filter((t) => !t.implicit);
     if (targets.length === 0) {
       if (obs.dns.implicit_mx) {
-        return [okState(NAME, obs, `${obs.domain} has no MX target to check; its implicit MX is reported by smtp.mx_present.`)];
+        return [
+          okState(
+            NAME,
+            obs,
+            `${obs.domain} has no MX target to check; its implicit MX is reported by smtp.mx_present.`,
+          ),
+        ];
       }
       return [
         finding(NAME, {

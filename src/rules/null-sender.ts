@@ -1,7 +1,14 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix, type Partition } from './rule.js';
-import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import {
+  brokenTransaction,
+  decidingReply,
+  replyMeta,
+  switchedOff,
+  transactionBlocked,
+  transactionOf,
+} from './transaction-rule.js';
 
 const NAME = 'smtp.null_sender';
 

@@ -1,7 +1,14 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
-import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import {
+  brokenTransaction,
+  decidingReply,
+  replyMeta,
+  switchedOff,
+  transactionBlocked,
+  transactionOf,
+} from './transaction-rule.js';
 
 const NAME = 'smtp.open_relay';
 
@@ -53,7 +60,9 @@ export const openRelay = endpointRule({
   why: (e) => transactionBlocked(e, 'open_relay'),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
   okMessage: (p, obs) => {
-    const replaced = obs.options.probe_address_replaced ? '; the requested probe address lay inside the tested domain and was replaced' : '';
+    const replaced = obs.options.probe_address_replaced
+      ? '; the requested probe address lay inside the tested domain and was replaced'
+      : '';
     return `${allEndpoints(p.judged, 'refuses', 'refuse')} to relay to <${obs.options.test_probe_address}>${replaced}${untestedSuffix(p)}.`;
   },
 });

@@ -1,7 +1,14 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
-import { brokenTransaction, decidingReply, replyMeta, switchedOff, transactionBlocked, transactionOf } from './transaction-rule.js';
+import {
+  brokenTransaction,
+  decidingReply,
+  replyMeta,
+  switchedOff,
+  transactionBlocked,
+  transactionOf,
+} from './transaction-rule.js';
 
 const NAME = 'smtp.postmaster';
 
@@ -48,5 +55,6 @@ export const postmaster = endpointRule({
   precheck: switchedOff(NAME, 'smtp.postmaster.skipped', 'test_postmaster', 'postmaster'),
   why: (e) => transactionBlocked(e, 'postmaster'),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
-  okMessage: (p, obs) => `${allEndpoints(p.judged, 'accepts', 'accept')} mail for postmaster@${obs.domain}${untestedSuffix(p)}.`,
+  okMessage: (p, obs) =>
+    `${allEndpoints(p.judged, 'accepts', 'accept')} mail for postmaster@${obs.domain}${untestedSuffix(p)}.`,
 });

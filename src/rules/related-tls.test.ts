@@ -10,7 +10,10 @@ const MX1 = { mx: ['mx1.example.com'], port: 25 };
 const parse = (...entries: unknown[]) => parseRelatedTls({ tls_probes: entries }, CHECKED);
 const only = (...entries: unknown[]) => {
   const cov = parse(...entries).forEndpoint(MX1);
-  return { usable: cov.usable[0] as UsableTlsProbe | undefined, unusable: cov.unusable[0] as UnusableTlsProbe | undefined };
+  return {
+    usable: cov.usable[0] as UsableTlsProbe | undefined,
+    unusable: cov.unusable[0] as UnusableTlsProbe | undefined,
+  };
 };
 
 describe('parseRelatedTls()', () => {
@@ -50,8 +53,21 @@ describe('parseRelatedTls()', () => {
   });
 
   it('reports an expired certificate as CRIT and a healthy one with no finding', () => {
-    assert.deepEqual(only(relatedTls('mx1.example.com:25', { notAfter: '2026-01-01T00:00:00Z' })).usable!.findings.map((f) => [f.status, f.code]), [[Status.CRIT, 'smtp.tls.expired']]);
-    const healthy = only(relatedTls('mx1.example.com:25', { chainValid: true, hostnameMatch: true, tlsVersion: 'TLSv1.3', notAfter: '2027-03-01T00:00:00Z' })).usable!;
+    assert.deepEqual(
+      only(relatedTls('mx1.example.com:25', { notAfter: '2026-01-01T00:00:00Z' })).usable!.findings.map((f) => [
+        f.status,
+        f.code,
+      ]),
+      [[Status.CRIT, 'smtp.tls.expired']],
+    );
+    const healthy = only(
+      relatedTls('mx1.example.com:25', {
+        chainValid: true,
+        hostnameMatch: true,
+        tlsVersion: 'TLSv1.3',
+        notAfter: '2027-03-01T00:00:00Z',
+      }),
+    ).usable!;
     assert.deepEqual(healthy.findings, []);
     assert.equal(healthy.facts.tls_version, 'TLSv1.3');
   });
@@ -84,13 +100,21 @@ describe('parseRelatedTls()', () => {
 
   it('says why an entry is unusable: stale, malformed, or a failed probe', () => {
     const cases: [unknown, UnusableTlsProbe['problem'], RegExp][] = [
-      [relatedTls('mx1.example.com:25', { chain_valid: true }, '2026-11-01T00:00:00Z'), 'stale', /collected 20 days before/],
+      [
+        relatedTls('mx1.example.com:25', { chain_valid: true }, '2026-11-01T00:00:00Z'),
+        'stale',
+        /collected 20 days before/,
+      ],
       [relatedTls('mx1.example.com:25', { chain_valid: true }, 'yesterday-ish'), 'malformed', /collectedAt/],
       [relatedTls('mx1.example.com:25', 'not an object'), 'malformed', /"data" is not a JSON object/],
       [relatedTls('mx1.example.com:25', { issues: 'many' }), 'malformed', /"issues" is not a list/],
       [relatedTls('mx1.example.com:25', { issues: [{}, 42] }), 'malformed', /none of its issues/],
       [relatedTls('mx1.example.com:25', { hello: 'world' }), 'malformed', /neither an issue list nor/],
-      [relatedTls('mx1.example.com:25', { error: 'connection refused' }), 'probe_error', /could not probe it: connection refused/],
+      [
+        relatedTls('mx1.example.com:25', { error: 'connection refused' }),
+        'probe_error',
+        /could not probe it: connection refused/,
+      ],
     ];
     for (const [entry, problem, reason] of cases) {
       const { usable, unusable } = only(entry);
@@ -115,22 +139,34 @@ describe('parseRelatedTls()', () => {
       relatedTls('mx1.example.com:587', { hostname_match: false }),
     );
     const cov = index.forEndpoint({ mx: ['mx1.example.com', 'mail.example.org'], port: 25 });
-    assert.deepEqual(cov.usable.map((p) => [p.ref, p.collected_at, p.findings.length]), [
-      ['mx1.example.com:25', '2026-11-21T08:00:00.000Z', 0],
-      ['mail.example.org:25', '2026-11-21T09:00:00.000Z', 1],
-    ]);
+    assert.deepEqual(
+      cov.usable.map((p) => [p.ref, p.collected_at, p.findings.length]),
+      [
+        ['mx1.example.com:25', '2026-11-21T08:00:00.000Z', 0],
+        ['mail.example.org:25', '2026-11-21T09:00:00.000Z', 1],
+      ],
+    );
     assert.deepEqual(cov.unusable, [], 'an unusable entry is moot when a usable one covers the same ref');
   });
 
   it('finds the probe for its ref inside a document covering several endpoints', () => {
-    const data = { probes: { 'mx1.example.com:25': { hostname_match: false }, 'mx2.example.com:25': { hostname_match: true } } };
+    const data = {
+      probes: { 'mx1.example.com:25': { hostname_match: false }, 'mx2.example.com:25': { hostname_match: true } },
+    };
     assert.equal(only(relatedTls('mx1.example.com:25', data)).usable!.findings[0]!.code, 'smtp.tls.hostname_mismatch');
-    const list = { endpoints: [{ ref: 'mx2.example.com:25', chain_valid: true }, { ref: 'mx1.example.com:25', chain_valid: false }] };
+    const list = {
+      endpoints: [
+        { ref: 'mx2.example.com:25', chain_valid: true },
+        { ref: 'mx1.example.com:25', chain_valid: false },
+      ],
+    };
     assert.equal(only(relatedTls('mx1.example.com:25', list)).usable!.findings[0]!.code, 'smtp.tls.untrusted');
   });
 
   it('clips and de-controls third-party text', () => {
-    const { usable } = only(relatedTls('mx1.example.com:25', { issues: [{ severity: 'warn', message: `a\x1b[2Jb\r\n${'x'.repeat(2000)}` }] }));
+    const { usable } = only(
+      relatedTls('mx1.example.com:25', { issues: [{ severity: 'warn', message: `a\x1b[2Jb\r\n${'x'.repeat(2000)}` }] }),
+    );
     const m = usable!.findings[0]!.message;
     assert.ok(!/[\x00-\x1f]/.test(m));
     assert.ok(m.length <= 500);
@@ -139,7 +175,10 @@ describe('parseRelatedTls()', () => {
   it('never throws, whatever the host sends', () => {
     fc.assert(
       fc.property(fc.anything(), fc.anything(), fc.string(), (entry, data, ref) => {
-        const index = parseRelatedTls({ tls_probes: [entry, relatedTls(ref, data), { ref: 'mx1.example.com:25', collectedAt: CHECKED, data }] }, CHECKED);
+        const index = parseRelatedTls(
+          { tls_probes: [entry, relatedTls(ref, data), { ref: 'mx1.example.com:25', collectedAt: CHECKED, data }] },
+          CHECKED,
+        );
         index.forEndpoint(MX1);
         index.forEndpoint({ mx: [ref], port: 25 });
       }),

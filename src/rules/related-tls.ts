@@ -30,7 +30,17 @@ const MAX_TEXT = 500;
 /** At most this many findings per related observation are kept (a broken producer could send thousands). */
 const MAX_FINDINGS = 50;
 
-const OLD_VERSIONS = new Set(['sslv2', 'sslv3', 'tlsv1', 'tlsv1.0', 'tlsv1.1', 'tls1.0', 'tls1.1', 'tls 1.0', 'tls 1.1']);
+const OLD_VERSIONS = new Set([
+  'sslv2',
+  'sslv3',
+  'tlsv1',
+  'tlsv1.0',
+  'tlsv1.1',
+  'tls1.0',
+  'tls1.1',
+  'tls 1.0',
+  'tls 1.1',
+]);
 
 export interface RelatedTlsFinding {
   status: StatusValue;
@@ -102,7 +112,9 @@ function isObject(v: unknown): v is Json {
 /** Printable, bounded text from another program: controls removed, length capped. */
 function text(v: unknown): string | null {
   if (typeof v !== 'string' && typeof v !== 'number') return null;
-  const s = String(v).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const s = String(v)
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim();
   if (s === '') return null;
   return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
 }
@@ -158,21 +170,27 @@ const SEVERITY_WORDS: Record<string, StatusValue> = {
 
 /** Their severity as our status; protocol integers as PROTOCOL.md defines them (5 ERROR counts as CRIT: a finding, not our failure). */
 function severityOf(v: unknown): StatusValue {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 5) return v === 5 ? Status.CRIT : (v as StatusValue);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 5)
+    return v === 5 ? Status.CRIT : (v as StatusValue);
   if (typeof v === 'string') return SEVERITY_WORDS[v.trim().toLowerCase()] ?? Status.UNKNOWN;
   // No severity, or one we cannot read: we do not know how bad it is, and say so.
   return Status.UNKNOWN;
 }
 
 function slug(code: string): string {
-  const s = code.toLowerCase().replace(/[^a-z0-9_.]+/g, '_').replace(/^[._]+|[._]+$/g, '');
+  const s = code
+    .toLowerCase()
+    .replace(/[^a-z0-9_.]+/g, '_')
+    .replace(/^[._]+|[._]+$/g, '');
   return s.slice(0, 60) || 'finding';
 }
 
 function issueFinding(raw: unknown): RelatedTlsFinding | null {
   if (typeof raw === 'string') {
     const message = text(raw);
-    return message ? { status: Status.UNKNOWN, code: 'smtp.tls.related.finding', related_code: null, message, fix: null } : null;
+    return message
+      ? { status: Status.UNKNOWN, code: 'smtp.tls.related.finding', related_code: null, message, fix: null }
+      : null;
   }
   if (!isObject(raw)) return null;
   const message = text(pick(raw, 'message', 'msg', 'description', 'detail', 'text', 'title'));
@@ -188,7 +206,8 @@ function issueFinding(raw: unknown): RelatedTlsFinding | null {
 }
 
 function factsOf(d: Json): RelatedTlsFacts {
-  const cert = [pick(d, 'certificate', 'leaf', 'cert'), (pick(d, 'chain') as unknown[] | undefined)?.[0]].find(isObject) ?? {};
+  const cert =
+    [pick(d, 'certificate', 'leaf', 'cert'), (pick(d, 'chain') as unknown[] | undefined)?.[0]].find(isObject) ?? {};
   return {
     tls_version: text(pick(d, 'tls_version', 'tlsVersion', 'version', 'protocol')),
     cipher: text(pick(d, 'cipher', 'cipher_suite', 'cipherSuite')),
@@ -214,20 +233,46 @@ function derivedFindings(f: RelatedTlsFacts, checkedAt: number): RelatedTlsFindi
   };
   if (f.not_after !== null && !Number.isNaN(checkedAt)) {
     const left = Date.parse(f.not_after) - checkedAt;
-    if (left < 0) add(Status.CRIT, 'smtp.tls.expired', `The certificate expired on ${f.not_after}.`, `Renew the certificate and reload the MTA. ${FIX_CERT}`);
+    if (left < 0)
+      add(
+        Status.CRIT,
+        'smtp.tls.expired',
+        `The certificate expired on ${f.not_after}.`,
+        `Renew the certificate and reload the MTA. ${FIX_CERT}`,
+      );
     else if (left < EXPIRY_WARNING_DAYS * DAY_MS) {
       const days = Math.floor(left / DAY_MS);
-      add(Status.WARN, 'smtp.tls.expiring', `The certificate expires on ${f.not_after}, in ${days} day${days === 1 ? '' : 's'}.`, 'Renew it now and check that automatic renewal works and reloads the MTA.');
+      add(
+        Status.WARN,
+        'smtp.tls.expiring',
+        `The certificate expires on ${f.not_after}, in ${days} day${days === 1 ? '' : 's'}.`,
+        'Renew it now and check that automatic renewal works and reloads the MTA.',
+      );
     }
   }
   if (f.chain_valid === false) {
-    add(Status.WARN, 'smtp.tls.untrusted', `The certificate chain is not trusted${f.chain_error ? ` (${f.chain_error})` : ''}; verifying senders and MTA-STS enforcement would refuse it.`, FIX_CERT);
+    add(
+      Status.WARN,
+      'smtp.tls.untrusted',
+      `The certificate chain is not trusted${f.chain_error ? ` (${f.chain_error})` : ''}; verifying senders and MTA-STS enforcement would refuse it.`,
+      FIX_CERT,
+    );
   }
   if (f.hostname_match === false) {
-    add(Status.WARN, 'smtp.tls.hostname_mismatch', `The certificate does not cover the MX name${f.subject ? ` (it names ${f.subject})` : ''}.`, `Get a certificate whose subjectAltName includes the MX name. ${FIX_CERT}`);
+    add(
+      Status.WARN,
+      'smtp.tls.hostname_mismatch',
+      `The certificate does not cover the MX name${f.subject ? ` (it names ${f.subject})` : ''}.`,
+      `Get a certificate whose subjectAltName includes the MX name. ${FIX_CERT}`,
+    );
   }
   if (f.tls_version !== null && OLD_VERSIONS.has(f.tls_version.toLowerCase())) {
-    add(Status.WARN, 'smtp.tls.old_version', `The server negotiated ${f.tls_version}, which is deprecated (RFC 8996).`, 'Enable TLS 1.2 and 1.3 (Postfix "smtpd_tls_protocols = >=TLSv1.2", Exim openssl_options).');
+    add(
+      Status.WARN,
+      'smtp.tls.old_version',
+      `The server negotiated ${f.tls_version}, which is deprecated (RFC 8996).`,
+      'Enable TLS 1.2 and 1.3 (Postfix "smtpd_tls_protocols = >=TLSv1.2", Exim openssl_options).',
+    );
   }
   return out;
 }
@@ -252,30 +297,54 @@ function probeData(data: Json, ref: string): Json {
 const FACT_KEYS: (keyof RelatedTlsFacts)[] = ['tls_version', 'chain_valid', 'hostname_match', 'not_after'];
 
 function parseOne(raw: unknown, checkedAt: number): RelatedTlsProbe {
-  if (!isObject(raw)) return { ref: '', checker_id: null, collected_at: null, usable: false, problem: 'malformed', reason: 'the entry is not a JSON object' };
+  if (!isObject(raw))
+    return {
+      ref: '',
+      checker_id: null,
+      collected_at: null,
+      usable: false,
+      problem: 'malformed',
+      reason: 'the entry is not a JSON object',
+    };
   const ref = typeof raw['ref'] === 'string' ? raw['ref'].trim().toLowerCase() : '';
   const base: ProbeBase = { ref, checker_id: text(raw['checkerId']), collected_at: date(raw['collectedAt']) };
-  const bad = (problem: UnusableTlsProbe['problem'], reason: string): UnusableTlsProbe => ({ ...base, usable: false, problem, reason });
+  const bad = (problem: UnusableTlsProbe['problem'], reason: string): UnusableTlsProbe => ({
+    ...base,
+    usable: false,
+    problem,
+    reason,
+  });
   if (ref === '') return bad('malformed', 'the entry has no "ref" naming the endpoint it covers');
-  if (base.collected_at === null) return bad('malformed', 'the entry has no valid "collectedAt" date, so its age is unknown');
+  if (base.collected_at === null)
+    return bad('malformed', 'the entry has no valid "collectedAt" date, so its age is unknown');
   const age = checkedAt - Date.parse(base.collected_at);
-  if (age > STALE_AFTER_MS) return bad('stale', `it was collected ${Math.floor(age / DAY_MS)} days before this check (${base.collected_at}), older than ${STALE_AFTER_MS / DAY_MS} days`);
+  if (age > STALE_AFTER_MS)
+    return bad(
+      'stale',
+      `it was collected ${Math.floor(age / DAY_MS)} days before this check (${base.collected_at}), older than ${STALE_AFTER_MS / DAY_MS} days`,
+    );
   if (!isObject(raw['data'])) return bad('malformed', '"data" is not a JSON object');
   const d = probeData(raw['data'], ref);
   const error = text(pick(d, 'error', 'err', 'probe_error'));
   const issues = pick(d, 'issues', 'findings', 'problems');
   const facts = factsOf(d);
   const hasFacts = FACT_KEYS.some((k) => facts[k] !== null);
-  if (error !== null && !hasFacts && issues === undefined) return bad('probe_error', `the TLS checker could not probe it: ${error}`);
+  if (error !== null && !hasFacts && issues === undefined)
+    return bad('probe_error', `the TLS checker could not probe it: ${error}`);
   if (issues !== undefined && !Array.isArray(issues)) return bad('malformed', '"issues" is not a list');
   if (Array.isArray(issues)) {
     const read = issues.slice(0, MAX_FINDINGS).map(issueFinding);
     const findings = read.filter((f): f is RelatedTlsFinding => f !== null && f.status !== Status.OK);
     const skipped = read.filter((f) => f === null).length;
-    if (issues.length > 0 && skipped === Math.min(issues.length, MAX_FINDINGS)) return bad('malformed', 'none of its issues has a message or a code');
+    if (issues.length > 0 && skipped === Math.min(issues.length, MAX_FINDINGS))
+      return bad('malformed', 'none of its issues has a message or a code');
     return { ...base, usable: true, facts, findings, skipped_issues: skipped };
   }
-  if (!hasFacts) return bad('malformed', 'its data has neither an issue list nor any of tls_version, chain_valid, hostname_match, not_after');
+  if (!hasFacts)
+    return bad(
+      'malformed',
+      'its data has neither an issue list nor any of tls_version, chain_valid, hostname_match, not_after',
+    );
   return { ...base, usable: true, facts, findings: derivedFindings(facts, checkedAt), skipped_issues: 0 };
 }
 
@@ -284,7 +353,10 @@ function parseOne(raw: unknown, checkedAt: number): RelatedTlsProbe {
  * collected_at: staleness and expiry are judged as of our own probe, so a
  * stored report reads the same later.
  */
-export function parseRelatedTls(related: Readonly<Record<string, readonly unknown[]>> | undefined, checkedAt: string): RelatedTlsIndex {
+export function parseRelatedTls(
+  related: Readonly<Record<string, readonly unknown[]>> | undefined,
+  checkedAt: string,
+): RelatedTlsIndex {
   const entries = related?.[RELATED_TLS_KEY];
   const list: readonly unknown[] = Array.isArray(entries) ? entries : [];
   const at = Date.parse(checkedAt);
@@ -300,10 +372,11 @@ export function parseRelatedTls(related: Readonly<Record<string, readonly unknow
       const mine = refs.flatMap((r) => byRef.get(r) ?? []);
       // The freshest usable observation per ref: a host may hand back several runs.
       const usable = refs
-        .map((r) =>
-          mine
-            .filter((p): p is UsableTlsProbe => p.usable && p.ref === r)
-            .sort((a, b) => Date.parse(b.collected_at ?? '') - Date.parse(a.collected_at ?? ''))[0],
+        .map(
+          (r) =>
+            mine
+              .filter((p): p is UsableTlsProbe => p.usable && p.ref === r)
+              .sort((a, b) => Date.parse(b.collected_at ?? '') - Date.parse(a.collected_at ?? ''))[0],
         )
         .filter((p): p is UsableTlsProbe => p !== undefined);
       const unusable = mine.filter((p): p is UnusableTlsProbe => !p.usable && !usable.some((u) => u.ref === p.ref));

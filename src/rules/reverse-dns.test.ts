@@ -7,7 +7,13 @@ import { reverseDns } from './reverse-dns.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
 
-const rdns = (over: Partial<ReverseDns>): ReverseDns => ({ ptr: [], ptr_error: null, forward: [], fcrdns: false, ...over });
+const rdns = (over: Partial<ReverseDns>): ReverseDns => ({
+  ptr: [],
+  ptr_error: null,
+  forward: [],
+  fcrdns: false,
+  ...over,
+});
 
 describe('smtp.reverse_dns', () => {
   it('is OK when every address is forward-confirmed', () => {
@@ -18,12 +24,29 @@ describe('smtp.reverse_dns', () => {
     const endpoints = [
       endpoint({ address: '192.0.2.1', reverse_dns: rdns({}) }),
       unreachableEndpoint('192.0.2.2', 'connect.timeout', {
-        reverse_dns: rdns({ ptr: ['host.provider.net'], forward: [{ name: 'host.provider.net', addresses: ['198.51.100.7'], error: null }] }),
+        reverse_dns: rdns({
+          ptr: ['host.provider.net'],
+          forward: [{ name: 'host.provider.net', addresses: ['198.51.100.7'], error: null }],
+        }),
       }),
-      endpoint({ address: '192.0.2.3', reverse_dns: rdns({ ptr_error: { name: '3.2.0.192.in-addr.arpa', rrtype: 'PTR', code: 'SERVFAIL', message: 'x' } }) }),
+      endpoint({
+        address: '192.0.2.3',
+        reverse_dns: rdns({
+          ptr_error: { name: '3.2.0.192.in-addr.arpa', rrtype: 'PTR', code: 'SERVFAIL', message: 'x' },
+        }),
+      }),
       endpoint({
         address: '192.0.2.4',
-        reverse_dns: rdns({ ptr: ['mx4.example.com'], forward: [{ name: 'mx4.example.com', addresses: [], error: { name: 'mx4.example.com', rrtype: 'A', code: 'TIMEOUT', message: 'x' } }] }),
+        reverse_dns: rdns({
+          ptr: ['mx4.example.com'],
+          forward: [
+            {
+              name: 'mx4.example.com',
+              addresses: [],
+              error: { name: 'mx4.example.com', rrtype: 'A', code: 'TIMEOUT', message: 'x' },
+            },
+          ],
+        }),
       }),
     ];
     const states = reverseDns.evaluate(observation({ endpoints }));

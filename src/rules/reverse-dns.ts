@@ -23,7 +23,10 @@ function judge(e: EndpointProbe): CheckState | null {
         status: Status.UNKNOWN,
         code: 'smtp.ptr.lookup_failed',
         message: `Could not look up the PTR record of ${e.address}: ${r.ptr_error.code} (${r.ptr_error.message}).`,
-        fix: 'Check that the reverse zone\'s name servers answer (e.g. "dig -x ' + e.address + '"), then run the check again.',
+        fix:
+          'Check that the reverse zone\'s name servers answer (e.g. "dig -x ' +
+          e.address +
+          '"), then run the check again.',
       });
     }
     const detail = r.ptr_error ? ` (${r.ptr_error.code})` : '';
@@ -37,9 +40,14 @@ function judge(e: EndpointProbe): CheckState | null {
   }
   if (r.fcrdns) return null;
   const forwards = r.forward.map((f) =>
-    f.addresses.length > 0 ? `${f.name} resolves to ${f.addresses.join(', ')}` : `${f.name} does not resolve${f.error ? ` (${f.error.code})` : ''}`,
+    f.addresses.length > 0
+      ? `${f.name} resolves to ${f.addresses.join(', ')}`
+      : `${f.name} does not resolve${f.error ? ` (${f.error.code})` : ''}`,
   );
-  if (r.forward.length > 0 && r.forward.every((f) => f.addresses.length === 0 && f.error && isLookupFailure(f.error.code))) {
+  if (
+    r.forward.length > 0 &&
+    r.forward.every((f) => f.addresses.length === 0 && f.error && isLookupFailure(f.error.code))
+  ) {
     return finding(NAME, {
       ...base,
       status: Status.UNKNOWN,
@@ -64,5 +72,6 @@ export const reverseDns = endpointRule({
   what: 'reverse DNS',
   why: () => null,
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
-  okMessage: (p) => `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address.`,
+  okMessage: (p) =>
+    `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address.`,
 });

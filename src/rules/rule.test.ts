@@ -7,20 +7,46 @@ import { compareSubjects, finding, orOk, quoteReply, sortStates } from './rule.j
 describe('rule helpers', () => {
   it('compareSubjects() orders numbers naturally', () => {
     const subjects = ['example.com', '192.0.2.10:25', '[2001:db8::9]:25', '192.0.2.9:25', 'mx1.example.com'];
-    assert.deepEqual([...subjects].sort(compareSubjects), ['192.0.2.9:25', '192.0.2.10:25', '[2001:db8::9]:25', 'example.com', 'mx1.example.com']);
+    assert.deepEqual([...subjects].sort(compareSubjects), [
+      '192.0.2.9:25',
+      '192.0.2.10:25',
+      '[2001:db8::9]:25',
+      'example.com',
+      'mx1.example.com',
+    ]);
   });
 
   it('finding() puts the fix in meta', () => {
-    const s = finding('smtp.x', { status: Status.WARN, code: 'smtp.x.y', subject: 'a', message: 'M.', fix: 'Do it.', meta: { reply: ['550 no'] } });
-    assert.deepEqual(s, { status: 3, rule: 'smtp.x', code: 'smtp.x.y', subject: 'a', message: 'M.', meta: { reply: ['550 no'], fix: 'Do it.' } });
+    const s = finding('smtp.x', {
+      status: Status.WARN,
+      code: 'smtp.x.y',
+      subject: 'a',
+      message: 'M.',
+      fix: 'Do it.',
+      meta: { reply: ['550 no'] },
+    });
+    assert.deepEqual(s, {
+      status: 3,
+      rule: 'smtp.x',
+      code: 'smtp.x.y',
+      subject: 'a',
+      message: 'M.',
+      meta: { reply: ['550 no'], fix: 'Do it.' },
+    });
   });
 
   it('orOk() never returns an empty result and sorts findings', () => {
     const ok = { status: Status.OK, message: 'Fine.' } as const;
-    assert.deepEqual(orOk([], () => ok), [ok]);
+    assert.deepEqual(
+      orOk([], () => ok),
+      [ok],
+    );
     const a = finding('r', { status: 4, code: 'c', subject: 'b', message: 'B.' });
     const b = finding('r', { status: 4, code: 'c', subject: 'a', message: 'A.' });
-    assert.deepEqual(orOk([a, b], () => ok), [b, a]);
+    assert.deepEqual(
+      orOk([a, b], () => ok),
+      [b, a],
+    );
     assert.deepEqual(sortStates([a, b]), [b, a]);
   });
 
@@ -30,6 +56,9 @@ describe('rule helpers', () => {
   });
 
   it('quoteReply() writes control characters a server sent as escapes', () => {
-    assert.equal(quoteReply(reply(250, 'Ok \u0007\u001b]0;pwned\u0007 \u0000\u009b')), '"250 Ok \\u0007\\u001b]0;pwned\\u0007 \\u0000\\u009b"');
+    assert.equal(
+      quoteReply(reply(250, 'Ok \u0007\u001b]0;pwned\u0007 \u0000\u009b')),
+      '"250 Ok \\u0007\\u001b]0;pwned\\u0007 \\u0000\\u009b"',
+    );
   });
 });

@@ -43,7 +43,13 @@ export function finding(rule: string, f: FindingInput): CheckState {
 
 /** The single OK state of a rule that found nothing wrong (subject: the domain). */
 export function okState(rule: string, obs: Observation, message: string, meta?: Record<string, unknown>): CheckState {
-  return finding(rule, { status: Status.OK, code: `${rule}.ok`, subject: obs.domain, message, ...(meta ? { meta } : {}) });
+  return finding(rule, {
+    status: Status.OK,
+    code: `${rule}.ok`,
+    subject: obs.domain,
+    message,
+    ...(meta ? { meta } : {}),
+  });
 }
 
 /**
@@ -126,11 +132,6 @@ export function is4xx(reply: Reply | null): boolean {
 // ---------------------------------------------------------------------------
 // Endpoint stages: who can a rule judge, and why not the others
 
-/** The reply that settled the hello: HELO's when HELO followed an EHLO refusal, else EHLO's. */
-export function helloReply(e: EndpointProbe): Reply | null {
-  return e.helo ?? e.ehlo;
-}
-
 /** EHLO (or the HELO fallback) was accepted: the session can go on. */
 export function helloCompleted(e: EndpointProbe): boolean {
   return e.connected && e.greeting?.code === 220 && (is2xx(e.ehlo) || is2xx(e.helo));
@@ -144,7 +145,8 @@ export type Stage = 'greeting' | 'hello' | 'session';
  * EHLO/HELO. The upstream rule reports the failure itself.
  */
 export function blockedBefore(e: EndpointProbe, stage: Stage): string | null {
-  if (!e.connected) return e.error?.code === 'policy.refused' ? 'not probed: refused by the target policy' : 'unreachable';
+  if (!e.connected)
+    return e.error?.code === 'policy.refused' ? 'not probed: refused by the target policy' : 'unreachable';
   if (stage === 'greeting') return null;
   if (e.greeting?.code !== 220) return 'no 220 greeting';
   if (stage === 'hello') return null;

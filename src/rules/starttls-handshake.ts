@@ -5,7 +5,7 @@ import { allEndpoints, blockedBefore, endpointRule, finding, is2xx, quoteReply, 
 const NAME = 'smtp.starttls_handshake';
 
 const FIX_HANDSHAKE =
-  'Check the MTA\'s TLS setup: the certificate and key files exist, match and are readable (Postfix smtpd_tls_cert_file / smtpd_tls_key_file, Exim tls_certificate / tls_privatekey), and the protocol and cipher settings leave something modern enabled; the smtpd log names the error. A server that offers STARTTLS but fails it is worse than none: strict senders defer mail to it.';
+  "Check the MTA's TLS setup: the certificate and key files exist, match and are readable (Postfix smtpd_tls_cert_file / smtpd_tls_key_file, Exim tls_certificate / tls_privatekey), and the protocol and cipher settings leave something modern enabled; the smtpd log names the error. A server that offers STARTTLS but fails it is worse than none: strict senders defer mail to it.";
 
 function why(e: EndpointProbe): string | null {
   const upstream = blockedBefore(e, 'session');
@@ -24,7 +24,12 @@ function failure(e: EndpointProbe): string {
 }
 
 function judge(e: EndpointProbe): CheckState[] {
-  const meta = { mx: e.mx, address: e.address, reply: e.starttls.reply?.lines ?? null, error: e.starttls.error ?? e.error };
+  const meta = {
+    mx: e.mx,
+    address: e.address,
+    reply: e.starttls.reply?.lines ?? null,
+    error: e.starttls.error ?? e.error,
+  };
   const out: CheckState[] = [];
   if (!e.starttls.ok) {
     out.push(
@@ -52,7 +57,9 @@ function judge(e: EndpointProbe): CheckState[] {
     );
   }
   if (!is2xx(e.ehlo_tls)) {
-    const what = e.ehlo_tls ? `answered EHLO over TLS with ${quoteReply(e.ehlo_tls)}` : `did not answer EHLO over TLS${e.error ? `: ${e.error.message}` : ''}`;
+    const what = e.ehlo_tls
+      ? `answered EHLO over TLS with ${quoteReply(e.ehlo_tls)}`
+      : `did not answer EHLO over TLS${e.error ? `: ${e.error.message}` : ''}`;
     out.push(
       finding(NAME, {
         status: Status.CRIT,

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HEALTHY_EXTENSIONS, endpoint, extensions, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import {
+  HEALTHY_EXTENSIONS,
+  endpoint,
+  extensions,
+  observation,
+  reply,
+  unreachableEndpoint,
+} from '../../test/fixtures/observations.js';
 import type { EndpointProbe } from '../model/observation.js';
 import type { CheckState } from '../model/status.js';
 import { starttlsHandshake } from './starttls-handshake.js';
@@ -20,7 +27,12 @@ function noStartTls(address: string): EndpointProbe {
 
 function failedTls(address: string, over: Partial<EndpointProbe['starttls']>): EndpointProbe {
   const base = endpoint({ address });
-  return endpoint({ address, starttls: { ...base.starttls, ok: false, tls: null, ...over }, ehlo_tls: null, extensions_tls: null });
+  return endpoint({
+    address,
+    starttls: { ...base.starttls, ok: false, tls: null, ...over },
+    ehlo_tls: null,
+    extensions_tls: null,
+  });
 }
 
 describe('smtp.starttls_offered', () => {
@@ -36,7 +48,9 @@ describe('smtp.starttls_offered', () => {
   });
 
   it('adds smtp.all_no_starttls with the real knobs when none offers it', () => {
-    const obs = observation({ endpoints: [noStartTls('192.0.2.10'), noStartTls('192.0.2.11'), unreachableEndpoint('192.0.2.12')] });
+    const obs = observation({
+      endpoints: [noStartTls('192.0.2.10'), noStartTls('192.0.2.11'), unreachableEndpoint('192.0.2.12')],
+    });
     const states = starttlsOffered.evaluate(obs);
     assert.deepEqual(brief(states), [
       [4, 'smtp.starttls.missing', '192.0.2.10:25'],
@@ -44,7 +58,15 @@ describe('smtp.starttls_offered', () => {
       [4, 'smtp.all_no_starttls', 'example.com'],
     ]);
     const fix = String(states[2]!.meta?.['fix']);
-    for (const knob of ['smtpd_tls_security_level = may', 'smtpd_tls_cert_file', 'smtpd_tls_key_file', 'tls_advertise_hosts', 'tls_certificate', 'MTA-STS', 'DANE']) {
+    for (const knob of [
+      'smtpd_tls_security_level = may',
+      'smtpd_tls_cert_file',
+      'smtpd_tls_key_file',
+      'tls_advertise_hosts',
+      'tls_certificate',
+      'MTA-STS',
+      'DANE',
+    ]) {
       assert.ok(fix.includes(knob), knob);
     }
   });
@@ -57,7 +79,9 @@ describe('smtp.starttls_offered', () => {
 
 describe('smtp.starttls_handshake', () => {
   it('is OK when every handshake succeeds', () => {
-    assert.deepEqual(brief(starttlsHandshake.evaluate(observation())), [[1, 'smtp.starttls_handshake.ok', 'example.com']]);
+    assert.deepEqual(brief(starttlsHandshake.evaluate(observation())), [
+      [1, 'smtp.starttls_handshake.ok', 'example.com'],
+    ]);
   });
 
   it('reports a refused STARTTLS, a failed handshake, injected plaintext and a broken EHLO after TLS', () => {
@@ -83,7 +107,9 @@ describe('smtp.starttls_handshake', () => {
   it('does not call TLS 1.0 a handshake failure', () => {
     const old = endpoint();
     old.starttls = { ...old.starttls, tls: { ...old.starttls.tls!, version: 'TLSv1' } };
-    assert.deepEqual(brief(starttlsHandshake.evaluate(observation({ endpoints: [old] }))), [[1, 'smtp.starttls_handshake.ok', 'example.com']]);
+    assert.deepEqual(brief(starttlsHandshake.evaluate(observation({ endpoints: [old] }))), [
+      [1, 'smtp.starttls_handshake.ok', 'example.com'],
+    ]);
   });
 
   it('is UNKNOWN when no endpoint offers STARTTLS', () => {

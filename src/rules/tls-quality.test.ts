@@ -7,7 +7,12 @@ import { tlsQuality } from './tls-quality.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
 
-function withTls(address: string, tls: Partial<TlsInfo>, leaf: Partial<CertificateInfo> = {}, over: Partial<EndpointProbe> = {}): EndpointProbe {
+function withTls(
+  address: string,
+  tls: Partial<TlsInfo>,
+  leaf: Partial<CertificateInfo> = {},
+  over: Partial<EndpointProbe> = {},
+): EndpointProbe {
   const e = endpoint({ address, ...over });
   const base = tlsInfo({ sni: e.mx[0] ?? null, ...tls });
   const chain = base.chain.map((c, i) => (i === 0 ? { ...c, ...leaf } : c));
@@ -48,18 +53,29 @@ describe('smtp.tls_quality', () => {
   });
 
   it('matches when any MX name of the endpoint is covered, wildcards included', () => {
-    const shared = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:*.example.com'] }, { mx: ['mail.other.org', 'mx2.example.com'] });
-    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [shared] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+    const shared = withTls(
+      '192.0.2.1',
+      {},
+      { subject_alt_names: ['DNS:*.example.com'] },
+      { mx: ['mail.other.org', 'mx2.example.com'] },
+    );
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [shared] }))), [
+      [1, 'smtp.tls_quality.ok', 'example.com'],
+    ]);
   });
 
   it('treats a subjectAltName Node cannot parse as not covering the name, instead of failing', () => {
     const hostile = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:"><img src=x onerror=alert(1)>'] });
-    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [hostile] }))), [[3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25']]);
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [hostile] }))), [
+      [3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25'],
+    ]);
   });
 
   it('skips the name check when the endpoint has no MX name', () => {
     const implicit = withTls('192.0.2.1', {}, { subject_alt_names: ['DNS:other.example.net'] }, { mx: [] });
-    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [implicit] }))), [[1, 'smtp.tls_quality.ok', 'example.com']]);
+    assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [implicit] }))), [
+      [1, 'smtp.tls_quality.ok', 'example.com'],
+    ]);
   });
 
   it('is UNKNOWN when no endpoint completed TLS', () => {
@@ -69,12 +85,28 @@ describe('smtp.tls_quality', () => {
     assert.deepEqual(brief(states), [[0, 'smtp.tls.untested', 'example.com']]);
   });
 
-  describe('with the TLS checker\'s related findings', () => {
+  describe("with the TLS checker's related findings", () => {
     const mismatched = () =>
-      observation({ endpoints: [withTls('192.0.2.1', {}, { subject: { CN: 'other.example.net' }, subject_alt_names: ['DNS:other.example.net'] })] });
+      observation({
+        endpoints: [
+          withTls(
+            '192.0.2.1',
+            {},
+            { subject: { CN: 'other.example.net' }, subject_alt_names: ['DNS:other.example.net'] },
+          ),
+        ],
+      });
 
     it('uses them in place of our own certificate evaluation, and says so', () => {
-      const related = { tls_probes: [relatedTls('mx1.example.com:25', { chain_valid: true, hostname_match: true, not_after: '2027-06-01T00:00:00Z' })] };
+      const related = {
+        tls_probes: [
+          relatedTls('mx1.example.com:25', {
+            chain_valid: true,
+            hostname_match: true,
+            not_after: '2027-06-01T00:00:00Z',
+          }),
+        ],
+      };
       const own = tlsQuality.evaluate(mismatched());
       assert.deepEqual(brief(own), [[3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25']]);
       assert.equal(own[0]!.meta?.['source'], 'own');
@@ -85,19 +117,31 @@ describe('smtp.tls_quality', () => {
     });
 
     it('turns their findings into states on the endpoint, with their source, and still judges our DH', () => {
-      const obs = observation({ endpoints: [withTls('192.0.2.1', { ephemeral: { type: 'DH', name: null, bits: 1024 } })] });
-      const related = { tls_probes: [relatedTls('mx1.example.com:25', { issues: [{ severity: 'crit', code: 'tls.expiry', message: 'expired' }] })] };
+      const obs = observation({
+        endpoints: [withTls('192.0.2.1', { ephemeral: { type: 'DH', name: null, bits: 1024 } })],
+      });
+      const related = {
+        tls_probes: [
+          relatedTls('mx1.example.com:25', { issues: [{ severity: 'crit', code: 'tls.expiry', message: 'expired' }] }),
+        ],
+      };
       const states = tlsQuality.evaluate(obs, { related });
       assert.deepEqual(brief(states), [
         [4, 'smtp.tls.related.tls.expiry', '192.0.2.1:25'],
         [3, 'smtp.tls.weak_dh', '192.0.2.1:25'],
       ]);
       assert.match(states[0]!.message, /TLS checker \(tls\) reports for mx1\.example\.com:25: expired/);
-      assert.deepEqual([states[0]!.meta?.['source'], states[0]!.meta?.['ref'], states[0]!.meta?.['related_code']], ['related', 'mx1.example.com:25', 'tls.expiry']);
+      assert.deepEqual(
+        [states[0]!.meta?.['source'], states[0]!.meta?.['ref'], states[0]!.meta?.['related_code']],
+        ['related', 'mx1.example.com:25', 'tls.expiry'],
+      );
     });
 
     it('falls back to our own evaluation when their data is stale or malformed, with an INFO saying why', () => {
-      for (const entry of [relatedTls('mx1.example.com:25', { chain_valid: true }, '2026-10-01T00:00:00Z'), relatedTls('mx1.example.com:25', [1, 2])]) {
+      for (const entry of [
+        relatedTls('mx1.example.com:25', { chain_valid: true }, '2026-10-01T00:00:00Z'),
+        relatedTls('mx1.example.com:25', [1, 2]),
+      ]) {
         const states = tlsQuality.evaluate(mismatched(), { related: { tls_probes: [entry] } });
         assert.deepEqual(brief(states), [
           [3, 'smtp.tls.hostname_mismatch', '192.0.2.1:25'],

@@ -10,7 +10,16 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { CertificateInfo, EndpointProbe, Observation } from '../model/observation.js';
 import { parseRelatedTls, type EndpointTlsCoverage, type RelatedTlsIndex } from './related-tls.js';
 import { Status, type CheckState } from '../model/status.js';
-import { allEndpoints, blockedBefore, dialogueStop, endpointRule, finding, untestedSuffix, type Rule, type RuleContext } from './rule.js';
+import {
+  allEndpoints,
+  blockedBefore,
+  dialogueStop,
+  endpointRule,
+  finding,
+  untestedSuffix,
+  type Rule,
+  type RuleContext,
+} from './rule.js';
 
 const NAME = 'smtp.tls_quality';
 
@@ -25,7 +34,7 @@ const DAY_MS = 86_400_000;
 const OLD_VERSIONS = new Set(['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.0', 'TLSv1.1']);
 
 const FIX_CERT =
-  'Install a certificate from a public CA that covers the MX name (e.g. Let\'s Encrypt via certbot or acme.sh), with the full chain: Postfix smtpd_tls_chain_files (or smtpd_tls_cert_file with the intermediates appended), Exim tls_certificate.';
+  "Install a certificate from a public CA that covers the MX name (e.g. Let's Encrypt via certbot or acme.sh), with the full chain: Postfix smtpd_tls_chain_files (or smtpd_tls_cert_file with the intermediates appended), Exim tls_certificate.";
 
 function why(e: EndpointProbe): string | null {
   const upstream = blockedBefore(e, 'session');
@@ -137,7 +146,7 @@ function judge(e: EndpointProbe, obs: Observation): CheckState[] {
         status: Status.CRIT,
         code: 'smtp.tls.not_yet_valid',
         message: `The certificate of ${e.subject} is not valid before ${leaf.valid_from}.`,
-        fix: 'Check the server clock and the certificate\'s dates; install a currently valid certificate.',
+        fix: "Check the server clock and the certificate's dates; install a currently valid certificate.",
         meta: certMeta,
       }),
     );
@@ -205,7 +214,12 @@ function unusableState(e: EndpointProbe, cov: EndpointTlsCoverage): CheckState {
     status: Status.INFO,
     code: 'smtp.tls.related_unusable',
     message: `The TLS checker's findings for ${e.subject} were not used (${reasons}); the certificate is judged from our own connection instead.`,
-    meta: { mx: e.mx, address: e.address, source: 'own', related: cov.unusable.map((p) => ({ ref: p.ref, problem: p.problem, reason: p.reason })) },
+    meta: {
+      mx: e.mx,
+      address: e.address,
+      source: 'own',
+      related: cov.unusable.map((p) => ({ ref: p.ref, problem: p.problem, reason: p.reason })),
+    },
   });
 }
 

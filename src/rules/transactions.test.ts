@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allUnreachableObservation, endpoint, observation, reply, transaction } from '../../test/fixtures/observations.js';
+import {
+  allUnreachableObservation,
+  endpoint,
+  observation,
+  reply,
+  transaction,
+} from '../../test/fixtures/observations.js';
 import type { EndpointProbe, Observation, Transaction } from '../model/observation.js';
 import type { CheckState } from '../model/status.js';
 import { nullSender } from './null-sender.js';
@@ -53,19 +59,31 @@ describe('smtp.null_sender', () => {
   });
 
   it('does not blame the null sender when the recipient is refused for any sender', () => {
-    const e = withTx('192.0.2.1', rcptReply('null_sender', 550, '5.1.1 User unknown'), rcptReply('postmaster', 550, '5.1.1 User unknown'));
+    const e = withTx(
+      '192.0.2.1',
+      rcptReply('null_sender', 550, '5.1.1 User unknown'),
+      rcptReply('postmaster', 550, '5.1.1 User unknown'),
+    );
     const states = nullSender.evaluate(observation({ endpoints: [e] }));
     assert.deepEqual(brief(states), [[1, 'smtp.null_sender.ok', 'example.com']]);
     assert.match(states[0]!.message, /refusal concerns the recipient/);
   });
 
   it('says so when switched off', () => {
-    assert.deepEqual(brief(nullSender.evaluate(off('test_null_sender'))), [[2, 'smtp.null_sender.skipped', 'example.com']]);
+    assert.deepEqual(brief(nullSender.evaluate(off('test_null_sender'))), [
+      [2, 'smtp.null_sender.skipped', 'example.com'],
+    ]);
   });
 
   it('names the endpoint whose dialogue broke inside the transaction, beside one that answered', () => {
     const e: EndpointProbe = {
-      ...withTx('192.0.2.1', { ...transaction('null_sender', 'error'), mail: reply(250, '2.1.0 Ok'), rcpt: null, decided_at: null, note: 'no answer to RCPT TO' }),
+      ...withTx('192.0.2.1', {
+        ...transaction('null_sender', 'error'),
+        mail: reply(250, '2.1.0 Ok'),
+        rcpt: null,
+        decided_at: null,
+        note: 'no answer to RCPT TO',
+      }),
       error: { code: 'timeout', phase: 'null_sender', message: 'the 2 s time budget ran out' },
     };
     const states = nullSender.evaluate(observation({ endpoints: [e, endpoint({ address: '192.0.2.2' })] }));
@@ -77,14 +95,22 @@ describe('smtp.null_sender', () => {
   });
 
   it('quotes a reply no server gives to MAIL FROM', () => {
-    const e = withTx('192.0.2.1', { ...transaction('null_sender', 'error'), mail: reply(354, 'Go ahead'), rcpt: null, decided_at: 'mail', note: 'unexpected reply 354 to MAIL FROM' });
+    const e = withTx('192.0.2.1', {
+      ...transaction('null_sender', 'error'),
+      mail: reply(354, 'Go ahead'),
+      rcpt: null,
+      decided_at: 'mail',
+      note: 'unexpected reply 354 to MAIL FROM',
+    });
     const states = nullSender.evaluate(observation({ endpoints: [e] }));
     assert.deepEqual(brief(states), [[3, 'smtp.null_sender.no_answer', '192.0.2.1:25']]);
     assert.match(states[0]!.message, /answered MAIL FROM:<> with "354 Go ahead", which is not an SMTP answer to it/);
   });
 
   it('is UNKNOWN when no endpoint got to the transaction', () => {
-    assert.deepEqual(brief(nullSender.evaluate(allUnreachableObservation())), [[0, 'smtp.null_sender.untested', 'example.com']]);
+    assert.deepEqual(brief(nullSender.evaluate(allUnreachableObservation())), [
+      [0, 'smtp.null_sender.untested', 'example.com'],
+    ]);
   });
 });
 
@@ -109,7 +135,9 @@ describe('smtp.postmaster', () => {
   });
 
   it('says so when switched off', () => {
-    assert.deepEqual(brief(postmaster.evaluate(off('test_postmaster'))), [[2, 'smtp.postmaster.skipped', 'example.com']]);
+    assert.deepEqual(brief(postmaster.evaluate(off('test_postmaster'))), [
+      [2, 'smtp.postmaster.skipped', 'example.com'],
+    ]);
   });
 });
 
@@ -140,13 +168,22 @@ describe('smtp.open_relay', () => {
   });
 
   it('cannot tell on a dialogue broken inside the relay probe, and names that endpoint', () => {
-    const broken = withTx('192.0.2.1', { ...transaction('open_relay', 'error'), mail: reply(250, '2.1.0 Ok'), note: 'no answer to RCPT TO' });
+    const broken = withTx('192.0.2.1', {
+      ...transaction('open_relay', 'error'),
+      mail: reply(250, '2.1.0 Ok'),
+      note: 'no answer to RCPT TO',
+    });
     const mixed = openRelay.evaluate(observation({ endpoints: [broken, endpoint({ address: '192.0.2.2' })] }));
     assert.deepEqual(brief(mixed), [[0, 'smtp.open_relay.no_answer', '192.0.2.1:25']]);
-    assert.match(mixed[0]!.message, /gave no usable answer to RCPT TO:<postmaster@example\.net>; the open relay probe could not finish/);
+    assert.match(
+      mixed[0]!.message,
+      /gave no usable answer to RCPT TO:<postmaster@example\.net>; the open relay probe could not finish/,
+    );
   });
 
   it('says so when switched off', () => {
-    assert.deepEqual(brief(openRelay.evaluate(off('test_open_relay'))), [[2, 'smtp.open_relay.skipped', 'example.com']]);
+    assert.deepEqual(brief(openRelay.evaluate(off('test_open_relay'))), [
+      [2, 'smtp.open_relay.skipped', 'example.com'],
+    ]);
   });
 });

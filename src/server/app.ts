@@ -4,7 +4,13 @@
  * its body against a schema, calls collect / evaluate / report, and answers
  * JSON (`{error}` on failure) or, for the browser page, HTML.
  */
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -66,7 +72,12 @@ const EVALUATE_BODY = {
 const REPORT_BODY = {
   type: 'object',
   required: ['data'],
-  properties: { key: { type: 'string' }, data: anyObject, related: relatedSchema, states: { type: 'array', items: anyObject } },
+  properties: {
+    key: { type: 'string' },
+    data: anyObject,
+    related: relatedSchema,
+    states: { type: 'array', items: anyObject },
+  },
 } as const;
 const DEFINITION_BODY = { type: 'object', properties: { options: anyObject } } as const;
 
@@ -84,7 +95,8 @@ class HttpError extends Error {
 
 function observationFrom(doc: unknown, where: string): Observation {
   const v = validateObservation(doc);
-  if (!v.ok) throw new HttpError(400, `${where} is not a checker-smtp observation: ${v.errors.slice(0, 3).join('; ')}.`);
+  if (!v.ok)
+    throw new HttpError(400, `${where} is not a checker-smtp observation: ${v.errors.slice(0, 3).join('; ')}.`);
   return doc as Observation;
 }
 
@@ -105,7 +117,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const started = Date.now();
   const dns = options.dns ?? createDnsClient({ resolver: settings.resolver });
   const trustStore = options.trustStore ?? defaultTrustStore();
-  const gate = options.gate ?? createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress });
+  const gate =
+    options.gate ??
+    createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress });
   app.addHook('onClose', async () => tracker.stop());
   // Draining: answers still in flight when close() starts end their connection, so a
   // keep-alive client cannot hold the process open until its idle timeout.
@@ -121,7 +135,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if ((body as string).trim() === '') return done(null, {});
-    jsonParser(request, body as string, (err, parsed) => (err ? done(new HttpError(400, `Request body is not valid JSON: ${err.message}`), undefined) : done(null, parsed)));
+    void jsonParser(request, body as string, (err, parsed) =>
+      err ? done(new HttpError(400, `Request body is not valid JSON: ${err.message}`), undefined) : done(null, parsed),
+    );
   });
   await app.register(formbody, { bodyLimit: MAX_BODY_BYTES });
   await app.register(cookie);
@@ -129,7 +145,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       global: false,
       errorResponseBuilder: (_request, context) =>
-        new HttpError(429, `Too many requests: at most ${context.max} checks per minute per client; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+        new HttpError(
+          429,
+          `Too many requests: at most ${context.max} checks per minute per client; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+        ),
     });
   }
 
@@ -138,7 +157,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.config.work) tracker.end();
-    request.log.info({ method: request.method, path: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
   });
 
   if (settings.token !== null) {
@@ -159,7 +186,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return reply
           .code(401)
           .type('text/html; charset=utf-8')
-          .send(checkFormPage({ values, error: given ? 'That access token is not valid.' : 'This checker needs an access token.', needsToken: true }));
+          .send(
+            checkFormPage({
+              values,
+              error: given ? 'That access token is not valid.' : 'This checker needs an access token.',
+              needsToken: true,
+            }),
+          );
       }
       reply.header('www-authenticate', 'Bearer realm="checker-smtp"');
       return reply.code(401).send({ error: 'Missing or invalid access token: send "Authorization: Bearer <token>".' });
@@ -171,11 +204,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (request.routeOptions.url === '/check') {
       const values = request.method === 'POST' ? formValues((request.body as Body | undefined) ?? {}) : undefined;
-      return reply.code(status).type('text/html; charset=utf-8').send(checkFormPage({ values, error: message, needsToken: settings.token !== null }));
+      return reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(checkFormPage({ values, error: message, needsToken: settings.token !== null }));
     }
     return reply.code(status).send({ error: message });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}.` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+  );
 
   /** Refuse domains outside the allow-list before anything is sent. */
   function checkAllowed(domain: string): void {
@@ -186,7 +224,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   /** Options as the host or form sent them, with the MX service applied: the zone becomes the domain, its MX records the plan. */
-  async function runCollect(raw: Body, enabledRules: Record<string, boolean> | undefined, refusePrivate: boolean): Promise<Observation> {
+  async function runCollect(
+    raw: Body,
+    enabledRules: Record<string, boolean> | undefined,
+    refusePrivate: boolean,
+  ): Promise<Observation> {
     const domain = typeof raw['domain'] === 'string' ? validateHostname(raw['domain'].trim()) : null;
     const service = domain?.ok ? parseMxService(raw['service'], domain.value) : null;
     const rawOptions = service ? { ...raw, domain: service.zone } : raw;
@@ -214,7 +256,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/definition', async () => checkerDefinition());
 
   // Work routes are counted in /health and share one rate-limit budget per client (one limiter, one store).
-  const limiter = settings.rateLimitPerMinute === null ? null : app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
+  const limiter =
+    settings.rateLimitPerMinute === null
+      ? null
+      : app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS });
   const work = { config: { work: true }, ...(limiter ? { onRequest: limiter } : {}) };
 
   app.post('/definition', { schema: { body: DEFINITION_BODY }, ...work }, async (request) => {
@@ -237,7 +282,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const observations = body['observations'] as Body;
     if (!(OBSERVATION_KEY in observations)) {
       const keys = Object.keys(observations);
-      throw new HttpError(400, `observations has no ${quote(OBSERVATION_KEY)} entry${keys.length ? ` (got ${keys.map(quote).join(', ')})` : ''}.`);
+      throw new HttpError(
+        400,
+        `observations has no ${quote(OBSERVATION_KEY)} entry${keys.length ? ` (got ${keys.map(quote).join(', ')})` : ''}.`,
+      );
     }
     const obs = observationFrom(observations[OBSERVATION_KEY], `observations.${OBSERVATION_KEY}`);
     const enabledRules = body['enabledRules'] as Record<string, boolean> | undefined;
@@ -251,7 +299,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const related = body['related'] as Record<string, unknown[]> | undefined;
     const states = (body['states'] as CheckState[] | undefined) ?? evaluate(obs, related ? { related } : {});
     if (wantsHtml(request)) {
-      return reply.type('text/html; charset=utf-8').send(renderReport(obs, { states, ...(related ? { related } : {}) }));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(renderReport(obs, { states, ...(related ? { related } : {}) }));
     }
     return metricsOf(obs, states);
   });
@@ -270,7 +320,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     const obs = await runCollect(form.options, undefined, settings.refusePrivateOnCheckPage);
     const states = evaluate(obs);
-    return page(reply, checkResultPage({ values: form.values, obs, states, metrics: metricsOf(obs, states), needsToken: settings.token !== null }));
+    return page(
+      reply,
+      checkResultPage({
+        values: form.values,
+        obs,
+        states,
+        metrics: metricsOf(obs, states),
+        needsToken: settings.token !== null,
+      }),
+    );
   });
 
   return app;
@@ -282,8 +341,11 @@ function describeError(error: FastifyError | HttpError | Error): { status: numbe
   if (error instanceof CheckerError) return { status: 400, message: error.message };
   const fe = error as FastifyError;
   if (fe.validation) return { status: 400, message: `Invalid request: ${fe.message}.` };
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 400, message: `Request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).` };
-  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, message: `Unsupported content type: send application/json (or a form to /check).` };
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, message: fe.message };
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status: 400, message: `Request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB).` };
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status: 415, message: `Unsupported content type: send application/json (or a form to /check).` };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return { status: fe.statusCode, message: fe.message };
   return { status: 500, message: `Internal error: ${error.message}` };
 }

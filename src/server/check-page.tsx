@@ -108,7 +108,10 @@ function Layout({ title, children }: { title: string; children: ComponentChildre
         <div class="p-wrap">
           <header class="p-head">
             <h1>checker-smtp</h1>
-            <p>Can this domain receive mail correctly? Probes every MX endpoint (greeting, EHLO, STARTTLS, reverse DNS, null sender, postmaster and open relay, stopped at RCPT: no mail is sent).</p>
+            <p>
+              Can this domain receive mail correctly? Probes every MX endpoint (greeting, EHLO, STARTTLS, reverse DNS,
+              null sender, postmaster and open relay, stopped at RCPT: no mail is sent).
+            </p>
           </header>
           {children}
         </div>
@@ -124,7 +127,16 @@ function CheckFormView({ values, needsToken }: { values: FormValues | undefined;
       <input type="hidden" name={FORM_MARKER} value="1" />
       <div>
         <label for="domain">Domain</label>
-        <input type="text" id="domain" name="domain" value={v.domain} placeholder="example.com" required autocomplete="off" spellcheck={false} />
+        <input
+          type="text"
+          id="domain"
+          name="domain"
+          value={v.domain}
+          placeholder="example.com"
+          required
+          autocomplete="off"
+          spellcheck={false}
+        />
       </div>
       <div>
         <label for="helo_name">
@@ -136,13 +148,31 @@ function CheckFormView({ values, needsToken }: { values: FormValues | undefined;
         <label for="test_probe_address">
           Relay-probe recipient <span class="p-hint">(outside the domain)</span>
         </label>
-        <input type="text" id="test_probe_address" name="test_probe_address" value={v.test_probe_address} placeholder={DEFAULT_PROBE_ADDRESS} />
+        <input
+          type="text"
+          id="test_probe_address"
+          name="test_probe_address"
+          value={v.test_probe_address}
+          placeholder={DEFAULT_PROBE_ADDRESS}
+        />
       </div>
       <div>
         <label for="timeout">
-          Timeout per endpoint, seconds <span class="p-hint">({MIN_TIMEOUT_S}–{MAX_TIMEOUT_S})</span>
+          Timeout per endpoint, seconds{' '}
+          <span class="p-hint">
+            ({MIN_TIMEOUT_S}–{MAX_TIMEOUT_S})
+          </span>
         </label>
-        <input type="number" id="timeout" name="timeout" value={v.timeout} placeholder={String(DEFAULT_TIMEOUT_S)} min={MIN_TIMEOUT_S} max={MAX_TIMEOUT_S} step="any" />
+        <input
+          type="number"
+          id="timeout"
+          name="timeout"
+          value={v.timeout}
+          placeholder={String(DEFAULT_TIMEOUT_S)}
+          min={MIN_TIMEOUT_S}
+          max={MAX_TIMEOUT_S}
+          step="any"
+        />
       </div>
       <fieldset>
         <legend>Probes (each stops at RCPT)</legend>
@@ -227,7 +257,11 @@ function MetricsTable({ metrics }: { metrics: CheckMetric[] }) {
           {metrics.map((m, i) => (
             <tr key={i}>
               <td>{m.name}</td>
-              <td>{Object.entries(m.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}</td>
+              <td>
+                {Object.entries(m.labels ?? {})
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}
+              </td>
               <td>
                 {m.value}
                 {m.unit ? ` ${m.unit}` : ''}

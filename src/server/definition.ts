@@ -16,7 +16,11 @@ export const OBSERVATION_KEY = 'smtp';
 
 const NS_PER_MINUTE = 60 * 1e9;
 /** Scheduling bounds: a full probe takes seconds, but more often than every 5 min is hammering; a week is the longest gap worth monitoring. */
-export const CHECK_INTERVAL = { min: 5 * NS_PER_MINUTE, max: 7 * 24 * 60 * NS_PER_MINUTE, default: 24 * 60 * NS_PER_MINUTE };
+export const CHECK_INTERVAL = {
+  min: 5 * NS_PER_MINUTE,
+  max: 7 * 24 * 60 * NS_PER_MINUTE,
+  default: 24 * 60 * NS_PER_MINUTE,
+};
 
 /** What the host fills in for us (PROTOCOL.md autoFill). */
 const AUTO_FILL: Record<string, string> = { domain: 'domain_name' };
@@ -37,7 +41,12 @@ export interface CheckerDefinition {
   id: string;
   name: string;
   version: string;
-  availability: { applyToDomain?: boolean; applyToZone?: boolean; applyToService?: boolean; limitToServices?: string[] };
+  availability: {
+    applyToDomain?: boolean;
+    applyToZone?: boolean;
+    applyToService?: boolean;
+    limitToServices?: string[];
+  };
   options: { runOpts: OptionField[] };
   rules: { name: string; description: string }[];
   interval: typeof CHECK_INTERVAL;
@@ -116,11 +125,20 @@ function eligibility(raw: Record<string, unknown>, domain: string): Pick<Prechec
   }
   if (service === null) return {};
   if (service.records.length === 0) {
-    return { eligible: false, eligibility_reason: `The MX service of ${service.zone} holds no MX record: there is no mail server to probe.` };
+    return {
+      eligible: false,
+      eligibility_reason: `The MX service of ${service.zone} holds no MX record: there is no mail server to probe.`,
+    };
   }
   if (service.records.length === 1 && service.records[0]!.exchange === '') {
-    return { eligible: false, eligibility_reason: `${service.zone} publishes a null MX (RFC 7505): it accepts no mail, so there is no mail server to probe.` };
+    return {
+      eligible: false,
+      eligibility_reason: `${service.zone} publishes a null MX (RFC 7505): it accepts no mail, so there is no mail server to probe.`,
+    };
   }
   const n = service.records.length;
-  return { eligible: true, eligibility_reason: `The MX service of ${service.zone} holds ${n} MX record${n === 1 ? '' : 's'} to probe.` };
+  return {
+    eligible: true,
+    eligibility_reason: `The MX service of ${service.zone} holds ${n} MX record${n === 1 ? '' : 's'} to probe.`,
+  };
 }

@@ -6,7 +6,10 @@ const close = (a: readonly number[], b: readonly number[], eps = 1e-9) => a.ever
 
 test('stepLoadAverages() moves each average by 1 - exp(-5s/window) of the gap', () => {
   const next = stepLoadAverages([0, 0, 0], 4);
-  assert.ok(close(next, [4 * (1 - Math.exp(-5 / 60)), 4 * (1 - Math.exp(-5 / 300)), 4 * (1 - Math.exp(-5 / 900))]), String(next));
+  assert.ok(
+    close(next, [4 * (1 - Math.exp(-5 / 60)), 4 * (1 - Math.exp(-5 / 300)), 4 * (1 - Math.exp(-5 / 900))]),
+    String(next),
+  );
   assert.ok(next[0] > next[1] && next[1] > next[2], 'the shorter window reacts faster');
 });
 

@@ -36,7 +36,9 @@ let browser: Browser;
 
 before(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install the Debian package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH.`,
+    );
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   dns = await startDnsServer([]);
@@ -79,19 +81,30 @@ describe('the /check page in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
         await page.fill('#timeout', '4');
         await Promise.all([page.waitForURL(`${base}/check`), page.click('button[type=submit]')]);
         await page.locator('#r-fix').waitFor({ state: 'visible' });
-        assert.match((await page.locator('#r-fix li').first().innerText()).replace(/\s+/g, ' '), /CRIT .*smtp\.open_relay/);
+        assert.match(
+          (await page.locator('#r-fix li').first().innerText()).replace(/\s+/g, ' '),
+          /CRIT .*smtp\.open_relay/,
+        );
         assert.ok(await page.locator('#r-summary .r-badge-relay').isVisible(), 'OPEN RELAY badge visible');
-        const sections = await page.$$eval('details.r-ep', (els) => els.map((el) => [el.getAttribute('data-subject'), (el as HTMLDetailsElement).open]));
+        const sections = await page.$$eval('details.r-ep', (els) =>
+          els.map((el) => [el.getAttribute('data-subject'), (el as HTMLDetailsElement).open]),
+        );
         const subject = (host: string) => sections.find(([s]) => String(s).startsWith(`${host}:`));
         assert.equal(subject(RELAY_HOST)?.[1], true, 'the open relay endpoint is open');
         assert.equal(subject(HEALTHY_HOST)?.[1], false, 'the healthy endpoint is closed');
         assert.ok(await page.locator('#states').isVisible());
         assert.ok(await page.locator('#metrics').isVisible());
         assert.equal(await page.inputValue('#domain'), DOMAIN, 'the form keeps the domain for a re-run');
-        const clipped = await page.$$eval('#r-summary .r-scroll', (els) => els.filter((el) => el.scrollWidth > el.clientWidth).length);
+        const clipped = await page.$$eval(
+          '#r-summary .r-scroll',
+          (els) => els.filter((el) => el.scrollWidth > el.clientWidth).length,
+        );
         if (width === WIDTHS.desktop) assert.equal(clipped, 0, 'the endpoint table fits the page at desktop width');
         if (width === WIDTHS.phone) {
-          const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+          const [scroll, client] = await page.evaluate(() => [
+            document.documentElement.scrollWidth,
+            document.documentElement.clientWidth,
+          ]);
           assert.ok(scroll <= client, `no horizontal scrolling at ${width}px (${scroll} > ${client})`);
         }
         assert.deepEqual(outside, [], 'nothing requested outside the service');

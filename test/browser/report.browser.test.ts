@@ -35,7 +35,11 @@ const BROWSER_TEST_TIMEOUT_MS = 120_000;
 /** Mixed families, one endpoint down, one open relay: the report an operator most needs to read fast. */
 function showcaseObservation(): Observation {
   const obs = mixedObservation();
-  obs.endpoints[2]!.transactions = [transaction('null_sender', 'accepted'), transaction('postmaster', 'accepted'), transaction('open_relay', 'accepted')];
+  obs.endpoints[2]!.transactions = [
+    transaction('null_sender', 'accepted'),
+    transaction('postmaster', 'accepted'),
+    transaction('open_relay', 'accepted'),
+  ];
   return obs;
 }
 
@@ -48,9 +52,19 @@ const REPORTS: Record<string, () => string> = {
   showcase: () => renderReport(showcaseObservation()),
   'related-tls': () =>
     renderReport(observation(), {
-      related: { tls_probes: [relatedTls('mx1.example.com:25', { tls_version: 'TLSv1.3', hostname_match: true, chain_valid: false, chain_error: 'certificate has expired' })] },
+      related: {
+        tls_probes: [
+          relatedTls('mx1.example.com:25', {
+            tls_version: 'TLSv1.3',
+            hostname_match: true,
+            chain_valid: false,
+            chain_error: 'certificate has expired',
+          }),
+        ],
+      },
     }),
-  'related-malformed': () => renderReport(observation(), { related: { tls_probes: [relatedTls('mx1.example.com:25', 42), 'junk'] } }),
+  'related-malformed': () =>
+    renderReport(observation(), { related: { tls_probes: [relatedTls('mx1.example.com:25', 42), 'junk'] } }),
   hostile: () => renderReport(hostileObservation()),
 };
 
@@ -101,19 +115,30 @@ async function open(name: string, width: number): Promise<Opened> {
 }
 
 const openStates = (page: Page) =>
-  page.$$eval('details.r-ep', (els) => els.map((el) => [el.getAttribute('data-subject'), (el as HTMLDetailsElement).open] as [string | null, boolean]));
+  page.$$eval('details.r-ep', (els) =>
+    els.map((el) => [el.getAttribute('data-subject'), (el as HTMLDetailsElement).open] as [string | null, boolean]),
+  );
 
 describe('the HTML report in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   it('shows What to fix, the OPEN RELAY badge and opens only the failing endpoint', async () => {
     const { page, outside, close } = await open('showcase', WIDTHS.desktop);
     try {
       await assert.doesNotReject(page.locator('#r-fix').waitFor({ state: 'visible' }));
-      assert.match((await page.locator('#r-fix li').first().innerText()).replace(/\s+/g, ' '), /^CRIT 192\.0\.2\.20:25 smtp\.open_relay/);
+      assert.match(
+        (await page.locator('#r-fix li').first().innerText()).replace(/\s+/g, ' '),
+        /^CRIT 192\.0\.2\.20:25 smtp\.open_relay/,
+      );
       assert.ok(await page.locator('#r-summary .r-badge-relay').isVisible(), 'badge visible in the summary table');
       const badgeBox = (await page.locator('#r-summary .r-badge-relay').boundingBox())!;
       const tableBox = (await page.locator('#r-summary .r-scroll').boundingBox())!;
-      assert.ok(badgeBox.x + badgeBox.width <= tableBox.x + tableBox.width, 'badge inside the table box, not scrolled off');
-      assert.equal(await page.locator('#r-summary .r-badge-relay').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(193, 18, 31)');
+      assert.ok(
+        badgeBox.x + badgeBox.width <= tableBox.x + tableBox.width,
+        'badge inside the table box, not scrolled off',
+      );
+      assert.equal(
+        await page.locator('#r-summary .r-badge-relay').evaluate((el) => getComputedStyle(el).backgroundColor),
+        'rgb(193, 18, 31)',
+      );
       assert.deepEqual(await openStates(page), [
         ['192.0.2.10:25', false],
         ['[2001:db8::10]:25', false],
@@ -133,7 +158,10 @@ describe('the HTML report in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     try {
       assert.equal(await page.locator('.r-badge-relay').count(), 0);
       assert.match(await page.locator('#r-fix').innerText(), /Nothing to fix\./);
-      assert.deepEqual((await openStates(page)).map(([, o]) => o), [false, false]);
+      assert.deepEqual(
+        (await openStates(page)).map(([, o]) => o),
+        [false, false],
+      );
       assert.deepEqual(outside, []);
     } finally {
       await close();
@@ -147,9 +175,16 @@ describe('the HTML report in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
         try {
           assert.ok(await page.locator('#r-verdict').isVisible(), `${name}: verdict visible`);
           assert.ok(await page.locator('#r-fix').isVisible(), `${name}: What to fix visible`);
-          const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-          if (width === WIDTHS.phone) assert.ok(scroll <= client, `${name}: no horizontal scrolling at ${width}px (${scroll} > ${client})`);
-          const clipped = await page.$$eval('#r-summary .r-scroll', (els) => els.filter((el) => el.scrollWidth > el.clientWidth).length);
+          const [scroll, client] = await page.evaluate(() => [
+            document.documentElement.scrollWidth,
+            document.documentElement.clientWidth,
+          ]);
+          if (width === WIDTHS.phone)
+            assert.ok(scroll <= client, `${name}: no horizontal scrolling at ${width}px (${scroll} > ${client})`);
+          const clipped = await page.$$eval(
+            '#r-summary .r-scroll',
+            (els) => els.filter((el) => el.scrollWidth > el.clientWidth).length,
+          );
           assert.equal(clipped, 0, `${name}: the summary table fits at ${width}px`);
           assert.deepEqual(outside, [], `${name}: nothing requested outside the page`);
           await page.screenshot({ path: join(ARTIFACTS, `report-${name}-${label}.png`), fullPage: true });
@@ -179,12 +214,18 @@ describe('the HTML report in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
     page.on('request', (req) => requests.push(req.url()));
     try {
       const srcdoc = REPORTS['open-relay']!().replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-      await page.setContent(`<!doctype html><title>host</title><iframe sandbox style="width:1200px;height:800px" srcdoc="${srcdoc}"></iframe>`);
+      await page.setContent(
+        `<!doctype html><title>host</title><iframe sandbox style="width:1200px;height:800px" srcdoc="${srcdoc}"></iframe>`,
+      );
       const frame = page.frameLocator('iframe');
       await frame.locator('#r-fix').waitFor({ state: 'visible' });
       assert.ok(await frame.locator('#r-summary .r-badge-relay').isVisible());
       assert.equal(await frame.locator('details[open]').count(), 1);
-      assert.deepEqual(requests.filter((u) => !u.startsWith('about:')), [], 'the sandboxed report requests nothing');
+      assert.deepEqual(
+        requests.filter((u) => !u.startsWith('about:')),
+        [],
+        'the sandboxed report requests nothing',
+      );
     } finally {
       await context.close();
     }

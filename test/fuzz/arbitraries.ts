@@ -6,18 +6,43 @@ import fc from 'fast-check';
 
 /** Characters that end, split or smuggle a command, and look-alikes that are easy to miss. */
 export const hostileCharacter = fc.constantFrom(
-  '\r', '\n', '\r\n', '\u0000', ' ', '\t', '<', '>', '@', '.', '..', '[', ']', ':', '"', '\\',
-  '\u007f', '\u0085', '\u00a0', '\u2028', '\u200b', '\ufeff', 'é', 'ß', 'xn--',
+  '\r',
+  '\n',
+  '\r\n',
+  '\u0000',
+  ' ',
+  '\t',
+  '<',
+  '>',
+  '@',
+  '.',
+  '..',
+  '[',
+  ']',
+  ':',
+  '"',
+  '\\',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u2028',
+  '\u200b',
+  '\ufeff',
+  'é',
+  'ß',
+  'xn--',
 );
 
 /** A valid value, or one with something hostile or random spliced in somewhere. */
 export function spliced(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc.oneof(
     valid,
-    fc.tuple(valid, fc.oneof(hostileCharacter, fc.string({ unit: 'binary', maxLength: 4 })), fc.nat()).map(([text, insert, at]) => {
-      const i = at % (text.length + 1);
-      return text.slice(0, i) + insert + text.slice(i);
-    }),
+    fc
+      .tuple(valid, fc.oneof(hostileCharacter, fc.string({ unit: 'binary', maxLength: 4 })), fc.nat())
+      .map(([text, insert, at]) => {
+        const i = at % (text.length + 1);
+        return text.slice(0, i) + insert + text.slice(i);
+      }),
   );
 }
 

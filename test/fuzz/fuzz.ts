@@ -13,7 +13,8 @@ function positiveInteger(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(raw)}.`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(raw)}.`);
   return n;
 }
 

@@ -38,7 +38,11 @@ function codesSaying(run: HostileRun, words: RegExp): string[] {
 
 test('silence after connect: banner timeout at the budget', async () => {
   const run = await bench.run('silence', 'silent', BUDGET_S);
-  assert.deepEqual(run.hostile.error, { code: 'timeout', phase: 'greeting', message: `the ${BUDGET_S} s time budget ran out` });
+  assert.deepEqual(run.hostile.error, {
+    code: 'timeout',
+    phase: 'greeting',
+    message: `the ${BUDGET_S} s time budget ran out`,
+  });
   assert.deepEqual(codesSaying(run, /sent no greeting before the time budget ran out/), ['smtp.banner.timeout']);
   assert.equal(run.hostile.bytes_received, 0);
 });
@@ -50,7 +54,10 @@ test('a greeting at one byte per second: cut at the budget, and the partial gree
     BUDGET_S,
   );
   assert.deepEqual([run.hostile.error?.code, run.hostile.error?.phase], ['timeout', 'greeting']);
-  assert.ok(run.hostile.bytes_received >= 1 && run.hostile.bytes_received <= BUDGET_S + 1, `${run.hostile.bytes_received} bytes`);
+  assert.ok(
+    run.hostile.bytes_received >= 1 && run.hostile.bytes_received <= BUDGET_S + 1,
+    `${run.hostile.bytes_received} bytes`,
+  );
   assert.deepEqual(codesSaying(run, /only \d+ bytes? of a greeting/), ['smtp.banner.timeout']);
 });
 
@@ -82,7 +89,11 @@ test('a 10 MB single reply to EHLO stops at the per-endpoint byte cap', async ()
   );
   assert.deepEqual([run.hostile.error?.code, run.hostile.error?.phase], ['bytes_exceeded', 'ehlo']);
   assert.deepEqual(codesSaying(run, new RegExp(`more than ${MAX_ENDPOINT_BYTES} bytes`)), ['smtp.ehlo.no_answer']);
-  assert.deepEqual(run.connections[0]!.lines.map((l) => l.text), ['EHLO mx-checker.happydomain.org'], 'nothing sent after EHLO');
+  assert.deepEqual(
+    run.connections[0]!.lines.map((l) => l.text),
+    ['EHLO mx-checker.happydomain.org'],
+    'nothing sent after EHLO',
+  );
 });
 
 test('a 100 000-line reply to EHLO stops at the line limit', async () => {
@@ -119,9 +130,14 @@ test('a connection reset in the middle of the EHLO reply', async () => {
 });
 
 test('NUL and 8-bit bytes in replies are kept as data and never reach the terminal raw', async () => {
-  const raw = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const raw = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
   const greeting = raw('220 mx\u0000evil ', [0xff, 0xfe, 0xe9], ' ESMTP\x1b[2J\r\n');
-  const ehloReply = raw(`250-${HOSTILE_NAME}\r\n250-X-NUL\u0000KEY\r\n250-X-`, [0xe9, 0x80, 0xc3], '\r\n250 PIPELINING\r\n');
+  const ehloReply = raw(
+    `250-${HOSTILE_NAME}\r\n250-X-NUL\u0000KEY\r\n250-X-`,
+    [0xe9, 0x80, 0xc3],
+    '\r\n250 PIPELINING\r\n',
+  );
   const answers: Record<string, Buffer> = {
     MAIL: raw('250 2.1.0 Ok \u0000', [0xc0, 0xaf], '\r\n'),
     RCPT: raw('250 2.1.5 Ok \x07\x1b]0;pwned\x07\r\n'),
@@ -146,10 +162,17 @@ test('NUL and 8-bit bytes in replies are kept as data and never reach the termin
   assert.equal(run.hostile.greeting?.lines[0], '220 mx\u0000evil \ufffd\ufffd\ufffd ESMTP\u001b[2J');
   assert.equal(run.hostile.greeting_host, null, 'a host name with a NUL is not a host name');
   assert.ok(run.hostile.extensions?.keywords.includes('X-NUL\u0000KEY'));
-  assert.deepEqual(run.hostile.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'accepted']);
+  assert.deepEqual(
+    run.hostile.transactions.map((t) => t.outcome),
+    ['accepted', 'accepted', 'accepted'],
+  );
   // It accepts any recipient and offers no STARTTLS: findings of their own, whose messages quote its replies.
-  assert.deepEqual(run.findings.map((s) => s.code), ['smtp.ext.missing', 'smtp.open_relay', 'smtp.starttls.missing']);
-  for (const state of run.states) assert.doesNotMatch(state.message, CONTROL_CHARACTER, `raw control character in ${JSON.stringify(state.message)}`);
+  assert.deepEqual(
+    run.findings.map((s) => s.code),
+    ['smtp.ext.missing', 'smtp.open_relay', 'smtp.starttls.missing'],
+  );
+  for (const state of run.states)
+    assert.doesNotMatch(state.message, CONTROL_CHARACTER, `raw control character in ${JSON.stringify(state.message)}`);
   const text = renderText(run.observation, run.states, { color: false });
   assert.doesNotMatch(text.replace(/\n/g, ''), CONTROL_CHARACTER, 'no control character reaches the terminal');
 });
@@ -193,7 +216,10 @@ for (const { code, phase, state, script } of OUT_OF_RANGE) {
     const name = `code${code.replace(/\W/g, '')}`;
     const run = await bench.run(name, script(`${code} out of range\r\n`, hostileMx(name)), BUDGET_S);
     assert.deepEqual([run.hostile.error?.code, run.hostile.error?.phase], ['reply.malformed', phase]);
-    assert.ok(run.hostile.timings.total_ms < BUDGET_S * 1000, 'a malformed reply ends the dialogue at once, not at the budget');
+    assert.ok(
+      run.hostile.timings.total_ms < BUDGET_S * 1000,
+      'a malformed reply ends the dialogue at once, not at the budget',
+    );
     assert.deepEqual(codesSaying(run, new RegExp(`Not an SMTP reply line.*"${code} out of range"`)), [state]);
   });
 }

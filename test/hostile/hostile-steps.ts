@@ -44,7 +44,8 @@ export function wellRunServer(mx: string): DialoguePolicy {
     hostname: mx,
     extensions: FULL_EXTENSIONS,
     tls: leafCertificate(mx),
-    rcptTo: (address) => (address.endsWith('@example.com') ? reply(554, '5.7.1 Relay access denied') : reply(250, '2.1.5 Ok')),
+    rcptTo: (address) =>
+      address.endsWith('@example.com') ? reply(554, '5.7.1 Relay access denied') : reply(250, '2.1.5 Ok'),
   };
 }
 

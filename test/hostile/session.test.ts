@@ -61,7 +61,11 @@ test('garbage instead of a TLS ServerHello is a failed handshake', async () => {
   );
   assert.deepEqual([run.hostile.starttls.ok, run.hostile.starttls.error?.code], [false, 'tls.handshake']);
   assert.ok(run.hostile.timings.total_ms < BUDGET_S * 1000, 'garbage fails the handshake at once, not at the budget');
-  onlyFinding(run, 'smtp.starttls.failed', /failed the TLS handshake: .*not TLS|wrong version number|packet length too long/i);
+  onlyFinding(
+    run,
+    'smtp.starttls.failed',
+    /failed the TLS handshake: .*not TLS|wrong version number|packet length too long/i,
+  );
 });
 
 test('a TLS handshake that stalls after the ClientHello costs the budget and says so', async () => {
@@ -85,9 +89,15 @@ test('plaintext injected after the STARTTLS 220 is discarded, never read as a re
   assert.equal(run.hostile.starttls.ok, true);
   assert.ok(run.hostile.starttls.discarded_bytes > 0);
   assert.equal(run.hostile.pipelined, false, 'the injected "250 PIPELINING" was not believed');
-  assert.ok(!run.hostile.transcript.some((l) => l.dir === 'S' && /evil/.test(l.text)), 'injected lines never reach the transcript as replies');
+  assert.ok(
+    !run.hostile.transcript.some((l) => l.dir === 'S' && /evil/.test(l.text)),
+    'injected lines never reach the transcript as replies',
+  );
   // smtp-scenarios' Postfix-like list minus PIPELINING: the INFO is about that, the WARN about the injection.
-  assert.deepEqual(run.findings.map((s) => s.code), ['smtp.ext.missing', 'smtp.starttls.plaintext_injected']);
+  assert.deepEqual(
+    run.findings.map((s) => s.code),
+    ['smtp.ext.missing', 'smtp.starttls.plaintext_injected'],
+  );
   assert.match(run.findings[1]!.message, /sent \d+ bytes of plaintext after its 220 to STARTTLS; they were discarded/);
 });
 
@@ -111,7 +121,10 @@ test('a server that accepts MAIL then never answers RCPT costs the budget, and s
   );
   assert.deepEqual([run.hostile.error?.code, run.hostile.error?.phase], ['timeout', 'null_sender']);
   assert.equal(run.hostile.starttls.ok, true);
-  assert.deepEqual(run.hostile.transactions.map((t) => t.outcome), ['error', 'skipped', 'skipped']);
+  assert.deepEqual(
+    run.hostile.transactions.map((t) => t.outcome),
+    ['error', 'skipped', 'skipped'],
+  );
   onlyFinding(
     run,
     'smtp.null_sender.no_answer',

@@ -61,7 +61,10 @@ test('an --html FILE in a missing directory fails with exit 3 before any connect
   const file = join(dir, 'no-such-dir', 'r.html');
   const run = await cli('check', ...target(), '--html', file);
   assert.equal(run.code, 3);
-  assert.match(run.stderr, /Cannot write the HTML report to ".*no-such-dir\/r\.html": directory .* is missing or not writable \(ENOENT\)/);
+  assert.match(
+    run.stderr,
+    /Cannot write the HTML report to ".*no-such-dir\/r\.html": directory .* is missing or not writable \(ENOENT\)/,
+  );
   assert.equal(run.stdout, '');
   assert.equal(relay.connections.length, before, 'no probe for a report that cannot be saved');
 });

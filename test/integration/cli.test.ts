@@ -24,7 +24,12 @@ before(async () => {
     ...mailDomainRecords('relay.test', [{ name: 'mx.relay.test', addresses: ['127.0.0.81'] }]),
   ]);
   healthy = await scenarios.healthy({ host: '127.0.0.80', port: 0, domain: 'ok.test', mxName: 'mx.ok.test' });
-  relay = await scenarios.openRelay({ host: '127.0.0.81', port: healthy.port, domain: 'relay.test', mxName: 'mx.relay.test' });
+  relay = await scenarios.openRelay({
+    host: '127.0.0.81',
+    port: healthy.port,
+    domain: 'relay.test',
+    mxName: 'mx.relay.test',
+  });
   caDir = mkdtempSync(join(tmpdir(), 'checker-smtp-ca-'));
   writeFileSync(join(caDir, 'ca.pem'), testCa().cert);
 });
@@ -35,12 +40,24 @@ after(async () => {
 
 const cli = (...args: string[]) => runCli(args, { caFile: join(caDir, 'ca.pem') });
 
-const target = (domain: string) => [domain, '--resolver', dns.address, '--port', String(healthy.port), '--timeout', '3'];
+const target = (domain: string) => [
+  domain,
+  '--resolver',
+  dns.address,
+  '--port',
+  String(healthy.port),
+  '--timeout',
+  '3',
+];
 
 test('check --json prints exactly one JSON object and exits 0 for a healthy domain', async () => {
   const run = await cli('check', ...target('ok.test'), '--json');
   assert.equal(run.code, 0, run.stderr);
-  const doc = JSON.parse(run.stdout) as { domain: string; observation: { version: number; endpoints: unknown[] }; states: { status: number; rule: string }[] };
+  const doc = JSON.parse(run.stdout) as {
+    domain: string;
+    observation: { version: number; endpoints: unknown[] };
+    states: { status: number; rule: string }[];
+  };
   assert.equal(doc.domain, 'ok.test');
   assert.equal(doc.observation.version, 1);
   assert.equal(doc.observation.endpoints.length, 1);

@@ -43,7 +43,11 @@ function settings(port: number) {
 }
 
 function assertValid(obs: Observation): void {
-  assert.deepEqual(validateObservation(JSON.parse(JSON.stringify(obs))).errors, [], `${obs.domain}: observation matches the schema`);
+  assert.deepEqual(
+    validateObservation(JSON.parse(JSON.stringify(obs))).errors,
+    [],
+    `${obs.domain}: observation matches the schema`,
+  );
 }
 
 test('domains sharing an MX share sessions, five at most, and each keeps its own postmaster and relay answers', async () => {
@@ -51,12 +55,22 @@ test('domains sharing an MX share sessions, five at most, and each keeps its own
   // Published with the same MX, but the server does not receive mail for it: its postmaster is refused.
   const foreign = 'foreign.many.test';
   const domains = [...local.slice(0, 3), foreign, ...local.slice(3)];
-  const peer = await scenarios.healthy({ host: MX_HOST, port: 0, domain: local[0]!, localDomains: local.slice(1), mxName: 'mx.many.test' });
+  const peer = await scenarios.healthy({
+    host: MX_HOST,
+    port: 0,
+    domain: local[0]!,
+    localDomains: local.slice(1),
+    mxName: 'mx.many.test',
+  });
   publish(domains, 'mx.many.test', MX_HOST);
   const gate = createConnectionGate({ perAddress: 1 });
   try {
     const observations = await collectMany(domains, { ...settings(peer.port), gate });
-    assert.deepEqual(observations.map((o) => o.domain), domains, 'one observation per domain, in order');
+    assert.deepEqual(
+      observations.map((o) => o.domain),
+      domains,
+      'one observation per domain, in order',
+    );
     assert.equal(peer.connections.length, 2, 'seven domains, five per session: two sessions');
     assert.equal(gate.stats().peakPerAddress, 1);
     assert.equal(peer.sentData, false);
@@ -79,13 +93,22 @@ test('domains sharing an MX share sessions, five at most, and each keeps its own
       // Its transcript carries its own recipients and replies, never another domain's.
       const others = domains.filter((d) => d !== obs.domain);
       assert.ok(ep.transcript.some((l) => l.dir === 'C' && l.text === `RCPT TO:<postmaster@${obs.domain}>`));
-      assert.ok(!ep.transcript.some((l) => others.some((d) => l.text.includes(d))), `${obs.domain}: no other domain in its transcript`);
+      assert.ok(
+        !ep.transcript.some((l) => others.some((d) => l.text.includes(d))),
+        `${obs.domain}: no other domain in its transcript`,
+      );
       // Greeting, EHLO, STARTTLS, EHLO and QUIT are shared; nine replies (MAIL, RCPT, RSET × 3) are its own.
       assert.equal(ep.transcript.filter((l) => l.dir === 'S' && /^\d{3}(?: |$)/.test(l.text)).length, 5 + 9);
-      assert.ok(ep.transcript.some((l) => l.dir === 'C' && l.text === 'QUIT'), 'the shared QUIT is in every transcript');
+      assert.ok(
+        ep.transcript.some((l) => l.dir === 'C' && l.text === 'QUIT'),
+        'the shared QUIT is in every transcript',
+      );
     }
     const foreignStates = findings(evaluate(observations[3]!));
-    assert.ok(foreignStates.some((f) => f.startsWith('CRIT smtp.postmaster.rejected')), foreignStates.join('\n'));
+    assert.ok(
+      foreignStates.some((f) => f.startsWith('CRIT smtp.postmaster.rejected')),
+      foreignStates.join('\n'),
+    );
     assert.ok(!findings(evaluate(observations[0]!)).some((f) => f.startsWith('CRIT')));
   } finally {
     await peer.close();
@@ -94,14 +117,36 @@ test('domains sharing an MX share sessions, five at most, and each keeps its own
 
 test('collectMany() gives each domain the transactions collect() gives it alone', async () => {
   const domains = ['one.same.test', 'two.same.test'];
-  const peer = await scenarios.healthy({ host: MX_HOST, port: 0, domain: domains[0]!, localDomains: [domains[1]!], mxName: 'mx.same.test' });
+  const peer = await scenarios.healthy({
+    host: MX_HOST,
+    port: 0,
+    domain: domains[0]!,
+    localDomains: [domains[1]!],
+    mxName: 'mx.same.test',
+  });
   publish(domains, 'mx.same.test', MX_HOST);
   try {
     const many = await collectMany(domains, settings(peer.port));
-    const alone = await Promise.all(domains.map((domain) => collect({ domain, timeout: 5 }, { ...settings(peer.port) })));
-    const summary = (o: Observation) => o.endpoints.map((e) => e.transactions.map((t) => [t.kind, t.mail_from, t.rcpt_to, t.outcome, t.mail?.code, t.rcpt?.code, t.rset?.code]));
+    const alone = await Promise.all(
+      domains.map((domain) => collect({ domain, timeout: 5 }, { ...settings(peer.port) })),
+    );
+    const summary = (o: Observation) =>
+      o.endpoints.map((e) =>
+        e.transactions.map((t) => [
+          t.kind,
+          t.mail_from,
+          t.rcpt_to,
+          t.outcome,
+          t.mail?.code,
+          t.rcpt?.code,
+          t.rset?.code,
+        ]),
+      );
     assert.deepEqual(many.map(summary), alone.map(summary));
-    assert.deepEqual(many.map((o) => o.dns), alone.map((o) => o.dns));
+    assert.deepEqual(
+      many.map((o) => o.dns),
+      alone.map((o) => o.dns),
+    );
   } finally {
     await peer.close();
   }
@@ -109,7 +154,13 @@ test('collectMany() gives each domain the transactions collect() gives it alone'
 
 test('without PIPELINING a shared session goes in lock-step, RSET between transactions, QUIT ending the last', async () => {
   const domains = ['x.strict.test', 'y.strict.test', 'z.strict.test'];
-  const peer = await scenarios.noPipelining({ host: MX_HOST, port: 0, domain: domains[0]!, localDomains: domains.slice(1), mxName: 'mx.strict.test' });
+  const peer = await scenarios.noPipelining({
+    host: MX_HOST,
+    port: 0,
+    domain: domains[0]!,
+    localDomains: domains.slice(1),
+    mxName: 'mx.strict.test',
+  });
   publish(domains, 'mx.strict.test', MX_HOST);
   try {
     const observations = await collectMany(domains, settings(peer.port));
@@ -118,7 +169,11 @@ test('without PIPELINING a shared session goes in lock-step, RSET between transa
     assert.equal(peer.commands.filter((c) => c === 'RSET').length, 8, 'nine transactions, the last ended by QUIT');
     for (const obs of observations) {
       assertValid(obs);
-      assert.deepEqual(obs.endpoints[0]!.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'rejected'], obs.domain);
+      assert.deepEqual(
+        obs.endpoints[0]!.transactions.map((t) => t.outcome),
+        ['accepted', 'accepted', 'rejected'],
+        obs.domain,
+      );
       assert.equal(obs.endpoints[0]!.transactions[1]!.rcpt_to, `postmaster@${obs.domain}`);
     }
   } finally {
@@ -141,8 +196,12 @@ test('a session cut during the transactions costs no domain its answers: the res
         if (verb === 'EHLO') await conn.send(reply(250, 'mx.cut.test', 'PIPELINING', '8BITMIME'));
         else if (verb === 'MAIL' || verb === 'RSET') await conn.send(reply(250, '2.0.0 Ok'));
         else if (verb === 'QUIT') return void (await conn.send(reply(221, '2.0.0 Bye')));
-        else if (verb === 'RCPT' && ++rcpts > RCPTS_BEFORE_CUT) return void (await conn.send(reply(421, '4.7.0 mx.cut.test Error: too many errors')));
-        else if (verb === 'RCPT') await conn.send(line.includes('.cut.test>') ? reply(250, '2.1.5 Ok') : reply(554, '5.7.1 Relay access denied'));
+        else if (verb === 'RCPT' && ++rcpts > RCPTS_BEFORE_CUT)
+          return void (await conn.send(reply(421, '4.7.0 mx.cut.test Error: too many errors')));
+        else if (verb === 'RCPT')
+          await conn.send(
+            line.includes('.cut.test>') ? reply(250, '2.1.5 Ok') : reply(554, '5.7.1 Relay access denied'),
+          );
         else await conn.send(reply(502, '5.5.2 Error: command not recognized'));
       }
     },
@@ -152,7 +211,11 @@ test('a session cut during the transactions costs no domain its answers: the res
     const observations = await collectMany(domains, settings(peer.port));
     for (const obs of observations) {
       assertValid(obs);
-      assert.deepEqual(obs.endpoints[0]!.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'rejected'], JSON.stringify(obs.endpoints[0]!.transcript));
+      assert.deepEqual(
+        obs.endpoints[0]!.transactions.map((t) => t.outcome),
+        ['accepted', 'accepted', 'rejected'],
+        JSON.stringify(obs.endpoints[0]!.transcript),
+      );
     }
     assert.equal(observations[0]!.endpoints[0]!.error, null, 'the first domain had all its answers before the cut');
     assert.ok(peer.connections.length >= 3, `the session, then retries alone (${peer.connections.length} connections)`);

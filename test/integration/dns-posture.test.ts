@@ -32,7 +32,10 @@ test('null MX: recognised, nothing probed, endpoint rules collapse to INFO', asy
   assert.equal(observation.dns.null_mx, true);
   assert.deepEqual(observation.endpoints, []);
   assert.ok(findings(states).includes('INFO smtp.null_mx nullmx.test'));
-  assert.ok(states.every((s) => s.status === 1 || s.status === 2), 'only OK and INFO for a null MX');
+  assert.ok(
+    states.every((s) => s.status === 1 || s.status === 2),
+    'only OK and INFO for a null MX',
+  );
 });
 
 test('MX target that is a CNAME: flagged, still resolved and probed', async () => {
@@ -44,7 +47,12 @@ test('MX target that is a CNAME: flagged, still resolved and probed', async () =
   const facts = await collectDnsFacts(client(), 'cname.test');
   assert.deepEqual(facts.mx[0]!.cname_chain, ['real.cname.test']);
   assert.deepEqual(facts.mx[0]!.ipv4, ['127.0.0.60']);
-  const peer = await scenarios.healthy({ host: '127.0.0.60', port: 0, domain: 'cname.test', mxName: 'mail.cname.test' });
+  const peer = await scenarios.healthy({
+    host: '127.0.0.60',
+    port: 0,
+    domain: 'cname.test',
+    mxName: 'mail.cname.test',
+  });
   try {
     const { states, observation } = await runCheck(dns, peer.port, { domain: 'cname.test' });
     assert.ok(problems(states).includes('CRIT smtp.mx.cname mail.cname.test'));
@@ -71,7 +79,12 @@ test('MX target that is an IP literal, and one that does not exist', async () =>
 
 test('implicit MX: no MX record, the domain A is probed and warned about', async () => {
   dns.set({ name: 'implicit.test', type: 'A', address: '127.0.0.62' });
-  const peer = await scenarios.healthy({ host: '127.0.0.62', port: 0, domain: 'implicit.test', mxName: 'implicit.test' });
+  const peer = await scenarios.healthy({
+    host: '127.0.0.62',
+    port: 0,
+    domain: 'implicit.test',
+    mxName: 'implicit.test',
+  });
   try {
     const { observation, states } = await runCheck(dns, peer.port, { domain: 'implicit.test' });
     assert.equal(observation.dns.implicit_mx, true);
@@ -95,7 +108,11 @@ test('SERVFAIL on the MX lookup is recorded with the failing name, and reported 
   dns.set({ name: 'broken.test', fault: 'servfail' });
   const { observation, states } = await runCheck(dns, 9, { domain: 'broken.test' });
   assert.deepEqual(
-    { name: observation.dns.mx_error?.name, rrtype: observation.dns.mx_error?.rrtype, code: observation.dns.mx_error?.code },
+    {
+      name: observation.dns.mx_error?.name,
+      rrtype: observation.dns.mx_error?.rrtype,
+      code: observation.dns.mx_error?.code,
+    },
     { name: 'broken.test', rrtype: 'MX', code: 'SERVFAIL' },
   );
   assert.ok(findings(states).includes('UNKNOWN smtp.mx.lookup_failed broken.test'));
@@ -135,7 +152,10 @@ test('three MX over IPv4 and IPv6 on one port, probed in parallel; a PTR that do
     assert.equal(observation.endpoints[1]!.reverse_dns.fcrdns, true, '::1 has a confirming PTR');
     // Parallel: the domain costs about one endpoint budget, not the sum.
     assert.ok(elapsed < 3500, `domain took ${elapsed} ms with a 2 s budget`);
-    assert.ok(findings(states).every((f) => !f.includes('smtp.ipv6.')), 'IPv6 is reachable');
+    assert.ok(
+      findings(states).every((f) => !f.includes('smtp.ipv6.')),
+      'IPv6 is reachable',
+    );
   } finally {
     await Promise.all(peers.map((p) => p.close()));
   }
@@ -149,6 +169,9 @@ test('a DNS timeout on an MX target is recorded with the name that timed out', a
   const quick = createDnsClient({ resolver: parseResolver(dns.address), timeoutMs: 200, tries: 1 });
   const { observation, states } = await runCheck(dns, 9, { domain: 'slowdns.test' }, { dns: quick });
   const errors = observation.dns.mx[0]!.errors;
-  assert.ok(errors.some((e) => e.name === 'mx.slowdns.test' && e.code === 'TIMEOUT'), JSON.stringify(errors));
+  assert.ok(
+    errors.some((e) => e.name === 'mx.slowdns.test' && e.code === 'TIMEOUT'),
+    JSON.stringify(errors),
+  );
   assert.ok(problems(states).includes('CRIT smtp.mx.unresolved mx.slowdns.test'));
 });

@@ -20,9 +20,14 @@ export interface CliRun {
 export function runCli(args: string[], options: { caFile?: string } = {}): Promise<CliRun> {
   const env = { ...process.env, NO_COLOR: '1', ...(options.caFile ? { NODE_EXTRA_CA_CERTS: options.caFile } : {}) };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { cwd: PACKAGE_ROOT, env, timeout: CLI_TIMEOUT_MS }, (err, stdout, stderr) => {
-      const code = err ? (err as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLI_MAIN, ...args],
+      { cwd: PACKAGE_ROOT, env, timeout: CLI_TIMEOUT_MS },
+      (err, stdout, stderr) => {
+        const code = err ? (err as { code?: unknown }).code : 0;
+        resolve({ code: typeof code === 'number' ? code : 99, stdout, stderr });
+      },
+    );
   });
 }

@@ -84,7 +84,10 @@ test('EHLO refused, HELO accepted: fallback flagged, no ESMTP extensions', async
   const ep = observation.endpoints[0]!;
   assert.equal(ep.helo_fallback, true);
   assert.equal(ep.pipelined, false);
-  assert.deepEqual(ep.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'rejected']);
+  assert.deepEqual(
+    ep.transactions.map((t) => t.outcome),
+    ['accepted', 'accepted', 'rejected'],
+  );
 });
 
 test('554 greeting: banner invalid, nothing else attempted but QUIT', async () => {
@@ -138,7 +141,10 @@ test('greylisting 450 at RCPT: temporary everywhere, never accepted nor rejected
     `WARN smtp.postmaster.tempfail ${subject}`,
     `UNKNOWN smtp.open_relay.tempfail ${subject}`,
   ]);
-  assert.deepEqual(observation.endpoints[0]!.transactions.map((t) => t.outcome), ['tempfail', 'tempfail', 'tempfail']);
+  assert.deepEqual(
+    observation.endpoints[0]!.transactions.map((t) => t.outcome),
+    ['tempfail', 'tempfail', 'tempfail'],
+  );
 });
 
 test('silence after connect: banner timeout within the budget', async () => {
@@ -146,7 +152,11 @@ test('silence after connect: banner timeout within the budget', async () => {
   const { states, observation, subject } = await check('silent', { timeout: 1 });
   const elapsed = Date.now() - started;
   assert.deepEqual(problems(states), [`CRIT smtp.banner.timeout ${subject}`]);
-  assert.deepEqual(observation.endpoints[0]!.error, { code: 'timeout', phase: 'greeting', message: 'the 1 s time budget ran out' });
+  assert.deepEqual(observation.endpoints[0]!.error, {
+    code: 'timeout',
+    phase: 'greeting',
+    message: 'the 1 s time budget ran out',
+  });
   assert.ok(elapsed < 2500, `a 1 s budget took ${elapsed} ms`);
 });
 
@@ -155,11 +165,21 @@ test('no PIPELINING advertised: one command at a time, and the strict server is 
   assert.deepEqual(findings(states), [`INFO smtp.ext.missing ${subject}`, 'INFO smtp.ipv6.none nopipelining.test']);
   assert.equal(peer.pipelined, false);
   assert.equal(observation.endpoints[0]!.pipelined, false);
-  assert.deepEqual(observation.endpoints[0]!.transactions.map((t) => t.outcome), ['accepted', 'accepted', 'rejected']);
+  assert.deepEqual(
+    observation.endpoints[0]!.transactions.map((t) => t.outcome),
+    ['accepted', 'accepted', 'rejected'],
+  );
   // QUIT aborts the last transaction (RFC 5321 §4.1.1.10): no RSET round trip before it, 13 flights in all.
-  assert.deepEqual(peer.commands.slice(-3), ['MAIL FROM:<postmaster@mx-checker.happydomain.org>', 'RCPT TO:<postmaster@example.com>', 'QUIT']);
+  assert.deepEqual(peer.commands.slice(-3), [
+    'MAIL FROM:<postmaster@mx-checker.happydomain.org>',
+    'RCPT TO:<postmaster@example.com>',
+    'QUIT',
+  ]);
   assert.equal(peer.commands.filter((c) => c === 'RSET').length, 2);
-  assert.deepEqual(observation.endpoints[0]!.transactions.map((t) => t.rset?.code ?? null), [250, 250, null]);
+  assert.deepEqual(
+    observation.endpoints[0]!.transactions.map((t) => t.rset?.code ?? null),
+    [250, 250, null],
+  );
   assert.equal(observation.endpoints[0]!.quit?.code, 221);
 });
 
@@ -173,7 +193,10 @@ test('plaintext injected after the STARTTLS 220 is discarded, never read as a re
   assert.equal(ep.pipelined, false);
   assert.equal(peer.pipelined, false);
   assert.equal(peer.commandsAfterTls[0], 'EHLO mx-checker.happydomain.org');
-  assert.ok(!ep.transcript.some((l) => l.dir === 'S' && /evil/.test(l.text)), 'injected lines never reach the transcript as replies');
+  assert.ok(
+    !ep.transcript.some((l) => l.dir === 'S' && /evil/.test(l.text)),
+    'injected lines never reach the transcript as replies',
+  );
 });
 
 test('TLS 1.0-only server still handshakes, and the old version is reported', async () => {
@@ -183,7 +206,11 @@ test('TLS 1.0-only server still handshakes, and the old version is reported', as
 });
 
 test('switched-off probes are not sent and their rules say so', async () => {
-  const { states, peer, domain } = await check('healthy', { test_null_sender: 'false', test_postmaster: false, test_open_relay: '0' });
+  const { states, peer, domain } = await check('healthy', {
+    test_null_sender: 'false',
+    test_postmaster: false,
+    test_open_relay: '0',
+  });
   assert.ok(!peer.commands.some((c) => c.startsWith('MAIL') || c.startsWith('RCPT')));
   for (const code of ['smtp.null_sender.skipped', 'smtp.postmaster.skipped', 'smtp.open_relay.skipped']) {
     assert.ok(findings(states).includes(`INFO ${code} ${domain}`), code);

@@ -30,9 +30,21 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
     `INFO smtp.ipv6.none ${d}`,
     `UNKNOWN smtp.tls.untested ${d}`,
   ],
-  auth_before_tls: (s, d) => [`CRIT smtp.auth.plaintext ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
-  null_sender_refused: (s, d) => [`CRIT smtp.null_sender.rejected ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
-  postmaster_refused: (s, d) => [`CRIT smtp.postmaster.rejected ${s}`, `INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`],
+  auth_before_tls: (s, d) => [
+    `CRIT smtp.auth.plaintext ${s}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
+  null_sender_refused: (s, d) => [
+    `CRIT smtp.null_sender.rejected ${s}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
+  postmaster_refused: (s, d) => [
+    `CRIT smtp.postmaster.rejected ${s}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
   greylisting: (s, d) => [
     `WARN smtp.null_sender.tempfail ${s}`,
     `WARN smtp.postmaster.tempfail ${s}`,

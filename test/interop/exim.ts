@@ -8,8 +8,21 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, UNRELATED_TRUSTED_NETWORK, type MtaInstance, type MtaSetup } from './mta-instance.js';
-import { UNPACKED_ROOT, freePort, makeWorkDir, requireBinary, requireRoot, startForegroundDaemon } from './mta-process.js';
+import {
+  CHECKER_SOURCE_ADDRESS,
+  GREYLIST_TEXT,
+  UNRELATED_TRUSTED_NETWORK,
+  type MtaInstance,
+  type MtaSetup,
+} from './mta-instance.js';
+import {
+  UNPACKED_ROOT,
+  freePort,
+  makeWorkDir,
+  requireBinary,
+  requireRoot,
+  startForegroundDaemon,
+} from './mta-process.js';
 
 const EXIM = join(UNPACKED_ROOT, 'usr', 'sbin', 'exim4');
 

@@ -60,9 +60,17 @@ export async function withMta<T>(
     runCheck(dns, instance.port, { domain: setup.domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [setup.tls.cert] });
   try {
     const result = await check();
-    return await body({ ...result, mta: instance, setup, subject: `${setup.host}:${instance.port}`, checkAgain: check });
+    return await body({
+      ...result,
+      mta: instance,
+      setup,
+      subject: `${setup.host}:${instance.port}`,
+      checkAgain: check,
+    });
   } catch (err) {
-    process.stderr.write(`\n--- ${instance.software} (${policy}) log tail, ${instance.logFile} ---\n${tail(instance.logFile)}\n---\n`);
+    process.stderr.write(
+      `\n--- ${instance.software} (${policy}) log tail, ${instance.logFile} ---\n${tail(instance.logFile)}\n---\n`,
+    );
     throw err;
   } finally {
     await instance.stop();

@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Where install-mtas.sh unpacks exim4-daemon-light and opensmtpd (git-ignored). */
 export const UNPACKED_ROOT = join(HERE, '.mta', 'root');
-export const INSTALL_HINT = 'run `bash test/interop/install-mtas.sh` as root (it installs postfix and swaks and unpacks exim4-daemon-light and opensmtpd)';
+export const INSTALL_HINT =
+  'run `bash test/interop/install-mtas.sh` as root (it installs postfix and swaks and unpacks exim4-daemon-light and opensmtpd)';
 
 /** Dead resolver for the MTAs: last address of this suite's range (127.0.0.150–169), nothing listens there. */
 const DEAD_RESOLVER = '127.0.0.169';
@@ -37,14 +38,20 @@ export function requireBinary(path: string, what: string): string {
 
 /** The interop suite starts daemons that bind, chroot and drop privileges: root only. */
 export function requireRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error(`the real-MTA interop tests need root (Postfix and OpenSMTPD start only as root): ${INSTALL_HINT}, then run the tests as root`);
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `the real-MTA interop tests need root (Postfix and OpenSMTPD start only as root): ${INSTALL_HINT}, then run the tests as root`,
+    );
 }
 
 /** A fresh directory readable by the MTAs' unprivileged users (mkdtemp makes it 0700). */
 export function makeWorkDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `checker-smtp-${prefix}-`));
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'resolv.conf'), `# checker-smtp interop: lookups fail at once, on loopback\nnameserver ${DEAD_RESOLVER}\nlookup file bind\n`);
+  writeFileSync(
+    join(dir, 'resolv.conf'),
+    `# checker-smtp interop: lookups fail at once, on loopback\nnameserver ${DEAD_RESOLVER}\nlookup file bind\n`,
+  );
   return dir;
 }
 
@@ -120,7 +127,15 @@ function isolated(dir: string, argv: string[], binds: BindMount[]): string[] {
     .map(({ source, target }) => `mount --bind ${quote(source)} ${quote(target)}`)
     .join(' && ');
   // unshare execs in place (no --fork): after `exec`, the pid we hold is the daemon's.
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts} && exec ${argv.map(quote).join(' ')}`];
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    `${mounts} && exec ${argv.map(quote).join(' ')}`,
+  ];
 }
 
 /** Runs a command to completion in the isolated namespace; throws with its output on failure. */
@@ -197,5 +212,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** The last `lines` lines of a log file, for a failing test's output. */
 export function tail(path: string, lines = 40): string {
   if (!existsSync(path)) return `(no log at ${path})`;
-  return readFileSync(path, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }

@@ -58,7 +58,13 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
 const RECIPIENT_OK = '250 2.1.5 Destination address valid: Recipient ok';
 const NO_RELAY = '550 Invalid recipient: <postmaster@example.com>';
 /** swaks: "*** TLS startup failed (connect(): error:0A000438:SSL routines::tlsv1 alert internal error)", then the server hangs up. */
-const TLS_FAILED: SwaksView = { tls: 'failed', authBeforeTls: false, null_sender: [null, null], postmaster: [null, null], open_relay: [null, null] };
+const TLS_FAILED: SwaksView = {
+  tls: 'failed',
+  authBeforeTls: false,
+  null_sender: [null, null],
+  postmaster: [null, null],
+  open_relay: [null, null],
+};
 
 /**
  * What swaks showed for each policy (swaks 20201014.0 against OpenSMTPD

@@ -20,8 +20,21 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKER_SOURCE_ADDRESS, GREYLIST_TEXT, type MtaInstance, type MtaPolicy, type MtaSetup } from './mta-instance.js';
-import { UNPACKED_ROOT, freePort, makeWorkDir, requireBinary, requireRoot, startForegroundDaemon } from './mta-process.js';
+import {
+  CHECKER_SOURCE_ADDRESS,
+  GREYLIST_TEXT,
+  type MtaInstance,
+  type MtaPolicy,
+  type MtaSetup,
+} from './mta-instance.js';
+import {
+  UNPACKED_ROOT,
+  freePort,
+  makeWorkDir,
+  requireBinary,
+  requireRoot,
+  startForegroundDaemon,
+} from './mta-process.js';
 
 const SMTPD = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
 /** Compiled-in spool; /var/run/smtpd.sock lives in /run (/var/run links there). */
@@ -83,7 +96,11 @@ function smtpdConf(setup: MtaSetup, dir: string, port: number): string {
   const escapedDomain = domain.replace(/\./g, '\\.');
   const tls = OPENSMTPD_TLS_POLICIES.has(policy);
   const filter =
-    policy === 'greylisting' ? ' filter "greylist"' : policy === 'null_sender_refused' ? ' filter "no-null-sender"' : '';
+    policy === 'greylisting'
+      ? ' filter "greylist"'
+      : policy === 'null_sender_refused'
+        ? ' filter "no-null-sender"'
+        : '';
   return `# checker-smtp interop: OpenSMTPD for policy ${policy}
 pki ${mxName} cert "${dir}/cert.pem"
 pki ${mxName} key "${dir}/key.pem"

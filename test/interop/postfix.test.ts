@@ -32,7 +32,11 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
   auth_before_tls: (s, d) => [`CRIT smtp.auth.plaintext ${s}`, `INFO smtp.ipv6.none ${d}`],
   null_sender_refused: (s, d) => [`CRIT smtp.null_sender.rejected ${s}`, `INFO smtp.ipv6.none ${d}`],
   postmaster_refused: (s, d) => [`CRIT smtp.postmaster.rejected ${s}`, `INFO smtp.ipv6.none ${d}`],
-  greylisting: (s, d) => [`WARN smtp.null_sender.tempfail ${s}`, `WARN smtp.postmaster.tempfail ${s}`, `INFO smtp.ipv6.none ${d}`],
+  greylisting: (s, d) => [
+    `WARN smtp.null_sender.tempfail ${s}`,
+    `WARN smtp.postmaster.tempfail ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
 };
 
 /**
@@ -79,15 +83,27 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
   postmaster_refused: {
     tls: 'started',
     authBeforeTls: false,
-    null_sender: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@postfix-postmaster-refused.test>: Recipient address rejected: Postmaster does not take mail here'],
-    postmaster: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@postfix-postmaster-refused.test>: Recipient address rejected: Postmaster does not take mail here'],
+    null_sender: [
+      '250 2.1.0 Ok',
+      '554 5.7.1 <postmaster@postfix-postmaster-refused.test>: Recipient address rejected: Postmaster does not take mail here',
+    ],
+    postmaster: [
+      '250 2.1.0 Ok',
+      '554 5.7.1 <postmaster@postfix-postmaster-refused.test>: Recipient address rejected: Postmaster does not take mail here',
+    ],
     open_relay: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@example.com>: Relay access denied'],
   },
   greylisting: {
     tls: 'started',
     authBeforeTls: false,
-    null_sender: ['250 2.1.0 Ok', '450 4.2.0 <postmaster@postfix-greylisting.test>: Recipient address rejected: Greylisted, try again later'],
-    postmaster: ['250 2.1.0 Ok', '450 4.2.0 <postmaster@postfix-greylisting.test>: Recipient address rejected: Greylisted, try again later'],
+    null_sender: [
+      '250 2.1.0 Ok',
+      '450 4.2.0 <postmaster@postfix-greylisting.test>: Recipient address rejected: Greylisted, try again later',
+    ],
+    postmaster: [
+      '250 2.1.0 Ok',
+      '450 4.2.0 <postmaster@postfix-greylisting.test>: Recipient address rejected: Greylisted, try again later',
+    ],
     open_relay: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@example.com>: Relay access denied'],
   },
 };
@@ -107,10 +123,16 @@ async function assertNoDataInLog(logFile: string, sessions = 1): Promise<void> {
 /** The log lines matching `pattern`, once there are at least `count` of them. */
 async function logLines(logFile: string, pattern: RegExp, count = 1): Promise<string[]> {
   let lines: string[] = [];
-  await waitFor(`${count} log line(s) matching ${pattern} in ${logFile}`, () => {
-    lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => pattern.test(l));
-    return lines.length >= count;
-  }, LOG_WAIT_MS);
+  await waitFor(
+    `${count} log line(s) matching ${pattern} in ${logFile}`,
+    () => {
+      lines = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => pattern.test(l));
+      return lines.length >= count;
+    },
+    LOG_WAIT_MS,
+  );
   return lines;
 }
 
@@ -136,13 +158,18 @@ describe('Postfix', () => {
 /** What postscreen itself answers at RCPT while its deep protocol tests run (swaks' first session saw it too). */
 const POSTSCREEN_DEFER = ['250 2.1.0 Ok', '450 4.3.2 Service currently unavailable'] as const;
 /** Log lines postscreen writes when a client fails a test: none may concern the checker. */
-const POSTSCREEN_VIOLATIONS = /PREGREET|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|COMMAND TIME LIMIT|COMMAND COUNT LIMIT|HANGUP|DENYLISTED|BLACKLISTED/;
+const POSTSCREEN_VIOLATIONS =
+  /PREGREET|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|COMMAND TIME LIMIT|COMMAND COUNT LIMIT|HANGUP|DENYLISTED|BLACKLISTED/;
 /** Margin under postscreen's greet wait for timer granularity. */
 const GREET_WAIT_MARGIN_MS = 300;
 
 /** The first session's findings: postscreen's own 450 for every RCPT (issue 5: temporary, never rejected nor relaying). */
 function postscreenFirstFindings(policy: MtaPolicy, s: string, d: string): string[] {
-  const tempfails = [`WARN smtp.null_sender.tempfail ${s}`, `WARN smtp.postmaster.tempfail ${s}`, `UNKNOWN smtp.open_relay.tempfail ${s}`];
+  const tempfails = [
+    `WARN smtp.null_sender.tempfail ${s}`,
+    `WARN smtp.postmaster.tempfail ${s}`,
+    `UNKNOWN smtp.open_relay.tempfail ${s}`,
+  ];
   // postscreen's own EHLO offers neither PIPELINING nor AUTH, whatever smtpd does.
   const rest = [`INFO smtp.ext.missing ${s}`, `INFO smtp.ipv6.none ${d}`];
   if (policy === 'no_starttls') {
@@ -161,37 +188,45 @@ function postscreenFirstFindings(policy: MtaPolicy, s: string, d: string): strin
 describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, deep protocol tests enforced)', () => {
   for (const policy of POLICIES) {
     test(`postscreen ${policy}: passes every test, then the same verdicts as Postfix alone`, async () => {
-      await withMta(dns(), POSTFIX_POSTSCREEN, policy, async ({ states, observation, subject, setup, mta, checkAgain }) => {
-        const first = observation.endpoints[0]!;
-        if (policy === 'open_relay') {
-          // The checker's address is in mynetworks: postscreen_access_list (permit_mynetworks) waves it through.
-          await logLines(mta.logFile, /(ALLOWLISTED|WHITELISTED) \[127\.0\.0\.1\]/);
-          assert.deepEqual(findings(states), EXPECTED.open_relay(subject, setup.domain));
-          assert.deepEqual(swaksViewOf(first), SWAKS.open_relay);
+      await withMta(
+        dns(),
+        POSTFIX_POSTSCREEN,
+        policy,
+        async ({ states, observation, subject, setup, mta, checkAgain }) => {
+          const first = observation.endpoints[0]!;
+          if (policy === 'open_relay') {
+            // The checker's address is in mynetworks: postscreen_access_list (permit_mynetworks) waves it through.
+            await logLines(mta.logFile, /(ALLOWLISTED|WHITELISTED) \[127\.0\.0\.1\]/);
+            assert.deepEqual(findings(states), EXPECTED.open_relay(subject, setup.domain));
+            assert.deepEqual(swaksViewOf(first), SWAKS.open_relay);
+            assertPoliteDialogue(first);
+            return;
+          }
+          // The pregreet "220-" line, then the final "220 " after the wait: all of it was awaited before EHLO.
+          assert.equal(first.greeting?.lines.length, 2);
+          assert.match(first.greeting!.lines[0]!, /^220-/);
+          assert.ok(
+            first.timings.greeting_ms! >= POSTSCREEN_GREET_WAIT_S * 1000 - GREET_WAIT_MARGIN_MS,
+            `greeting took ${first.timings.greeting_ms} ms`,
+          );
           assertPoliteDialogue(first);
-          return;
-        }
-        // The pregreet "220-" line, then the final "220 " after the wait: all of it was awaited before EHLO.
-        assert.equal(first.greeting?.lines.length, 2);
-        assert.match(first.greeting!.lines[0]!, /^220-/);
-        assert.ok(first.timings.greeting_ms! >= POSTSCREEN_GREET_WAIT_S * 1000 - GREET_WAIT_MARGIN_MS, `greeting took ${first.timings.greeting_ms} ms`);
-        assertPoliteDialogue(first);
-        assert.equal(first.pipelined, false, 'postscreen does not advertise PIPELINING: one command at a time');
-        assert.deepEqual(findings(states), postscreenFirstFindings(policy, subject, setup.domain));
-        for (const kind of ['null_sender', 'postmaster', 'open_relay'] as const) {
-          assert.deepEqual(swaksViewOf(first)[kind], [...POSTSCREEN_DEFER]);
-        }
-        await logLines(mta.logFile, /PASS NEW \[127\.0\.0\.1\]/);
+          assert.equal(first.pipelined, false, 'postscreen does not advertise PIPELINING: one command at a time');
+          assert.deepEqual(findings(states), postscreenFirstFindings(policy, subject, setup.domain));
+          for (const kind of ['null_sender', 'postmaster', 'open_relay'] as const) {
+            assert.deepEqual(swaksViewOf(first)[kind], [...POSTSCREEN_DEFER]);
+          }
+          await logLines(mta.logFile, /PASS NEW \[127\.0\.0\.1\]/);
 
-        // The next session goes through to smtpd: the same verdicts as without postscreen.
-        const second = await checkAgain();
-        await logLines(mta.logFile, /PASS OLD \[127\.0\.0\.1\]/);
-        assert.deepEqual(findings(second.states), EXPECTED[policy](subject, setup.domain));
-        assertPoliteDialogue(second.observation.endpoints[0]!);
-        assert.deepEqual(swaksViewOf(second.observation.endpoints[0]!), { ...SWAKS[policy], ...renamed(policy) });
-        await assertNoDataInLog(mta.logFile);
-        assert.doesNotMatch(readFileSync(mta.logFile, 'utf8'), POSTSCREEN_VIOLATIONS);
-      });
+          // The next session goes through to smtpd: the same verdicts as without postscreen.
+          const second = await checkAgain();
+          await logLines(mta.logFile, /PASS OLD \[127\.0\.0\.1\]/);
+          assert.deepEqual(findings(second.states), EXPECTED[policy](subject, setup.domain));
+          assertPoliteDialogue(second.observation.endpoints[0]!);
+          assert.deepEqual(swaksViewOf(second.observation.endpoints[0]!), { ...SWAKS[policy], ...renamed(policy) });
+          await assertNoDataInLog(mta.logFile);
+          assert.doesNotMatch(readFileSync(mta.logFile, 'utf8'), POSTSCREEN_VIOLATIONS);
+        },
+      );
     });
   }
 });

@@ -149,10 +149,14 @@ function policyLines(policy: MtaPolicy, domain: string): string[] {
       // smtpd_null_access_lookup_key (<>) is the null sender's key in access maps.
       return ['smtpd_sender_restrictions = check_sender_access inline:{ {<> = 550 5.7.1 Null sender refused} }'];
     case 'postmaster_refused':
-      return [`smtpd_recipient_restrictions = check_recipient_access inline:{ {postmaster@${domain} = REJECT Postmaster does not take mail here} }`];
+      return [
+        `smtpd_recipient_restrictions = check_recipient_access inline:{ {postmaster@${domain} = REJECT Postmaster does not take mail here} }`,
+      ];
     case 'greylisting':
       // Where Postgrey's check_policy_service sits: after relay control, for the domain's recipients.
-      return [`smtpd_recipient_restrictions = check_recipient_access inline:{ {${domain} = 450 4.2.0 ${GREYLIST_TEXT}} }`];
+      return [
+        `smtpd_recipient_restrictions = check_recipient_access inline:{ {${domain} = 450 4.2.0 ${GREYLIST_TEXT}} }`,
+      ];
     case 'healthy':
     case 'open_relay':
     case 'no_starttls':

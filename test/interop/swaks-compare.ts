@@ -52,7 +52,24 @@ function swaks(host: string, port: number, from: string, to: string): SwaksRun {
   try {
     out = execFileSync(
       'sh',
-      ['-c', 'exec swaks "$@" 2>&1', 'swaks', '--server', `${host}:${port}`, '--ehlo', DEFAULT_HELO_NAME, '--tls-optional', '--quit-after', 'RCPT', '--timeout', '20', '--from', from || '<>', '--to', to],
+      [
+        '-c',
+        'exec swaks "$@" 2>&1',
+        'swaks',
+        '--server',
+        `${host}:${port}`,
+        '--ehlo',
+        DEFAULT_HELO_NAME,
+        '--tls-optional',
+        '--quit-after',
+        'RCPT',
+        '--timeout',
+        '20',
+        '--from',
+        from || '<>',
+        '--to',
+        to,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
   } catch (err) {
@@ -70,12 +87,22 @@ function swaks(host: string, port: number, from: string, to: string): SwaksRun {
     : lines.some((l) => l.startsWith('*** TLS startup failed'))
       ? 'failed'
       : 'none';
-  return { tls, authBeforeTls: lines.some((l) => /^<-  250[- ]AUTH\b/.test(l)), mail: answerTo('MAIL FROM:'), rcpt: answerTo('RCPT TO:') };
+  return {
+    tls,
+    authBeforeTls: lines.some((l) => /^<- {2}250[- ]AUTH\b/.test(l)),
+    mail: answerTo('MAIL FROM:'),
+    rcpt: answerTo('RCPT TO:'),
+  };
 }
 
 async function main(): Promise<void> {
   requireBinary('/usr/bin/swaks', 'swaks');
-  const all: Record<string, InteropMta> = { postfix: POSTFIX, postscreen: POSTFIX_POSTSCREEN, exim: EXIM, opensmtpd: OPENSMTPD };
+  const all: Record<string, InteropMta> = {
+    postfix: POSTFIX,
+    postscreen: POSTFIX_POSTSCREEN,
+    exim: EXIM,
+    opensmtpd: OPENSMTPD,
+  };
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(all);
   const dns = await startDnsServer([]);
   try {

@@ -50,8 +50,22 @@ export function testCa(): { key: string; cert: string } {
   writeFileSync(join(dir, 'ca.cnf'), caConfig(dir));
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
   openssl([
-    'req', '-new', '-x509', '-config', 'ca.cnf', '-extensions', 'v3_ca', '-key', 'ca.key',
-    '-subj', '/CN=checker-smtp test CA', '-days', String(CA_VALIDITY_DAYS), '-sha256', '-out', 'ca.crt',
+    'req',
+    '-new',
+    '-x509',
+    '-config',
+    'ca.cnf',
+    '-extensions',
+    'v3_ca',
+    '-key',
+    'ca.key',
+    '-subj',
+    '/CN=checker-smtp test CA',
+    '-days',
+    String(CA_VALIDITY_DAYS),
+    '-sha256',
+    '-out',
+    'ca.crt',
   ]);
   testCaPem = { key: readFileSync(join(dir, 'ca.key'), 'utf8'), cert: readFileSync(join(dir, 'ca.crt'), 'utf8') };
   return testCaPem;
@@ -83,10 +97,34 @@ export function leafCertificate(names: string | string[], options: LeafOptions =
   } else {
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`]);
   }
-  openssl(['req', '-new', '-config', `${base}.cnf`, '-key', `${base}.key`, '-subj', `/CN=${commonName}`, '-out', `${base}.csr`]);
   openssl([
-    'ca', '-batch', '-notext', '-config', `${base}.cnf`, '-extensions', 'v3_leaf', '-in', `${base}.csr`,
-    '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter), '-out', `${base}.crt`,
+    'req',
+    '-new',
+    '-config',
+    `${base}.cnf`,
+    '-key',
+    `${base}.key`,
+    '-subj',
+    `/CN=${commonName}`,
+    '-out',
+    `${base}.csr`,
+  ]);
+  openssl([
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    `${base}.cnf`,
+    '-extensions',
+    'v3_leaf',
+    '-in',
+    `${base}.csr`,
+    '-startdate',
+    asn1Time(notBefore),
+    '-enddate',
+    asn1Time(notAfter),
+    '-out',
+    `${base}.crt`,
     ...(options.selfSigned ? ['-selfsign', '-keyfile', `${base}.key`] : ['-cert', 'ca.crt', '-keyfile', 'ca.key']),
   ]);
   const cert = readFileSync(join(dir, `${base}.crt`), 'utf8');

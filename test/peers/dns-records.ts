@@ -60,7 +60,10 @@ function ipv6Hex(ip: string): string {
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
   const zeros = tail === undefined ? [] : Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
-  return [...headGroups, ...zeros, ...tailGroups].map((group) => group.padStart(4, '0')).join('').toLowerCase();
+  return [...headGroups, ...zeros, ...tailGroups]
+    .map((group) => group.padStart(4, '0'))
+    .join('')
+    .toLowerCase();
 }
 
 /** One MX host of a mail domain, for {@link mailDomainRecords}. */

@@ -15,14 +15,7 @@ import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { closeServer, isAddressInUse, listen } from './listen.js';
-import {
-  type DnsEntry,
-  type DnsFault,
-  type DnsRecord,
-  DEFAULT_TTL,
-  isFault,
-  normalizeName,
-} from './dns-records.js';
+import { type DnsEntry, type DnsFault, type DnsRecord, DEFAULT_TTL, isFault, normalizeName } from './dns-records.js';
 
 /** RFC 1035 §4.2.1: a UDP answer to a query without EDNS fits in 512 bytes, or is truncated. */
 const CLASSIC_UDP_BYTES = 512;
@@ -218,7 +211,8 @@ function respond(zone: Zone, raw: Buffer, transport: DnsTransport, maxUdpBytes: 
 
 /** The largest UDP answer for this query: 512 bytes without EDNS, else the client's size within our bounds. */
 function udpLimit(edns: Answer | undefined, maxUdpBytes: number): number {
-  const offered = edns && 'udpPayloadSize' in edns ? Math.max(CLASSIC_UDP_BYTES, edns.udpPayloadSize) : CLASSIC_UDP_BYTES;
+  const offered =
+    edns && 'udpPayloadSize' in edns ? Math.max(CLASSIC_UDP_BYTES, edns.udpPayloadSize) : CLASSIC_UDP_BYTES;
   return Math.min(offered, maxUdpBytes);
 }
 

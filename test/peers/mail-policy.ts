@@ -36,9 +36,16 @@ export function recipientVerdict(address: string, policy: MailPolicy): Verdict {
   }
   const at = address.lastIndexOf('@');
   const local = at < 0 ? address : address.slice(0, at);
-  const domain = at < 0 ? '' : address.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain =
+    at < 0
+      ? ''
+      : address
+          .slice(at + 1)
+          .toLowerCase()
+          .replace(/\.$/, '');
   // RFC 5321 §4.5.1: a bare <postmaster> is this server's postmaster.
-  const isLocal = domain === '' ? local.toLowerCase() === 'postmaster' : policy.localDomains.some((d) => d.toLowerCase() === domain);
+  const isLocal =
+    domain === '' ? local.toLowerCase() === 'postmaster' : policy.localDomains.some((d) => d.toLowerCase() === domain);
   if (isLocal && policy.refusePostmaster && local.toLowerCase() === 'postmaster') {
     return { code: 550, text: `5.1.1 <${address}>: Recipient address rejected: User unknown in virtual mailbox table` };
   }

@@ -11,7 +11,10 @@ const DOMAIN = 'example.test';
 const MX = `mx.${DOMAIN}`;
 
 /** Starts a scenario on 127.0.0.1, connects a client and reads the greeting. */
-async function connect(name: ScenarioName, started: ScenarioPeer[]): Promise<{ peer: ScenarioPeer; client: RawClient }> {
+async function connect(
+  name: ScenarioName,
+  started: ScenarioPeer[],
+): Promise<{ peer: ScenarioPeer; client: RawClient }> {
   const peer = await scenarios[name]({ host: '127.0.0.1', port: 0, domain: DOMAIN });
   started.push(peer);
   const client = await RawClient.connect(peer.host, peer.port);
@@ -42,7 +45,10 @@ describe('smtp scenarios', () => {
     client.send(`MAIL FROM:<>\r\nRCPT TO:<postmaster@${DOMAIN}>\r\nRCPT TO:<someone@elsewhere.test>\r\n`);
     assert.equal((await client.readReply()).code, 250);
     assert.equal((await client.readReply()).code, 250);
-    assert.deepEqual(await client.readReply(), { code: 554, lines: ['5.7.1 <someone@elsewhere.test>: Relay access denied'] });
+    assert.deepEqual(await client.readReply(), {
+      code: 554,
+      lines: ['5.7.1 <someone@elsewhere.test>: Relay access denied'],
+    });
     assert.equal((await client.command('RSET')).code, 250);
     assert.equal((await client.command('QUIT')).code, 221);
     client.close();
@@ -215,20 +221,32 @@ describe('smtp scenarios', () => {
     await client.command('STARTTLS');
     const secure = await client.startTls({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
     assert.equal(secure.getProtocol(), 'TLSv1');
-    assert.equal(new X509Certificate(secure.getPeerX509Certificate()?.raw ?? Buffer.alloc(0)).publicKey.asymmetricKeyType, 'rsa');
+    assert.equal(
+      new X509Certificate(secure.getPeerX509Certificate()?.raw ?? Buffer.alloc(0)).publicKey.asymmetricKeyType,
+      'rsa',
+    );
     assert.equal((await client.command('EHLO client.test')).code, 250);
     client.close();
     assert.deepEqual(peer.commandsAfterTls, ['EHLO client.test']);
   });
 
   it('uses the given domain and MX name', async () => {
-    const peer = await scenarios.healthy({ host: '127.0.0.1', port: 0, domain: 'other.test', mxName: 'smtp.other.test' });
+    const peer = await scenarios.healthy({
+      host: '127.0.0.1',
+      port: 0,
+      domain: 'other.test',
+      mxName: 'smtp.other.test',
+    });
     started.push(peer);
     const client = await RawClient.connect(peer.host, peer.port);
     assert.match((await client.readReply()).lines[0] ?? '', /^smtp\.other\.test /);
     await client.command('EHLO client.test');
     await client.command('STARTTLS');
-    const secure = await client.startTls({ servername: 'smtp.other.test', ca: testCa().cert, rejectUnauthorized: true });
+    const secure = await client.startTls({
+      servername: 'smtp.other.test',
+      ca: testCa().cert,
+      rejectUnauthorized: true,
+    });
     assert.equal(secure.authorized, true);
     await client.command('EHLO client.test');
     await client.command('MAIL FROM:<>');
@@ -338,7 +356,10 @@ describe('certificates', () => {
     assert.equal(rsa.publicKey.asymmetricKeyType, 'rsa');
     assert.equal(rsa.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
     const expired = new X509Certificate(
-      leafCertificate('old.example.test', { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') }).cert,
+      leafCertificate('old.example.test', {
+        notBefore: new Date('2020-01-01T00:00:00Z'),
+        notAfter: new Date('2021-01-01T00:00:00Z'),
+      }).cert,
     );
     assert.equal(new Date(expired.validTo).toISOString(), '2021-01-01T00:00:00.000Z');
   });

@@ -74,7 +74,8 @@ export class RawClient {
       }
       if (this.closed) throw new Error(`Connection closed while reading a reply; got ${JSON.stringify(this.buffer)}`);
       await this.waitForData(deadline - Date.now());
-      if (Date.now() >= deadline) throw new Error(`No complete reply in ${timeoutMs} ms; got ${JSON.stringify(this.buffer)}`);
+      if (Date.now() >= deadline)
+        throw new Error(`No complete reply in ${timeoutMs} ms; got ${JSON.stringify(this.buffer)}`);
     }
   }
 
@@ -121,13 +122,12 @@ export class RawClient {
 
   private waitForData(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(ms, 0));
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, Math.max(ms, 0));
       this.wake = done;
     });
   }

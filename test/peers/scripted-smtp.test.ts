@@ -5,7 +5,13 @@ import tls from 'node:tls';
 import { describe, it } from 'node:test';
 import { leafCertificate } from './certs.js';
 import { RawClient } from './raw-client.js';
-import { type ConnectionScript, reply, runDialogue, type ScriptedServer, startScriptedServer } from './scripted-smtp.js';
+import {
+  type ConnectionScript,
+  reply,
+  runDialogue,
+  type ScriptedServer,
+  startScriptedServer,
+} from './scripted-smtp.js';
 
 const MX = 'mx.scripted.test';
 
@@ -46,7 +52,13 @@ describe('startScriptedServer()', () => {
 
       const [log] = server.connections;
       assert.ok(log);
-      assert.deepEqual(log.commands, ['EHLO client.test', 'MAIL FROM:<>', 'RCPT TO:<postmaster@scripted.test>', 'RSET', 'QUIT']);
+      assert.deepEqual(log.commands, [
+        'EHLO client.test',
+        'MAIL FROM:<>',
+        'RCPT TO:<postmaster@scripted.test>',
+        'RSET',
+        'QUIT',
+      ]);
       assert.deepEqual(
         log.lines.map((line) => [line.sameRead, line.beforeReply]),
         [

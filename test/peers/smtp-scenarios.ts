@@ -94,12 +94,17 @@ export const scenarios: Record<ScenarioName, ScenarioFactory> = {
     smtpServerScenario('noStartTls', options, {}, { hideSTARTTLS: true, disabledCommands: ['AUTH', 'STARTTLS'] }),
   /** AUTH PLAIN LOGIN advertised (and usable) in plaintext, before STARTTLS. */
   authBeforeTls: (options: ScenarioOptions) =>
-    smtpServerScenario('authBeforeTls', options, {}, {
-      disabledCommands: [],
-      authMethods: ['PLAIN', 'LOGIN'],
-      allowInsecureAuth: true,
-      onAuth: (_auth, _session, callback) => callback(smtpError(535, '5.7.8 Authentication failed')),
-    }),
+    smtpServerScenario(
+      'authBeforeTls',
+      options,
+      {},
+      {
+        disabledCommands: [],
+        authMethods: ['PLAIN', 'LOGIN'],
+        allowInsecureAuth: true,
+        onAuth: (_auth, _session, callback) => callback(smtpError(535, '5.7.8 Authentication failed')),
+      },
+    ),
   /** Every recipient accepted: an open relay. */
   openRelay: (options: ScenarioOptions) => smtpServerScenario('openRelay', options, { openRelay: true }),
   /** `MAIL FROM:<>` refused with 550. */
@@ -143,7 +148,10 @@ export const scenarios: Record<ScenarioName, ScenarioFactory> = {
    */
   slowGreeting: (options: ScenarioOptions) =>
     scriptedScenario('slowGreeting', options, async (conn, mx, policy) => {
-      const continuation = [`220-${mx} ESMTP checker-smtp test peer\r\n`, '220-Patience: the greeting is not over yet.\r\n'];
+      const continuation = [
+        `220-${mx} ESMTP checker-smtp test peer\r\n`,
+        '220-Patience: the greeting is not over yet.\r\n',
+      ];
       for (const line of continuation) {
         await conn.sendSlowly(line, SLOW_GREETING_PACE);
         if (!(await conn.quietFor(SLOW_GREETING_PAUSE_MS))) {
@@ -189,7 +197,12 @@ export const scenarios: Record<ScenarioName, ScenarioFactory> = {
     scriptedScenario('tls10Only', options, (conn, mx, policy) =>
       runDialogue(conn, {
         ...dialoguePolicy(mx, policy),
-        tls: { ...leafCertificate(mx, { keyType: 'rsa' }), minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+        tls: {
+          ...leafCertificate(mx, { keyType: 'rsa' }),
+          minVersion: 'TLSv1',
+          maxVersion: 'TLSv1',
+          ciphers: 'DEFAULT:@SECLEVEL=0',
+        },
       }),
     ),
 };

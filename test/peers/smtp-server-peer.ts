@@ -20,7 +20,11 @@ export interface SmtpServerPeer {
 }
 
 /** Starts smtp-server; rejects (leaving nothing open) when the port is taken. */
-export async function startSmtpServerPeer(host: string, port: number, options: SMTPServerOptions): Promise<SmtpServerPeer> {
+export async function startSmtpServerPeer(
+  host: string,
+  port: number,
+  options: SMTPServerOptions,
+): Promise<SmtpServerPeer> {
   const connections: ConnectionLog[] = [];
   /** Logs by the client's address and port, to find a connection again from its TLS socket. */
   const byClient = new Map<string, ConnectionLog>();

@@ -31,13 +31,26 @@ after(async () => {
 });
 
 const submit = (fields: Record<string, string>) =>
-  app.inject({ method: 'POST', url: '/check', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ form: '1', ...fields }).toString() });
+  app.inject({
+    method: 'POST',
+    url: '/check',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ form: '1', ...fields }).toString(),
+  });
 
 test('GET /check renders the form: domain, EHLO name, the three probes, probe address, timeout', async () => {
   const res = await app.inject({ method: 'GET', url: '/check' });
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
-  for (const name of ['domain', 'helo_name', 'test_null_sender', 'test_postmaster', 'test_open_relay', 'test_probe_address', 'timeout']) {
+  for (const name of [
+    'domain',
+    'helo_name',
+    'test_null_sender',
+    'test_postmaster',
+    'test_open_relay',
+    'test_probe_address',
+    'timeout',
+  ]) {
     assert.match(res.body, new RegExp(`name="${name}"`), name);
   }
   assert.doesNotMatch(res.body, /name="token"/, 'no token field without a token');
@@ -71,7 +84,13 @@ test('POST /check echoes hostile input back as text, never as markup', async () 
 });
 
 test('POST /check runs the probe and answers one page with the report, the states and the metrics', async () => {
-  const res = await submit({ domain: DOMAIN, timeout: '3', test_null_sender: 'on', test_postmaster: 'on', test_open_relay: 'on' });
+  const res = await submit({
+    domain: DOMAIN,
+    timeout: '3',
+    test_null_sender: 'on',
+    test_postmaster: 'on',
+    test_open_relay: 'on',
+  });
   assert.equal(res.statusCode, 200);
   assert.match(res.body, /OPEN RELAY/);
   assert.match(res.body, /id="report"/);
@@ -88,5 +107,8 @@ test('POST /check honours an unticked probe: no relay probe is sent', async () =
   const sent = peer.commands.slice(before);
   assert.ok(sent.includes(`RCPT TO:<postmaster@${DOMAIN}>`));
   assert.ok(!sent.some((c) => c.includes('example.com')), 'no outside recipient');
-  assert.match(res.body, /<input type="checkbox" name="test_open_relay"\/?>|<input type="checkbox" name="test_open_relay" \/>/);
+  assert.match(
+    res.body,
+    /<input type="checkbox" name="test_open_relay"\/?>|<input type="checkbox" name="test_open_relay" \/>/,
+  );
 });

@@ -23,8 +23,15 @@ const apps: FastifyInstance[] = [];
 before(async () => {
   dns = await startDnsServer([]);
   // Several domains share one MX address, as customers of one provider do.
-  peer = await scenarios.healthy({ host: HOST, port: 0, domain: DOMAINS[0]!, mxName: 'mx.provider.test', localDomains: DOMAINS.slice(1) });
-  for (const domain of DOMAINS) dns.add(...mailDomainRecords(domain, [{ name: 'mx.provider.test', addresses: [HOST] }]));
+  peer = await scenarios.healthy({
+    host: HOST,
+    port: 0,
+    domain: DOMAINS[0]!,
+    mxName: 'mx.provider.test',
+    localDomains: DOMAINS.slice(1),
+  });
+  for (const domain of DOMAINS)
+    dns.add(...mailDomainRecords(domain, [{ name: 'mx.provider.test', addresses: [HOST] }]));
 });
 after(async () => {
   await Promise.all(apps.map((a) => a.close()));
@@ -50,7 +57,13 @@ describe('access token', () => {
 
   test('is required on every route but /health', async () => {
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
-    for (const [method, url] of [['GET', '/definition'], ['POST', '/definition'], ['POST', '/collect'], ['POST', '/evaluate'], ['POST', '/report']] as const) {
+    for (const [method, url] of [
+      ['GET', '/definition'],
+      ['POST', '/definition'],
+      ['POST', '/collect'],
+      ['POST', '/evaluate'],
+      ['POST', '/report'],
+    ] as const) {
       const res = await app.inject({ method, url, headers: json, payload: '{}' });
       assert.equal(res.statusCode, 401, `${method} ${url}`);
       assert.match(res.json().error, /Missing or invalid access token/);
@@ -59,9 +72,20 @@ describe('access token', () => {
   });
 
   test('accepts the bearer header and refuses a wrong one', async () => {
-    assert.equal((await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 'Bearer s3cret-token' } })).statusCode, 200);
-    assert.equal((await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 'Bearer s3cret-tokeX' } })).statusCode, 401);
-    assert.equal((await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 's3cret-token' } })).statusCode, 401);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 'Bearer s3cret-token' } }))
+        .statusCode,
+      200,
+    );
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 'Bearer s3cret-tokeX' } }))
+        .statusCode,
+      401,
+    );
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/definition', headers: { authorization: 's3cret-token' } })).statusCode,
+      401,
+    );
   });
 
   test('lets the browser page in with the form field, then remembers it in a cookie', async () => {
@@ -70,12 +94,22 @@ describe('access token', () => {
     assert.match(page.body, /This checker needs an access token/);
     assert.match(page.body, /name="token"/);
 
-    const wrong = await app.inject({ method: 'POST', url: '/check', headers: form, payload: 'form=1&domain=guard.test&token=nope' });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/check',
+      headers: form,
+      payload: 'form=1&domain=guard.test&token=nope',
+    });
     assert.equal(wrong.statusCode, 401);
     assert.match(wrong.body, /That access token is not valid/);
     assert.match(wrong.body, /value="guard.test"/, 'the form keeps what was typed');
 
-    const ok = await app.inject({ method: 'POST', url: '/check', headers: form, payload: `form=1&domain=guard.test&timeout=3&token=s3cret-token` });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/check',
+      headers: form,
+      payload: `form=1&domain=guard.test&timeout=3&token=s3cret-token`,
+    });
     assert.equal(ok.statusCode, 200, ok.body.slice(0, 500));
     const cookie = ok.cookies.find((c) => c.name === 'checker_smtp_token');
     assert.ok(cookie, 'token cookie set');
@@ -84,15 +118,25 @@ describe('access token', () => {
     const again = await app.inject({ method: 'GET', url: '/check', cookies: { checker_smtp_token: cookie.value } });
     assert.equal(again.statusCode, 200);
     // The cookie opens the browser page only, not the host protocol.
-    assert.equal((await app.inject({ method: 'GET', url: '/definition', cookies: { checker_smtp_token: cookie.value } })).statusCode, 401);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/definition', cookies: { checker_smtp_token: cookie.value } }))
+        .statusCode,
+      401,
+    );
   });
 });
 
 describe('rate limit', () => {
   test('answers 429 with Retry-After once a client spends its work budget, across work routes', async () => {
     const app = await service({ rateLimit: '2' });
-    assert.equal((await app.inject({ method: 'POST', url: '/definition', headers: json, payload: '{}' })).statusCode, 200);
-    assert.equal((await app.inject({ method: 'POST', url: '/evaluate', headers: json, payload: '{}' })).statusCode, 400);
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/definition', headers: json, payload: '{}' })).statusCode,
+      200,
+    );
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/evaluate', headers: json, payload: '{}' })).statusCode,
+      400,
+    );
     const limited = await app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody() });
     assert.equal(limited.statusCode, 429);
     assert.match(limited.json().error, /Too many requests: at most 2 checks per minute per client; retry in \d+ s/);
@@ -101,7 +145,18 @@ describe('rate limit', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/definition' })).statusCode, 200);
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
     // Another client has its own budget.
-    assert.equal((await app.inject({ method: 'POST', url: '/definition', headers: json, payload: '{}', remoteAddress: '127.0.0.9' })).statusCode, 200);
+    assert.equal(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/definition',
+          headers: json,
+          payload: '{}',
+          remoteAddress: '127.0.0.9',
+        })
+      ).statusCode,
+      200,
+    );
   });
 });
 
@@ -109,7 +164,12 @@ describe('target policy', () => {
   test('is on by default for /check: a loopback MX is reported as not probed, and nothing is dialled', async () => {
     const app = await service({ allowPrivateTargets: false });
     const before = peer.connections.length;
-    const res = await app.inject({ method: 'POST', url: '/check', headers: form, payload: 'form=1&domain=guard.test&timeout=3&test_open_relay=on' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/check',
+      headers: form,
+      payload: 'form=1&domain=guard.test&timeout=3&test_open_relay=on',
+    });
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /smtp\.endpoint\.refused/);
     assert.match(res.body, new RegExp(`not probed: ${HOST.replace(/\./g, '\\.')} is a loopback address`));
@@ -127,7 +187,14 @@ describe('target policy', () => {
     const endpoint = refused.json().data.endpoints[0];
     assert.equal(endpoint.connected, false);
     assert.equal(endpoint.error.code, 'policy.refused');
-    const states = (await strict.inject({ method: 'POST', url: '/evaluate', headers: json, payload: JSON.stringify({ observations: { smtp: refused.json().data } }) })).json().states;
+    const states = (
+      await strict.inject({
+        method: 'POST',
+        url: '/evaluate',
+        headers: json,
+        payload: JSON.stringify({ observations: { smtp: refused.json().data } }),
+      })
+    ).json().states;
     const state = states.find((s: { code: string }) => s.code === 'smtp.endpoint.refused');
     assert.equal(state.status, 0, 'UNKNOWN: says nothing about the server');
   });
@@ -137,14 +204,31 @@ describe('allowed domains', () => {
   test('refuses other domains with 403 (JSON) or the form and its error (page), before any connection', async () => {
     const app = await service({ allowedDomains: 'shared-a.test, provider.test' });
     const before = peer.connections.length;
-    const res = await app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody('guard.test') });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/collect',
+      headers: json,
+      payload: collectBody('guard.test'),
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json().error, 'Domain "guard.test" is not in this checker\'s list of allowed domains.');
-    const page = await app.inject({ method: 'POST', url: '/check', headers: form, payload: 'form=1&domain=guard.test' });
+    const page = await app.inject({
+      method: 'POST',
+      url: '/check',
+      headers: form,
+      payload: 'form=1&domain=guard.test',
+    });
     assert.equal(page.statusCode, 403);
-    assert.match(page.body, /is not in this checker&#39;s list of allowed domains|is not in this checker's list of allowed domains/);
+    assert.match(
+      page.body,
+      /is not in this checker&#39;s list of allowed domains|is not in this checker's list of allowed domains/,
+    );
     assert.equal(peer.connections.length, before);
-    assert.equal((await app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody('shared-a.test') })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody('shared-a.test') }))
+        .statusCode,
+      200,
+    );
   });
 });
 
@@ -154,7 +238,11 @@ describe('connection bounds', () => {
     const app = await startService(dns, peer.port, {}, { gate });
     apps.push(app);
     const first = peer.connections.length;
-    const results = await Promise.all(DOMAINS.slice(1).map((d) => app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody(d) })));
+    const results = await Promise.all(
+      DOMAINS.slice(1).map((d) =>
+        app.inject({ method: 'POST', url: '/collect', headers: json, payload: collectBody(d) }),
+      ),
+    );
     for (const r of results) {
       assert.equal(r.statusCode, 200);
       assert.equal(r.json().data.endpoints[0].connected, true);
@@ -167,7 +255,10 @@ describe('connection bounds', () => {
       const previous = conns[i - 1]!;
       const quit = previous.lines.find((l) => l.text === 'QUIT');
       assert.ok(quit, `connection ${i - 1} ended with QUIT`);
-      assert.ok(conns[i]!.openedAt >= previous.openedAt + quit.at, `connection ${i} opened after connection ${i - 1} said QUIT`);
+      assert.ok(
+        conns[i]!.openedAt >= previous.openedAt + quit.at,
+        `connection ${i} opened after connection ${i - 1} said QUIT`,
+      );
     }
   });
 });

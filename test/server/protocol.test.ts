@@ -25,7 +25,16 @@ let port: number;
 before(async () => {
   dns = await startDnsServer([]);
   ({ peers, port } = await startOnSamePort(
-    HOSTS.map((host) => (p: number) => scenarios.healthy({ host, port: p, domain: DOMAIN, mxName: `mx.${DOMAIN}`, localDomains: ['zone.test', 'sub.zone.test'] })),
+    HOSTS.map(
+      (host) => (p: number) =>
+        scenarios.healthy({
+          host,
+          port: p,
+          domain: DOMAIN,
+          mxName: `mx.${DOMAIN}`,
+          localDomains: ['zone.test', 'sub.zone.test'],
+        }),
+    ),
   ));
   dns.set(
     ...mailDomainRecords(DOMAIN, [{ name: `mx.${DOMAIN}`, addresses: [HOSTS[0]!] }]),
@@ -43,7 +52,12 @@ after(async () => {
 });
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
+  app.inject({
+    method: 'POST',
+    url,
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 function commandsTo(host: string): string[] {
   return peers[HOSTS.indexOf(host)]!.commands;
@@ -79,15 +93,29 @@ describe('GET /definition', () => {
     assert.equal(def.version, '0.1.0');
     assert.deepEqual(def.availability, { applyToService: true, limitToServices: ['svcs.MXs'] });
     const opts = Object.fromEntries(def.options.runOpts.map((o: { id: string }) => [o.id, o]));
-    assert.deepEqual(Object.keys(opts), ['domain', 'timeout', 'helo_name', 'test_null_sender', 'test_postmaster', 'test_open_relay', 'test_probe_address', 'service']);
+    assert.deepEqual(Object.keys(opts), [
+      'domain',
+      'timeout',
+      'helo_name',
+      'test_null_sender',
+      'test_postmaster',
+      'test_open_relay',
+      'test_probe_address',
+      'service',
+    ]);
     assert.equal(opts.domain.autoFill, 'domain_name');
     assert.equal(opts.service.autoFill, 'service');
     assert.equal(opts.timeout.default, 12);
     assert.equal(opts.helo_name.default, 'mx-checker.happydomain.org');
     assert.equal(opts.test_probe_address.default, 'postmaster@example.com');
-    for (const o of def.options.runOpts) assert.ok(o.label && o.description, `option ${o.id} has a label and a description`);
+    for (const o of def.options.runOpts)
+      assert.ok(o.label && o.description, `option ${o.id} has a label and a description`);
     assert.equal(def.rules.length, 16);
-    assert.ok(def.rules.every((r: { name: string; description: string }) => r.name.startsWith('smtp.') && r.description.length > 10));
+    assert.ok(
+      def.rules.every(
+        (r: { name: string; description: string }) => r.name.startsWith('smtp.') && r.description.length > 10,
+      ),
+    );
     assert.deepEqual(def.interval, { min: 300_000_000_000, max: 604_800_000_000_000, default: 86_400_000_000_000 });
     assert.equal(def.has_html_report, true);
     assert.equal(def.has_metrics, true);
@@ -97,7 +125,12 @@ describe('GET /definition', () => {
 
 describe('POST /definition', () => {
   test('accepts an empty body and reports no precheck failure for default options', async () => {
-    const res = await app.inject({ method: 'POST', url: '/definition', headers: { 'content-type': 'application/json' }, payload: '' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/definition',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json().precheck_failures, {});
     assert.equal(res.json().id, 'smtp');
@@ -105,18 +138,24 @@ describe('POST /definition', () => {
   });
 
   test('names the rules a switched-off probe leaves without data, bools given as strings', async () => {
-    const res = await post('/definition', { options: { domain: DOMAIN, test_open_relay: 'false', test_postmaster: 0 } });
+    const res = await post('/definition', {
+      options: { domain: DOMAIN, test_open_relay: 'false', test_postmaster: 0 },
+    });
     assert.deepEqual(Object.keys(res.json().precheck_failures).sort(), ['smtp.open_relay', 'smtp.postmaster']);
     assert.match(res.json().precheck_failures['smtp.open_relay'], /Option test_open_relay is off/);
   });
 
   test('reports eligibility from the MX service: records, none, or a null MX', async () => {
-    const eligible = (await post('/definition', { options: { domain: 'zone.test', service: mxService([[10, 'mx1']]) } })).json();
+    const eligible = (
+      await post('/definition', { options: { domain: 'zone.test', service: mxService([[10, 'mx1']]) } })
+    ).json();
     assert.equal(eligible.eligible, true);
     const empty = (await post('/definition', { options: { domain: 'zone.test', service: mxService([]) } })).json();
     assert.equal(empty.eligible, false);
     assert.match(empty.eligibility_reason, /holds no MX record/);
-    const nullMx = (await post('/definition', { options: { domain: 'zone.test', service: mxService([[0, '.']]) } })).json();
+    const nullMx = (
+      await post('/definition', { options: { domain: 'zone.test', service: mxService([[0, '.']]) } })
+    ).json();
     assert.equal(nullMx.eligible, false);
     assert.match(nullMx.eligibility_reason, /null MX \(RFC 7505\)/);
   });
@@ -132,20 +171,30 @@ describe('POST /collect', () => {
   let collected: { data: Observation; entries: unknown[] };
 
   test('collects an observation and publishes one tls.endpoint.v1 entry per MX host', async () => {
-    const res = await post('/collect', { key: 'smtp', target: { serviceType: 'svcs.MXs' }, options: { domain: DOMAIN, ...FAST } });
+    const res = await post('/collect', {
+      key: 'smtp',
+      target: { serviceType: 'svcs.MXs' },
+      options: { domain: DOMAIN, ...FAST },
+    });
     assert.equal(res.statusCode, 200, res.body);
     collected = res.json();
     assert.deepEqual(validateObservation(collected.data).errors, []);
     assert.equal(collected.data.domain, DOMAIN);
     assert.equal(collected.data.dns.source, 'live');
     assert.deepEqual(collected.entries, [
-      { type: 'tls.endpoint.v1', ref: `mx.${DOMAIN}:${port}`, payload: { host: `mx.${DOMAIN}`, port, sni: `mx.${DOMAIN}`, starttls: 'smtp', require_starttls: false } },
+      {
+        type: 'tls.endpoint.v1',
+        ref: `mx.${DOMAIN}:${port}`,
+        payload: { host: `mx.${DOMAIN}`, port, sni: `mx.${DOMAIN}`, starttls: 'smtp', require_starttls: false },
+      },
     ]);
   });
 
   test('accepts numbers and bools typed as strings', async () => {
     const before = commandsTo(HOSTS[0]!).length;
-    const res = await post('/collect', { options: { domain: DOMAIN, timeout: '3', test_open_relay: 'false', test_null_sender: 'true' } });
+    const res = await post('/collect', {
+      options: { domain: DOMAIN, timeout: '3', test_open_relay: 'false', test_null_sender: 'true' },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().data.options.timeout, 3);
     assert.equal(res.json().data.options.test_open_relay, false);
@@ -155,32 +204,63 @@ describe('POST /collect', () => {
 
   test('a disabled rule means its probe is not sent', async () => {
     const before = commandsTo(HOSTS[0]!).length;
-    const res = await post('/collect', { options: { domain: DOMAIN, ...FAST }, enabledRules: { 'smtp.open_relay': false, 'smtp.null_sender': false, 'smtp.postmaster': false } });
+    const res = await post('/collect', {
+      options: { domain: DOMAIN, ...FAST },
+      enabledRules: { 'smtp.open_relay': false, 'smtp.null_sender': false, 'smtp.postmaster': false },
+    });
     assert.equal(res.statusCode, 200, res.body);
     const sent = commandsTo(HOSTS[0]!).slice(before);
     assert.ok(sent.includes('STARTTLS'), 'the endpoint was probed');
-    assert.deepEqual(sent.filter((c) => /^(MAIL|RCPT)/.test(c)), [], 'no transaction at all');
-    assert.deepEqual(res.json().data.endpoints[0].transactions.map((t: { outcome: string }) => t.outcome), ['skipped', 'skipped', 'skipped']);
+    assert.deepEqual(
+      sent.filter((c) => /^(MAIL|RCPT)/.test(c)),
+      [],
+      'no transaction at all',
+    );
+    assert.deepEqual(
+      res.json().data.endpoints[0].transactions.map((t: { outcome: string }) => t.outcome),
+      ['skipped', 'skipped', 'skipped'],
+    );
   });
 
   test('probes the MX records of the service payload, relative, absolute and "@", even when unpublished', async () => {
-    const service = mxService([[10, 'mx1'], [20, 'mx1.zone.test.'], [30, '@']]);
+    const service = mxService([
+      [10, 'mx1'],
+      [20, 'mx1.zone.test.'],
+      [30, '@'],
+    ]);
     const res = await post('/collect', { options: { domain: 'zone.test', service, ...FAST } });
     assert.equal(res.statusCode, 200, res.body);
     const obs: Observation = res.json().data;
     assert.equal(obs.dns.source, 'service');
     // "mx1" and "mx1.zone.test." are one target: kept once, at its best preference.
-    assert.deepEqual(obs.dns.mx.map((m) => [m.preference, m.name]), [[10, 'mx1.zone.test'], [30, 'zone.test']]);
-    assert.deepEqual(obs.endpoints.map((e) => e.address), [HOSTS[1], HOSTS[2]]);
+    assert.deepEqual(
+      obs.dns.mx.map((m) => [m.preference, m.name]),
+      [
+        [10, 'mx1.zone.test'],
+        [30, 'zone.test'],
+      ],
+    );
+    assert.deepEqual(
+      obs.endpoints.map((e) => e.address),
+      [HOSTS[1], HOSTS[2]],
+    );
     assert.ok(obs.endpoints.every((e) => e.connected));
-    assert.deepEqual(res.json().entries.map((e: { ref: string }) => e.ref), [`mx1.zone.test:${port}`, `zone.test:${port}`]);
+    assert.deepEqual(
+      res.json().entries.map((e: { ref: string }) => e.ref),
+      [`mx1.zone.test:${port}`, `zone.test:${port}`],
+    );
   });
 
   test('puts the service subdomain before the domain: the zone is what is tested', async () => {
-    const res = await post('/collect', { options: { domain: 'zone.test', service: mxService([[10, 'mx']], 'sub'), ...FAST } });
+    const res = await post('/collect', {
+      options: { domain: 'zone.test', service: mxService([[10, 'mx']], 'sub'), ...FAST },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().data.domain, 'sub.zone.test');
-    assert.deepEqual(res.json().data.dns.mx.map((m: { name: string }) => m.name), ['mx.sub.zone.test']);
+    assert.deepEqual(
+      res.json().data.dns.mx.map((m: { name: string }) => m.name),
+      ['mx.sub.zone.test'],
+    );
   });
 
   test('looks MX up live when the service carries no MX record', async () => {
@@ -198,17 +278,27 @@ describe('POST /collect', () => {
       [{ options: { domain: DOMAIN, helo_name: 42 } }, /Option helo_name must be a string, got 42/],
       [{ options: { domain: DOMAIN, test_open_relay: 'maybe' } }, /Option test_open_relay must be true or false/],
       [{ options: { domain: DOMAIN, test_probe_address: 'a@b.test>\r\nDATA' } }, /Probe address .* contains/],
-      [{ options: { domain: DOMAIN, service: { Service: { mx: 'mx1' } } } }, /Option service field Service.mx must be a list/],
+      [
+        { options: { domain: DOMAIN, service: { Service: { mx: 'mx1' } } } },
+        /Option service field Service.mx must be a list/,
+      ],
       [{ options: { domain: DOMAIN, service: '{oops' } }, /Option service is a string that is not valid JSON/],
       [{ options: 'domain=x' }, /Invalid request: body\/options must be object/],
-      [{ options: { domain: DOMAIN }, enabledRules: { 'smtp.open_relay': 'perhaps' } }, /Invalid request: body\/enabledRules\/smtp.open_relay must be boolean/],
+      [
+        { options: { domain: DOMAIN }, enabledRules: { 'smtp.open_relay': 'perhaps' } },
+        /Invalid request: body\/enabledRules\/smtp.open_relay must be boolean/,
+      ],
     ];
     for (const [body, message] of cases) {
       const res = await post('/collect', body);
       assert.equal(res.statusCode, 400, `${JSON.stringify(body)} → ${res.body}`);
       assert.match(res.json().error, message);
     }
-    assert.equal(peers.reduce((n, p) => n + p.connections.length, 0), before, 'no connection was opened');
+    assert.equal(
+      peers.reduce((n, p) => n + p.connections.length, 0),
+      before,
+      'no connection was opened',
+    );
   });
 
   test('answers 400 with {error} for bad JSON, a non-object body and a body over 1 MiB', async () => {
@@ -224,10 +314,20 @@ describe('POST /collect', () => {
   });
 
   test('answers 415 for a body that is neither JSON nor a form, and 400 for plain text', async () => {
-    const xml = await app.inject({ method: 'POST', url: '/collect', payload: '<domain/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/collect',
+      payload: '<domain/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     assert.equal(xml.statusCode, 415);
     assert.match(xml.json().error, /send application\/json/);
-    const text = await app.inject({ method: 'POST', url: '/collect', payload: 'domain', headers: { 'content-type': 'text/plain' } });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/collect',
+      payload: 'domain',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(text.statusCode, 400);
     assert.match(text.json().error, /body must be object/);
   });
@@ -242,7 +342,10 @@ describe('POST /collect', () => {
     });
 
     test('leaves out disabled rules', async () => {
-      const res = await post('/evaluate', { observations: { smtp: collected.data }, enabledRules: { 'smtp.open_relay': false } });
+      const res = await post('/evaluate', {
+        observations: { smtp: collected.data },
+        enabledRules: { 'smtp.open_relay': false },
+      });
       const rules = new Set(res.json().states.map((s: { rule: string }) => s.rule));
       assert.equal(rules.has('smtp.open_relay'), false);
       assert.equal(rules.size, 15);
@@ -265,7 +368,12 @@ describe('POST /collect', () => {
     test('answers metrics JSON by default', async () => {
       const res = await post('/report', { key: 'smtp', data: collected.data });
       assert.equal(res.statusCode, 200);
-      const metrics = res.json() as { name: string; value: number; timestamp: string; labels?: Record<string, string> }[];
+      const metrics = res.json() as {
+        name: string;
+        value: number;
+        timestamp: string;
+        labels?: Record<string, string>;
+      }[];
       const connect = metrics.find((m) => m.name === 'smtp_endpoint_connect_ms');
       assert.deepEqual(connect?.labels, { mx: `mx.${DOMAIN}`, address: HOSTS[0], family: 'ipv4' });
       assert.equal(metrics.find((m) => m.name === 'smtp_endpoints_starttls')?.value, 1);
@@ -273,7 +381,15 @@ describe('POST /collect', () => {
     });
 
     test('answers a self-contained HTML document with Accept: text/html, using the states given', async () => {
-      const states = [{ status: 4, rule: 'smtp.open_relay', code: 'smtp.open_relay', subject: `${HOSTS[0]}:${port}`, message: 'Relays for outsiders (host-computed state).' }];
+      const states = [
+        {
+          status: 4,
+          rule: 'smtp.open_relay',
+          code: 'smtp.open_relay',
+          subject: `${HOSTS[0]}:${port}`,
+          message: 'Relays for outsiders (host-computed state).',
+        },
+      ];
       const res = await post('/report', { key: 'smtp', data: collected.data, states }, { accept: 'text/html' });
       assert.equal(res.statusCode, 200);
       assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);

@@ -44,7 +44,20 @@ interface Server {
 function startServe(extra: string[] = []): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '-listen', '127.0.0.1:0', '--resolver', dns.address, '--port', String(smtpPort), '--allow-private-targets', ...extra],
+    [
+      '--import',
+      'tsx',
+      MAIN,
+      'serve',
+      '-listen',
+      '127.0.0.1:0',
+      '--resolver',
+      dns.address,
+      '--port',
+      String(smtpPort),
+      '--allow-private-targets',
+      ...extra,
+    ],
     { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
@@ -77,18 +90,29 @@ before(async () => {
   writeFileSync(caFile, testCa().cert);
   dns = await startDnsServer([]);
   let peers: [ScenarioPeer, ScriptedServer];
-  ({ port: smtpPort, peers } = await startOnSamePort<ScenarioPeer | ScriptedServer>([
-    (port) => scenarios.healthy({ host: HEALTHY_HOST, port, domain: DOMAIN, mxName: `mx1.${DOMAIN}`, localDomains: ['slow.test'] }),
+  ({ port: smtpPort, peers } = (await startOnSamePort<ScenarioPeer | ScriptedServer>([
+    (port) =>
+      scenarios.healthy({
+        host: HEALTHY_HOST,
+        port,
+        domain: DOMAIN,
+        mxName: `mx1.${DOMAIN}`,
+        localDomains: ['slow.test'],
+      }),
     (port) =>
       startScriptedServer({
         host: SLOW_HOST,
         port,
         script: async (conn) => {
           await conn.sleep(SLOW_GREETING_MS);
-          await runDialogue(conn, { hostname: 'mx.slow.test', greeting: reply(220, 'mx.slow.test ESMTP'), extensions: ['PIPELINING'] });
+          await runDialogue(conn, {
+            hostname: 'mx.slow.test',
+            greeting: reply(220, 'mx.slow.test ESMTP'),
+            extensions: ['PIPELINING'],
+          });
         },
       }),
-  ]) as { port: number; peers: [ScenarioPeer, ScriptedServer] });
+  ])) as { port: number; peers: [ScenarioPeer, ScriptedServer] });
   [healthy, slow] = peers;
   dns.set(
     ...mailDomainRecords(DOMAIN, [{ name: `mx1.${DOMAIN}`, addresses: [HEALTHY_HOST] }]),
@@ -102,7 +126,11 @@ after(async () => {
 });
 
 const postJson = (base: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('serve answers collect → evaluate → report as a remote host drives it, logging one line per request', async () => {
   const server = await startServe();
@@ -127,17 +155,33 @@ test('serve answers collect → evaluate → report as a remote host drives it, 
     assert.equal(collected.data.endpoints[0].starttls.ok, true);
     assert.equal(collected.entries[0].ref, `mx1.${DOMAIN}:${smtpPort}`);
 
-    const evaluated = await (await postJson(server.base, '/evaluate', { observations: { smtp: collected.data }, options: {}, enabledRules: { 'smtp.ipv6_reachable': false } })).json();
+    const evaluated = await (
+      await postJson(server.base, '/evaluate', {
+        observations: { smtp: collected.data },
+        options: {},
+        enabledRules: { 'smtp.ipv6_reachable': false },
+      })
+    ).json();
     const rules = new Set(evaluated.states.map((s: { rule: string }) => s.rule));
     assert.equal(rules.size, 15);
-    assert.ok(!evaluated.states.some((s: { status: number }) => s.status >= 3), JSON.stringify(evaluated.states.filter((s: { status: number }) => s.status >= 3)));
+    assert.ok(
+      !evaluated.states.some((s: { status: number }) => s.status >= 3),
+      JSON.stringify(evaluated.states.filter((s: { status: number }) => s.status >= 3)),
+    );
 
-    const html = await postJson(server.base, '/report', { key: 'smtp', data: collected.data, states: evaluated.states }, { accept: 'text/html' });
+    const html = await postJson(
+      server.base,
+      '/report',
+      { key: 'smtp', data: collected.data, states: evaluated.states },
+      { accept: 'text/html' },
+    );
     assert.equal(html.status, 200);
     assert.match(html.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
     assert.match(await html.text(), new RegExp(`mx1\\.${DOMAIN.replace('.', '\\.')}`));
 
-    const metrics = await (await postJson(server.base, '/report', { key: 'smtp', data: collected.data, states: evaluated.states })).json();
+    const metrics = await (
+      await postJson(server.base, '/report', { key: 'smtp', data: collected.data, states: evaluated.states })
+    ).json();
     assert.ok(metrics.some((m: { name: string }) => m.name === 'smtp_endpoint_tls_handshake_ms'));
 
     const bad = await postJson(server.base, '/collect', { options: { domain: 'x\r\ny.test' } });
@@ -149,7 +193,16 @@ test('serve answers collect → evaluate → report as a remote host drives it, 
     const requests = requestLines();
     assert.deepEqual(
       requests.map((l) => `${l['method']} ${l['path']} ${l['status']}`),
-      ['GET /health 200', 'GET /health 200', 'GET /definition 200', 'POST /collect 200', 'POST /evaluate 200', 'POST /report 200', 'POST /report 200', 'POST /collect 400'],
+      [
+        'GET /health 200',
+        'GET /health 200',
+        'GET /definition 200',
+        'POST /collect 200',
+        'POST /evaluate 200',
+        'POST /report 200',
+        'POST /report 200',
+        'POST /collect 400',
+      ],
     );
     assert.ok(requests.every((l) => typeof l['duration_ms'] === 'number'));
   } finally {
@@ -175,6 +228,9 @@ test('SIGTERM lets an in-flight collect finish, refuses new work, and exits 0', 
   assert.equal(body.data.endpoints[0].greeting.code, 220, 'the collect ran to completion');
   assert.equal(body.data.endpoints[0].quit.code, 221);
   assert.equal(await server.exited, 0);
-  assert.ok(server.logs.some((l) => l['msg'] === 'stopped'), 'clean stop logged');
+  assert.ok(
+    server.logs.some((l) => l['msg'] === 'stopped'),
+    'clean stop logged',
+  );
   assert.notEqual((await healthcheck(server.listen)).code, 0, 'healthcheck fails once the service is gone');
 });

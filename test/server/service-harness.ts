@@ -13,9 +13,17 @@ import type { DnsServer } from '../peers/dns-server.js';
 /** Options every test collect uses: short budget, loopback peers. */
 export const FAST = { timeout: 3 };
 
-export async function startService(dns: DnsServer, smtpPort: number, flags: ServiceFlags = {}, extra: Pick<AppOptions, 'gate'> = {}): Promise<FastifyInstance> {
+export async function startService(
+  dns: DnsServer,
+  smtpPort: number,
+  flags: ServiceFlags = {},
+  extra: Pick<AppOptions, 'gate'> = {},
+): Promise<FastifyInstance> {
   // Tests use loopback peers: the /check page's target policy is switched off explicitly unless a test wants it.
-  const settings = resolveServiceSettings({ allowPrivateTargets: !flags.refusePrivateTargets, ...flags, port: String(smtpPort) }, {});
+  const settings = resolveServiceSettings(
+    { allowPrivateTargets: !flags.refusePrivateTargets, ...flags, port: String(smtpPort) },
+    {},
+  );
   return buildApp({
     settings,
     dns: createDnsClient({ resolver: parseResolver(dns.address) }),
@@ -31,6 +39,12 @@ export function mxService(records: [preference: number, mx: string][], subdomain
     _id: 'svc-1',
     _domain: subdomain,
     _ttl: 3600,
-    Service: { mx: records.map(([Preference, Mx]) => ({ Hdr: { Name: '', Rrtype: 15, Class: 1, Ttl: 3600, Rdlength: 0 }, Preference, Mx })) },
+    Service: {
+      mx: records.map(([Preference, Mx]) => ({
+        Hdr: { Name: '', Rrtype: 15, Class: 1, Ttl: 3600, Rdlength: 0 },
+        Preference,
+        Mx,
+      })),
+    },
   };
 }

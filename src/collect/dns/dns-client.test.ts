@@ -17,7 +17,12 @@ let dns: DnsServer;
 
 before(async () => {
   dns = await startDnsServer(
-    Array.from({ length: BURST }, (_, i) => ({ name: `d${i}.burst.test`, type: 'MX' as const, priority: 10, exchange: 'mx.burst.test' })),
+    Array.from({ length: BURST }, (_, i) => ({
+      name: `d${i}.burst.test`,
+      type: 'MX' as const,
+      priority: 10,
+      exchange: 'mx.burst.test',
+    })),
     { host: DNS_HOST },
   );
 });

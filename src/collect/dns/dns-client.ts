@@ -11,11 +11,9 @@ import { resolverServerString, type ResolverAddress } from '../../config/setting
 /** `ttl`: seconds the answer may be kept, when the resolver reports it (node:dns does for A/AAAA only). */
 export type Lookup<T> = { ok: true; records: T; ttl?: number } | { ok: false; failure: DnsFailure };
 
-export interface MxRecord {
-  preference: number;
-  /** Lower-case, no trailing dot; "" for the root (null MX). */
-  exchange: string;
-}
+import type { MxRecord } from '../../model/mx-record.js';
+
+export type { MxRecord };
 
 export interface DnsClient {
   mx(name: string): Promise<Lookup<MxRecord[]>>;
@@ -52,11 +50,17 @@ async function ask<T>(name: string, rrtype: RrType, run: () => Promise<T>): Prom
 }
 
 /** Addresses with the smallest TTL of the RRset, so a cache never keeps one past its lifetime. */
-async function askAddresses(name: string, rrtype: RrType, run: () => Promise<{ address: string; ttl: number }[]>): Promise<Lookup<string[]>> {
+async function askAddresses(
+  name: string,
+  rrtype: RrType,
+  run: () => Promise<{ address: string; ttl: number }[]>,
+): Promise<Lookup<string[]>> {
   try {
     const answers = await run();
     const records = answers.map((r) => r.address);
-    return answers.length > 0 ? { ok: true, records, ttl: Math.min(...answers.map((r) => r.ttl)) } : { ok: true, records };
+    return answers.length > 0
+      ? { ok: true, records, ttl: Math.min(...answers.map((r) => r.ttl)) }
+      : { ok: true, records };
   } catch (err) {
     return { ok: false, failure: failure(name, rrtype, err) };
   }
@@ -79,11 +83,16 @@ export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
   return {
     mx: (name) =>
       ask(name, 'MX', async () =>
-        (await limit(() => resolver.resolveMx(name))).map((r) => ({ preference: r.priority, exchange: normaliseName(r.exchange) })),
+        (await limit(() => resolver.resolveMx(name))).map((r) => ({
+          preference: r.priority,
+          exchange: normaliseName(r.exchange),
+        })),
       ),
     a: (name) => askAddresses(name, 'A', () => limit(() => resolver.resolve4(name, { ttl: true }))),
     aaaa: (name) => askAddresses(name, 'AAAA', () => limit(() => resolver.resolve6(name, { ttl: true }))),
-    cname: (name) => ask(name, 'CNAME', async () => (await limit(() => resolver.resolveCname(name))).map(normaliseName)),
-    ptr: (address) => ask(address, 'PTR', async () => (await limit(() => resolver.reverse(address))).map(normaliseName)),
+    cname: (name) =>
+      ask(name, 'CNAME', async () => (await limit(() => resolver.resolveCname(name))).map(normaliseName)),
+    ptr: (address) =>
+      ask(address, 'PTR', async () => (await limit(() => resolver.reverse(address))).map(normaliseName)),
   };
 }

@@ -87,7 +87,9 @@ export async function collectDnsFacts(dns: DnsClient, domain: string, published?
   }
 
   const distinct = new Map<string, MxRecord>();
-  for (const r of [...named].sort((a, b) => byPreference({ preference: a.preference, name: a.exchange }, { preference: b.preference, name: b.exchange }))) {
+  for (const r of [...named].sort((a, b) =>
+    byPreference({ preference: a.preference, name: a.exchange }, { preference: b.preference, name: b.exchange }),
+  )) {
     if (!distinct.has(r.exchange)) distinct.set(r.exchange, r);
   }
   const chosen = [...distinct.values()].slice(0, MAX_MX_TARGETS);

@@ -29,7 +29,12 @@ export async function lookupReverseDns(dns: DnsClient, address: string, family: 
 export function reverseDnsTimedOut(address: string): ReverseDns {
   return {
     ptr: [],
-    ptr_error: { name: address, rrtype: 'PTR', code: 'TIMEOUT', message: 'reverse lookup did not finish within the endpoint budget' },
+    ptr_error: {
+      name: address,
+      rrtype: 'PTR',
+      code: 'TIMEOUT',
+      message: 'reverse lookup did not finish within the endpoint budget',
+    },
     forward: [],
     fcrdns: false,
   };

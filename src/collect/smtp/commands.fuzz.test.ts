@@ -74,7 +74,13 @@ describe('command builder properties', () => {
     const line = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 600 }),
       fc.stringMatching(/^[\x20-\x7e]{1,520}$/),
-      fc.tuple(fc.stringMatching(/^[\x20-\x7e]{0,40}$/), fc.constantFrom('\r\n', '\r', '\n', '\u0000', '\u2028', '\u0085'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/)).map((parts) => parts.join('')),
+      fc
+        .tuple(
+          fc.stringMatching(/^[\x20-\x7e]{0,40}$/),
+          fc.constantFrom('\r\n', '\r', '\n', '\u0000', '\u2028', '\u0085'),
+          fc.stringMatching(/^[\x20-\x7e]{0,40}$/),
+        )
+        .map((parts) => parts.join('')),
     );
     fuzz(
       t,

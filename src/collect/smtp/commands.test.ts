@@ -5,7 +5,10 @@ import { CRLF, ehlo, helo, mailFrom, quit, rcptTo, rset, starttls, toWire } from
 
 /** How a message quotes a value: JSON, plus DEL, C1 and U+2028/9 escaped. */
 function visible(value: string): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function assertUnsafe(fn: () => unknown, quoted?: string): void {

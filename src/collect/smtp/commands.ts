@@ -21,7 +21,7 @@ const MAX_ADDRESS = 254;
 /** LDH label (RFC 1123 §2.1): letters, digits, inner hyphens; A-labels ("xn--…") included. */
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** RFC 5321 Dot-string: atext runs (RFC 5322 §3.2.3) joined by single dots. */
-const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+)*$/;
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 /** RFC 5321 §4.1.3 IPv6 literal body, before net.isIPv6 (which would also take a "%zone"). */
 const IPV6_CHARS = /^[0-9A-Fa-f:.]+$/;
 

@@ -219,11 +219,16 @@ export class SmtpConnection {
    * injection there must never be taken as a reply. Returns the TLS facts and
    * the discarded byte count.
    */
-  async startTls(servername: string | null, ca: string[], signal: AbortSignal): Promise<{ tls: TlsInfo; discarded: number }> {
+  async startTls(
+    servername: string | null,
+    ca: string[],
+    signal: AbortSignal,
+  ): Promise<{ tls: TlsInfo; discarded: number }> {
     // stopAfterReply kept everything after the 220 unparsed, so the parser holds it all.
     this.queue.length = 0;
     let discarded = this.parser.discard();
-    for (let chunk = this.socket.read(); chunk !== null; chunk = this.socket.read()) discarded += (chunk as Buffer).length;
+    for (let chunk = this.socket.read(); chunk !== null; chunk = this.socket.read())
+      discarded += (chunk as Buffer).length;
     if (discarded > 0) this.transcript.event(`discarded ${discarded} bytes of plaintext sent after the STARTTLS 220`);
 
     const plain = this.socket;
@@ -234,7 +239,11 @@ export class SmtpConnection {
     plain.on('error', () => undefined); // errors surface on the TLS socket
 
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const options: tls.ConnectionOptions = { ...OPPORTUNISTIC_TLS, socket: plain, secureContext: secureContextFor(ca) };
+      const options: tls.ConnectionOptions = {
+        ...OPPORTUNISTIC_TLS,
+        socket: plain,
+        secureContext: secureContextFor(ca),
+      };
       if (servername) options.servername = servername;
       const s = tls.connect(options);
       const cleanup = () => {

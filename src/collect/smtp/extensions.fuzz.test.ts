@@ -17,7 +17,21 @@ const ASCII_SPACE = /[\t\n\v\f\r ]/;
 
 /** Words a server may put on an EHLO line: real keywords, odd casing, AUTH= forms, numbers, anything. */
 const word = fc.oneof(
-  fc.constantFrom('PIPELINING', 'starttls', 'Size', 'AUTH', 'AUTH=', 'AUTH=LOGIN', 'auth=plain', '8BITMIME', 'SIZE', '__proto__', 'constructor', 'ß', 'X-ÉTÉ'),
+  fc.constantFrom(
+    'PIPELINING',
+    'starttls',
+    'Size',
+    'AUTH',
+    'AUTH=',
+    'AUTH=LOGIN',
+    'auth=plain',
+    '8BITMIME',
+    'SIZE',
+    '__proto__',
+    'constructor',
+    'ß',
+    'X-ÉTÉ',
+  ),
   fc.stringMatching(/^[0-9]{1,25}$/),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
 );
@@ -41,10 +55,22 @@ function assertWellFormed(ext: Extensions, from: Reply): void {
     assert.ok(keyword.length > 0 && !ASCII_SPACE.test(keyword), JSON.stringify(keyword));
     assert.ok(!/[a-z]/.test(keyword), `ASCII upper case: ${JSON.stringify(keyword)}`);
     // Case folding is ASCII-only ("É" stays as sent), so look up an ASCII-lower-cased spelling.
-    assert.ok(hasExtension(ext, keyword) && hasExtension(ext, keyword.replace(/[A-Z]/g, (c) => c.toLowerCase())));
+    assert.ok(
+      hasExtension(ext, keyword) &&
+        hasExtension(
+          ext,
+          keyword.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+        ),
+    );
     assert.ok(Object.hasOwn(ext.params, keyword), 'params are own data, even for "__PROTO__"');
-    for (const param of ext.params[keyword]!) assert.ok(param.length > 0 && !ASCII_SPACE.test(param), JSON.stringify(param));
-    const seen = from.lines.slice(1).some((line) => line.slice(4).toUpperCase().includes(keyword === 'AUTH' ? 'AUTH' : keyword.toUpperCase()));
+    for (const param of ext.params[keyword]!)
+      assert.ok(param.length > 0 && !ASCII_SPACE.test(param), JSON.stringify(param));
+    const seen = from.lines.slice(1).some((line) =>
+      line
+        .slice(4)
+        .toUpperCase()
+        .includes(keyword === 'AUTH' ? 'AUTH' : keyword.toUpperCase()),
+    );
     assert.ok(seen, `${keyword} came from the reply`);
   }
   assert.equal(new Set(ext.auth).size, ext.auth.length);
@@ -70,21 +96,33 @@ describe('parseExtensions() properties', () => {
     fuzz(
       t,
       300,
-      fc.property(fc.array(fc.tuple(keyword, fc.array(fc.stringMatching(/^[!-~]{1,8}$/), { maxLength: 3 })), { maxLength: 10 }), (entries) => {
-        const lines = ['mx.example.test', ...entries.map(([k, params]) => [k, ...params].join(' '))];
-        const ext = parseExtensions({ code: 250, enhanced: null, lines: lines.map((text, i) => `250${i < lines.length - 1 ? '-' : ' '}${text}`) });
-        assert.deepEqual(ext.keywords, [...new Set(entries.map(([k]) => k.toUpperCase()))]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(keyword, fc.array(fc.stringMatching(/^[!-~]{1,8}$/), { maxLength: 3 })), { maxLength: 10 }),
+        (entries) => {
+          const lines = ['mx.example.test', ...entries.map(([k, params]) => [k, ...params].join(' '))];
+          const ext = parseExtensions({
+            code: 250,
+            enhanced: null,
+            lines: lines.map((text, i) => `250${i < lines.length - 1 ? '-' : ' '}${text}`),
+          });
+          assert.deepEqual(ext.keywords, [...new Set(entries.map(([k]) => k.toUpperCase()))]);
+        },
+      ),
     );
   });
 
   it('takes whatever the reply parser makes of arbitrary bytes', (t) => {
-    const lines = fc.array(fc.tuple(fc.constantFrom('250-', '250 ', '550 ', '25', ''), fc.uint8Array({ maxLength: 40 })), { maxLength: 10 });
+    const lines = fc.array(
+      fc.tuple(fc.constantFrom('250-', '250 ', '550 ', '25', ''), fc.uint8Array({ maxLength: 40 })),
+      { maxLength: 10 },
+    );
     fuzz(
       t,
       300,
       fc.property(lines, fc.array(fc.nat(), { maxLength: 4 }), (parts, cuts) => {
-        const data = Buffer.concat(parts.flatMap(([head, body]) => [Buffer.from(head), Buffer.from(body), Buffer.from('\r\n')]));
+        const data = Buffer.concat(
+          parts.flatMap(([head, body]) => [Buffer.from(head), Buffer.from(body), Buffer.from('\r\n')]),
+        );
         for (const r of feedParser(splitAt(data, cuts)).replies) assertWellFormed(parseExtensions(r), r);
       }),
     );

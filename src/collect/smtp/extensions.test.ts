@@ -104,7 +104,10 @@ describe('parseExtensions()', () => {
         '250 XRDST',
       ]),
     );
-    assert.deepEqual(ext.keywords.filter((k) => k === 'AUTH'), ['AUTH']);
+    assert.deepEqual(
+      ext.keywords.filter((k) => k === 'AUTH'),
+      ['AUTH'],
+    );
     assert.deepEqual(ext.auth, ['NTLM', 'LOGIN']);
     assert.deepEqual(ext.params['X-EXPS'], ['GSSAPI', 'NTLM']);
     assert.ok(ext.keywords.includes('X-ANONYMOUSTLS'));

@@ -22,7 +22,10 @@ export function parseExtensions(reply: Reply): Extensions {
   const lines = reply.code >= 200 && reply.code < 300 ? reply.lines.slice(1) : [];
   for (const line of lines) {
     // Past "250-" / "250 ": the parser guarantees code and separator.
-    const words = line.slice(4).split(WHITESPACE).filter((word) => word !== '');
+    const words = line
+      .slice(4)
+      .split(WHITESPACE)
+      .filter((word) => word !== '');
     let [keyword, ...rest] = words;
     if (keyword === undefined) continue;
     if (LEGACY_AUTH.test(keyword)) {

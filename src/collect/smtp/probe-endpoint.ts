@@ -6,14 +6,7 @@
  * bounded by one time budget; whatever the server does is recorded, never
  * thrown.
  */
-import type {
-  EndpointProbe,
-  Phase,
-  ProbeError,
-  Reply,
-  Transaction,
-  TransactionKind,
-} from '../../model/observation.js';
+import type { EndpointProbe, Phase, ProbeError, Reply, Transaction, TransactionKind } from '../../model/observation.js';
 import type { CheckOptions } from '../../config/options.js';
 import type { DnsClient } from '../dns/dns-client.js';
 import { lookupReverseDns, reverseDnsTimedOut } from '../dns/reverse-dns.js';
@@ -85,7 +78,9 @@ interface MemberState {
 
 /** Probe one endpoint for `ctx.options.domain`: one connection, one EndpointProbe. */
 export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): Promise<EndpointProbe> {
-  const [probe] = await probeSession(target, ctx, [{ options: ctx.options, mx: target.mx, preference: target.preference }]);
+  const [probe] = await probeSession(target, ctx, [
+    { options: ctx.options, mx: target.mx, preference: target.preference },
+  ]);
   return probe!;
 }
 
@@ -97,7 +92,11 @@ export async function probeEndpoint(target: EndpointTarget, ctx: ProbeContext): 
  * that are shared or its own. `ctx.options` gives the session's HELO name and
  * time budget; each member's options give its transactions.
  */
-export async function probeSession(target: EndpointTarget, ctx: ProbeContext, members: SessionMember[]): Promise<EndpointProbe[]> {
+export async function probeSession(
+  target: EndpointTarget,
+  ctx: ProbeContext,
+  members: SessionMember[],
+): Promise<EndpointProbe[]> {
   const startedAt = new Date();
   const transcript = new Transcript();
   const budget = AbortSignal.timeout(ctx.options.timeout * 1000);
@@ -116,8 +115,14 @@ export async function probeSession(target: EndpointTarget, ctx: ProbeContext, me
     quit: null,
   };
 
-  const reverse = withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () => reverseDnsTimedOut(target.address));
-  const states: MemberState[] = members.map((m) => ({ planned: planTransactions(m.options), transactions: new Map(), commandLines: [] }));
+  const reverse = withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () =>
+    reverseDnsTimedOut(target.address),
+  );
+  const states: MemberState[] = members.map((m) => ({
+    planned: planTransactions(m.options),
+    transactions: new Map(),
+    commandLines: [],
+  }));
   let conn: SmtpConnection | null = null;
   let error: ProbeError | null = null;
   let bytes = 0;
@@ -153,7 +158,10 @@ export async function probeSession(target: EndpointTarget, ctx: ProbeContext, me
   }
   const reverseDns = await reverse;
   f.timings.total_ms = transcript.elapsed();
-  const transcripts = splitTranscript(transcript.lines, states.map((m) => m.commandLines));
+  const transcripts = splitTranscript(
+    transcript.lines,
+    states.map((m) => m.commandLines),
+  );
   return states.map((m, i) => ({
     mx: members[i]!.mx,
     preference: members[i]!.preference,
@@ -277,7 +285,8 @@ async function runTransactions(
   step: (p: Phase) => void,
   transcript: Transcript,
 ): Promise<void> {
-  for (const m of members) for (const p of m.planned) if (!p.run) m.transactions.set(p.kind, skippedTransaction(p, p.skipNote));
+  for (const m of members)
+    for (const p of m.planned) if (!p.run) m.transactions.set(p.kind, skippedTransaction(p, p.skipNote));
   const work = members.flatMap((m) => m.planned.filter((p) => p.run).map((p) => ({ m, p })));
   /** Send `own` on behalf of `m` (then `shared` commands such as QUIT in the same write), remembering which transcript lines are its. */
   const sendFor = (m: MemberState | null, own: string[], ...shared: string[]) => {
@@ -290,7 +299,9 @@ async function runTransactions(
     // RFC 2920: MAIL, RCPT, RSET and QUIT may all be sent at once; replies come back in order.
     f.pipelined = true;
     step(work[0]!.p.kind);
-    const groups = members.map((m) => m.planned.filter((p) => p.run).flatMap((p) => [mailFrom(p.mailFrom), rcptTo(p.rcptTo), rset()]));
+    const groups = members.map((m) =>
+      m.planned.filter((p) => p.run).flatMap((p) => [mailFrom(p.mailFrom), rcptTo(p.rcptTo), rset()]),
+    );
     // One write when there is one member (the whole flight); one write per member otherwise, back to back: still one flight.
     if (members.length === 1) {
       sendFor(members[0]!, groups[0]!, quit());
@@ -343,7 +354,9 @@ async function runTransactions(
 
 /** Every transaction the member ran got its answers. */
 function settled(m: MemberState): boolean {
-  return m.planned.every((p) => !p.run || ['accepted', 'rejected', 'tempfail'].includes(m.transactions.get(p.kind)?.outcome ?? ''));
+  return m.planned.every(
+    (p) => !p.run || ['accepted', 'rejected', 'tempfail'].includes(m.transactions.get(p.kind)?.outcome ?? ''),
+  );
 }
 
 /** Why the dialogue never reached the transactions, in words. */
@@ -392,4 +405,3 @@ function withinBudget<T>(p: Promise<T>, budget: AbortSignal, fallback: () => T):
     );
   });
 }
-

@@ -30,14 +30,25 @@ const byte = fc.oneof(
 
 /** Text of one reply line: anything but CR and LF, any Unicode, NUL and 8-bit included. */
 const lineText = fc
-  .array(fc.oneof(fc.constantFrom('\u0000', '\u00ff', '\t', ' ', '-'), fc.string({ unit: 'binary', maxLength: 3 }), fc.string({ unit: 'grapheme', maxLength: 3 })), {
-    maxLength: 12,
-  })
+  .array(
+    fc.oneof(
+      fc.constantFrom('\u0000', '\u00ff', '\t', ' ', '-'),
+      fc.string({ unit: 'binary', maxLength: 3 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+    ),
+    {
+      maxLength: 12,
+    },
+  )
   .map((parts) => parts.join('').replace(/[\r\n]/g, ''));
 
 /** A well-formed reply: one code, continuation lines, a last line; CRLF or bare LF endings. */
 const wellFormedReply = fc
-  .tuple(fc.integer({ min: 200, max: 559 }).filter((c) => c % 100 < 60), fc.array(lineText, { minLength: 1, maxLength: 6 }), fc.constantFrom('\r\n', '\n'))
+  .tuple(
+    fc.integer({ min: 200, max: 559 }).filter((c) => c % 100 < 60),
+    fc.array(lineText, { minLength: 1, maxLength: 6 }),
+    fc.constantFrom('\r\n', '\n'),
+  )
   .map(([code, texts, eol]) => ({
     code,
     lines: texts.map((text, i) => `${code}${i < texts.length - 1 ? '-' : ' '}${text}`),
@@ -47,7 +58,9 @@ const wellFormedReply = fc
 const stream = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
   fc.array(byte, { maxLength: 300 }).map((a) => Uint8Array.from(a)),
-  fc.array(wellFormedReply, { maxLength: 8 }).map((rs) => bytes(rs.map((r) => r.lines.map((l) => l + r.eol).join('')).join(''))),
+  fc
+    .array(wellFormedReply, { maxLength: 8 })
+    .map((rs) => bytes(rs.map((r) => r.lines.map((l) => l + r.eol).join('')).join(''))),
 );
 const cuts = fc.array(fc.nat(), { maxLength: 8 });
 
@@ -91,7 +104,10 @@ describe('ReplyParser properties', () => {
 
   it('push() never yields a line over the limit from long random lines', (t) => {
     const longLine = fc
-      .tuple(fc.integer({ min: MAX_REPLY_LINE_BYTES - 8, max: MAX_REPLY_LINE_BYTES + 8 }), fc.constantFrom('\r\n', '\n', '\r\r\n', ''))
+      .tuple(
+        fc.integer({ min: MAX_REPLY_LINE_BYTES - 8, max: MAX_REPLY_LINE_BYTES + 8 }),
+        fc.constantFrom('\r\n', '\n', '\r\r\n', ''),
+      )
       .map(([n, end]) => bytes(`250 ${'a'.repeat(n - 4)}${end}`));
     fuzz(
       t,
@@ -107,7 +123,10 @@ describe('ReplyParser properties', () => {
   });
 
   it('push() with stopAfterReply reads nothing past the first reply, and discard() counts every byte behind it', (t) => {
-    const behind = fc.oneof(fc.uint8Array({ maxLength: 200 }), wellFormedReply.map((r) => bytes(r.lines.map((l) => l + r.eol).join(''))));
+    const behind = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      wellFormedReply.map((r) => bytes(r.lines.map((l) => l + r.eol).join(''))),
+    );
     fuzz(
       t,
       300,
@@ -128,7 +147,7 @@ describe('ReplyParser properties', () => {
             break;
           }
         }
-        assert.equal(lines.length, reply.lines.length, 'only the reply\'s own lines were read');
+        assert.equal(lines.length, reply.lines.length, "only the reply's own lines were read");
         assert.equal(parser.discard(), pushed - first.length);
         assert.equal(parser.buffered, 0);
       }),

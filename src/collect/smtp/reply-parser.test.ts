@@ -303,9 +303,7 @@ describe('ReplyParser', () => {
       const injected = '250-PIPELINING\r\n250 AUTH PLAIN\r\n';
       const result = parser.push(bytes(`220 2.0.0 Ready to start TLS\r\n${injected}`), { stopAfterReply: true });
       assert.deepEqual(result.lines, ['220 2.0.0 Ready to start TLS']);
-      assert.deepEqual(result.replies, [
-        { code: 220, enhanced: '2.0.0', lines: ['220 2.0.0 Ready to start TLS'] },
-      ]);
+      assert.deepEqual(result.replies, [{ code: 220, enhanced: '2.0.0', lines: ['220 2.0.0 Ready to start TLS'] }]);
       assert.equal(parser.buffered, Buffer.byteLength(injected));
       assert.equal(parser.discard(), Buffer.byteLength(injected));
       assert.deepEqual(parser.push(Buffer.alloc(0)), { lines: [], replies: [], fault: null });

@@ -51,7 +51,17 @@ export function planTransactions(options: CheckOptions): PlannedTransaction[] {
 }
 
 export function skippedTransaction(p: PlannedTransaction, note: string): Transaction {
-  return { kind: p.kind, mail_from: p.mailFrom, rcpt_to: p.rcptTo, mail: null, rcpt: null, rset: null, outcome: 'skipped', decided_at: null, note };
+  return {
+    kind: p.kind,
+    mail_from: p.mailFrom,
+    rcpt_to: p.rcptTo,
+    mail: null,
+    rcpt: null,
+    rset: null,
+    outcome: 'skipped',
+    decided_at: null,
+    note,
+  };
 }
 
 function classOf(r: Reply): 'accepted' | 'tempfail' | 'rejected' | null {
@@ -66,14 +76,21 @@ function classOf(r: Reply): 'accepted' | 'tempfail' | 'rejected' | null {
  * pipelined RCPT then only gets 503); otherwise RCPT decides. A missing or
  * out-of-place reply means the dialogue broke: outcome "error".
  */
-export function settleTransaction(p: PlannedTransaction, mail: Reply | null, rcpt: Reply | null, reset: Reply | null): Transaction {
+export function settleTransaction(
+  p: PlannedTransaction,
+  mail: Reply | null,
+  rcpt: Reply | null,
+  reset: Reply | null,
+): Transaction {
   const base = { kind: p.kind, mail_from: p.mailFrom, rcpt_to: p.rcptTo, mail, rcpt, rset: reset };
   if (!mail) return { ...base, outcome: 'error', decided_at: null, note: 'no answer to MAIL FROM' };
   const atMail = classOf(mail);
-  if (atMail === null) return { ...base, outcome: 'error', decided_at: 'mail', note: `unexpected reply ${mail.code} to MAIL FROM` };
+  if (atMail === null)
+    return { ...base, outcome: 'error', decided_at: 'mail', note: `unexpected reply ${mail.code} to MAIL FROM` };
   if (atMail !== 'accepted') return { ...base, outcome: atMail, decided_at: 'mail', note: null };
   if (!rcpt) return { ...base, outcome: 'error', decided_at: null, note: 'no answer to RCPT TO' };
   const atRcpt = classOf(rcpt);
-  if (atRcpt === null) return { ...base, outcome: 'error', decided_at: 'rcpt', note: `unexpected reply ${rcpt.code} to RCPT TO` };
+  if (atRcpt === null)
+    return { ...base, outcome: 'error', decided_at: 'rcpt', note: `unexpected reply ${rcpt.code} to RCPT TO` };
   return { ...base, outcome: atRcpt, decided_at: 'rcpt', note: null };
 }

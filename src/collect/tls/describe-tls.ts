@@ -13,7 +13,8 @@ const MAX_CHAIN_LENGTH = 10;
 function names(o: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (o && typeof o === 'object') {
-    for (const [k, v] of Object.entries(o as Record<string, unknown>)) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    for (const [k, v] of Object.entries(o as Record<string, unknown>))
+      out[k] = Array.isArray(v) ? v.join(', ') : String(v);
   }
   return out;
 }
@@ -68,7 +69,11 @@ export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo 
   const eph = socket.getEphemeralKeyInfo();
   const ephemeral =
     eph && typeof eph === 'object' && 'type' in eph && eph.type
-      ? { type: String(eph.type), name: 'name' in eph && eph.name ? String(eph.name) : null, bits: 'size' in eph && typeof eph.size === 'number' ? eph.size : null }
+      ? {
+          type: String(eph.type),
+          name: 'name' in eph && eph.name ? String(eph.name) : null,
+          bits: 'size' in eph && typeof eph.size === 'number' ? eph.size : null,
+        }
       : null;
   const err = socket.authorizationError as unknown;
   return {
@@ -77,7 +82,13 @@ export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo 
     ephemeral,
     chain: peerChain(socket),
     chain_trusted: socket.authorized,
-    chain_error: socket.authorized ? null : err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : err ? String(err) : null,
+    chain_error: socket.authorized
+      ? null
+      : err instanceof Error
+        ? ((err as NodeJS.ErrnoException).code ?? err.message)
+        : err
+          ? String(err)
+          : null,
     sni,
   };
 }

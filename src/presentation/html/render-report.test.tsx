@@ -22,14 +22,19 @@ function panelOrder(html: string): number[] {
 
 /** `<details …>` tags of endpoint sections as [subject, open]. */
 function sections(html: string): [string, boolean][] {
-  return [...html.matchAll(/<details class="r-ep" id="[^"]+"( open)? data-subject="([^"]+)">/g)].map((m) => [m[2]!, m[1] !== undefined]);
+  return [...html.matchAll(/<details class="r-ep" id="[^"]+"( open)? data-subject="([^"]+)">/g)].map((m) => [
+    m[2]!,
+    m[1] !== undefined,
+  ]);
 }
 
 const badges = (html: string) => html.split('class="r-badge-relay"').length - 1;
 
 /** Elements our own report uses: any other tag would be data that escaped, or an external resource. */
 const OWN_TAGS = new Set(
-  'html head meta title style body div header section h1 h2 h3 p span strong code pre a ol ul li table thead tbody tr th td dl dt dd details summary'.split(' '),
+  'html head meta title style body div header section h1 h2 h3 p span strong code pre a ol ul li table thead tbody tr th td dl dt dd details summary'.split(
+    ' ',
+  ),
 );
 
 function assertSelfContained(html: string): void {
@@ -44,7 +49,10 @@ function assertSelfContained(html: string): void {
   const css = html.slice(html.indexOf('<style>'), html.indexOf('</style>'));
   assert.ok(!/url\(|@import/i.test(css), 'the stylesheet loads nothing');
   assert.equal(html.split('<style>').length - 1, 1, 'one inline stylesheet');
-  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';/);
+  assert.match(
+    html,
+    /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';/,
+  );
 }
 
 describe('renderReport()', () => {
@@ -52,8 +60,14 @@ describe('renderReport()', () => {
     const html = renderReport(observation());
     assertSelfContained(html);
     const order = panelOrder(html);
-    assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)), `panels in order: ${order}`);
-    assert.match(html, /<span class="r-st r-st-ok">OK<\/span> example\.com receives mail correctly on 2 endpoints \(1 MX host\)\./);
+    assert.ok(
+      order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+      `panels in order: ${order}`,
+    );
+    assert.match(
+      html,
+      /<span class="r-st r-st-ok">OK<\/span> example\.com receives mail correctly on 2 endpoints \(1 MX host\)\./,
+    );
     assert.match(html, /<p class="r-nothing">Nothing to fix\.<\/p>/);
     assert.deepEqual(sections(html), [
       ['192.0.2.10:25', false],
@@ -111,11 +125,21 @@ describe('renderReport()', () => {
   });
 
   it('folds related TLS findings into the endpoint section and the What to fix panel', () => {
-    const related = { tls_probes: [relatedTls('mx1.example.com:25', { tls_version: 'TLSv1.3', issues: [{ severity: 'warning', code: 'tls.chain', message: 'intermediate missing' }] })] };
+    const related = {
+      tls_probes: [
+        relatedTls('mx1.example.com:25', {
+          tls_version: 'TLSv1.3',
+          issues: [{ severity: 'warning', code: 'tls.chain', message: 'intermediate missing' }],
+        }),
+      ],
+    };
     const html = renderReport(observation(), { related });
     assert.match(html, /The TLS checker \(tls\) reports for mx1\.example\.com:25: intermediate missing/);
     assert.match(html, /smtp\.tls\.related\.tls\.chain/);
-    assert.match(html, /smtp.tls_quality judged this endpoint from the TLS checker&#39;s findings|smtp.tls_quality judged this endpoint from the TLS checker's findings/);
+    assert.match(
+      html,
+      /smtp.tls_quality judged this endpoint from the TLS checker&#39;s findings|smtp.tls_quality judged this endpoint from the TLS checker's findings/,
+    );
     assert.deepEqual(sections(html), [
       ['192.0.2.10:25', true],
       ['[2001:db8::10]:25', true],
@@ -123,7 +147,9 @@ describe('renderReport()', () => {
   });
 
   it('says malformed related TLS data was not used, and renders', () => {
-    const related = { tls_probes: [relatedTls('mx1.example.com:25', '<b>not json object</b>'), 'garbage'] as unknown[] };
+    const related = {
+      tls_probes: [relatedTls('mx1.example.com:25', '<b>not json object</b>'), 'garbage'] as unknown[],
+    };
     const html = renderReport(observation(), { related });
     assertSelfContained(html);
     assert.match(html, /not used: &quot;data&quot; is not a JSON object|not used: "data" is not a JSON object/);
@@ -135,7 +161,9 @@ describe('renderReport()', () => {
   it('shows hostile banners, EHLO parameters, certificate fields and the domain as text', () => {
     const html = renderReport(hostileObservation());
     assertSelfContained(html);
-    assert.ok(html.includes('&lt;script>alert(1)&lt;/script>') || html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(
+      html.includes('&lt;script>alert(1)&lt;/script>') || html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'),
+    );
     assert.ok(!html.includes(HOSTILE_SCRIPT));
     assert.ok(!html.includes(HOSTILE_IMG));
     assert.ok(!html.includes('"><img'));
@@ -143,7 +171,10 @@ describe('renderReport()', () => {
     assert.match(html, /<title>Inbound mail report for example\.com&lt;script/);
     assert.match(html, /220 mx1\.example\.com ESMTP &lt;script/);
     assert.match(html, /X-EVIL &lt;script/);
-    assert.match(html, /CN=&lt;script>alert\(1\)&lt;\/script>, O=&quot;>&lt;img src=x onerror=alert\(1\)>|CN=&lt;script&gt;/);
+    assert.match(
+      html,
+      /CN=&lt;script>alert\(1\)&lt;\/script>, O=&quot;>&lt;img src=x onerror=alert\(1\)>|CN=&lt;script&gt;/,
+    );
   });
 
   it('is also a component a host page can embed, with every CSS selector scoped', () => {

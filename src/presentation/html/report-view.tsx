@@ -93,7 +93,9 @@ function WhatToFix({ vm }: { vm: ReportViewModel }) {
     <section class="r-fix" id="r-fix" data-panel="fix" aria-labelledby="r-fix-h">
       <h2 id="r-fix-h">What to fix</h2>
       {vm.fixes.length === 0 ? (
-        <p class="r-nothing">{vm.untested.length > 0 ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.'}</p>
+        <p class="r-nothing">
+          {vm.untested.length > 0 ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.'}
+        </p>
       ) : (
         <ol>
           {vm.fixes.map((f) => (
@@ -442,7 +444,11 @@ export function ReportBody({ vm }: { vm: ReportViewModel }) {
       <Summary vm={vm} />
       <section id="r-endpoints" data-panel="endpoints">
         <h2>Endpoint details</h2>
-        {vm.endpoints.length === 0 ? <p class="r-muted">{vm.noEndpoints}</p> : vm.endpoints.map((ep) => <Endpoint ep={ep} />)}
+        {vm.endpoints.length === 0 ? (
+          <p class="r-muted">{vm.noEndpoints}</p>
+        ) : (
+          vm.endpoints.map((ep) => <Endpoint ep={ep} />)
+        )}
       </section>
       <Dns vm={vm} />
     </div>

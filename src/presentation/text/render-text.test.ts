@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { renderText, sanitize } from './render-text.js';
 import { Status, type CheckState } from '../../model/status.js';
 import type { EndpointProbe } from '../../model/observation.js';
-import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from '../../../test/fixtures/observations.js';
+import {
+  endpoint,
+  mxTarget,
+  observation,
+  reply,
+  transaction,
+  unreachableEndpoint,
+} from '../../../test/fixtures/observations.js';
 
 const ESC = '\x1b';
 
@@ -14,7 +21,13 @@ const OK_STATES: CheckState[] = [
 
 // Deliberately out of order: the renderer sorts.
 const FINDINGS: CheckState[] = [
-  { status: Status.INFO, rule: 'smtp.extension_posture', code: 'smtp.ext.missing', subject: '192.0.2.10:25', message: 'CHUNKING is not advertised.' },
+  {
+    status: Status.INFO,
+    rule: 'smtp.extension_posture',
+    code: 'smtp.ext.missing',
+    subject: '192.0.2.10:25',
+    message: 'CHUNKING is not advertised.',
+  },
   {
     status: Status.WARN,
     rule: 'smtp.reverse_dns',
@@ -34,7 +47,9 @@ const FINDINGS: CheckState[] = [
   { status: Status.OK, rule: 'smtp.mx_present', message: 'example.com publishes 1 MX.' },
 ];
 
-const noEndpointStates = (msg: string): CheckState[] => [{ status: Status.INFO, rule: 'smtp.null_mx', code: 'smtp.null_mx', message: msg }];
+const noEndpointStates = (msg: string): CheckState[] => [
+  { status: Status.INFO, rule: 'smtp.null_mx', code: 'smtp.null_mx', message: msg },
+];
 
 function render(states: CheckState[], obs = observation(), color = false): string {
   return renderText(obs, states, { color });
@@ -66,7 +81,10 @@ describe('renderText()', () => {
     const warn = fix.indexOf('WARN');
     const info = fix.indexOf('INFO');
     assert.ok(crit > 0 && crit < warn && warn < info, fix);
-    assert.match(fix, /\(smtp\.open_relay\)\n\s+Accepted a recipient outside example\.com[^\n]*\n\s+fix: Postfix: smtpd_relay_restrictions/);
+    assert.match(
+      fix,
+      /\(smtp\.open_relay\)\n\s+Accepted a recipient outside example\.com[^\n]*\n\s+fix: Postfix: smtpd_relay_restrictions/,
+    );
     assert.match(fix, /fix: Ask the hosting provider for a PTR matching the MX name\./);
     assert.doesNotMatch(fix, /publishes 1 MX/, 'OK states are not findings');
   });
@@ -80,7 +98,10 @@ describe('renderText()', () => {
     ];
     const out = render(states);
     const order = ['m0', 'm1', 'm2', 'm3'].map((m) => out.indexOf(`  ${m}\n`));
-    assert.deepEqual([...order].sort((a, b) => a - b), order);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+    );
     assert.ok(order[0]! > 0);
   });
 
@@ -103,7 +124,9 @@ describe('renderText()', () => {
       error: { code: 'closed', phase: 'quit', message: `bye\r${ESC}[2K` },
       transcript: [{ t: 5, dir: 'S', text: `220 ${hostile}` }],
     });
-    const states: CheckState[] = [{ status: Status.WARN, rule: 'smtp.banner_sanity', subject: ep.subject, message: `Banner: ${hostile}` }];
+    const states: CheckState[] = [
+      { status: Status.WARN, rule: 'smtp.banner_sanity', subject: ep.subject, message: `Banner: ${hostile}` },
+    ];
     for (const color of [false, true]) {
       const out = renderText(observation({ endpoints: [ep] }), states, { color });
       // Only our own SGR colour sequences may remain.
@@ -122,7 +145,10 @@ describe('renderText()', () => {
   });
 
   it('renders a null MX without endpoints', () => {
-    const obs = observation({ dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] }, endpoints: [] });
+    const obs = observation({
+      dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] },
+      endpoints: [],
+    });
     const out = render(noEndpointStates('example.com publishes a null MX: it accepts no mail.'), obs);
     assert.match(out.split('\n')[0]!, /^INFO\s+example\.com publishes a null MX: it accepts no mail \(RFC 7505\)$/);
     assert.match(out, /null MX \(MX 0 \.\)/);
@@ -140,7 +166,10 @@ describe('renderText()', () => {
       },
       endpoints: [],
     });
-    const out = render([{ status: Status.CRIT, rule: 'smtp.mx_present', code: 'smtp.mx.none', message: 'The MX lookup failed.' }], obs);
+    const out = render(
+      [{ status: Status.CRIT, rule: 'smtp.mx_present', code: 'smtp.mx.none', message: 'The MX lookup failed.' }],
+      obs,
+    );
     assert.match(out, /MX lookup failed: MX example\.com: SERVFAIL/);
     assert.match(out, /None probed: the MX lookup failed\./);
   });
@@ -168,7 +197,13 @@ describe('renderText()', () => {
     assert.match(out, /30 gone\.example\.com {2}no address\n\s+lookup failed: A gone\.example\.com: NXDOMAIN/);
 
     const implicit = observation({
-      dns: { source: 'live', mx_error: null, null_mx: false, implicit_mx: true, mx: [mxTarget('example.com', { preference: 0, ipv4: ['192.0.2.10'], implicit: true })] },
+      dns: {
+        source: 'live',
+        mx_error: null,
+        null_mx: false,
+        implicit_mx: true,
+        mx: [mxTarget('example.com', { preference: 0, ipv4: ['192.0.2.10'], implicit: true })],
+      },
       endpoints: [endpoint({ mx: ['example.com'] })],
     });
     const out2 = render(OK_STATES, implicit);
@@ -195,7 +230,11 @@ describe('renderText()', () => {
 
   it('marks an open relay and skipped or temporary transactions', () => {
     const ep = endpoint({
-      transactions: [transaction('null_sender', 'tempfail'), transaction('postmaster', 'skipped'), transaction('open_relay', 'accepted')],
+      transactions: [
+        transaction('null_sender', 'tempfail'),
+        transaction('postmaster', 'skipped'),
+        transaction('open_relay', 'accepted'),
+      ],
     });
     const out = render(OK_STATES, observation({ endpoints: [ep] }));
     assert.match(out, /null sender\s+tempfail · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 450/);
@@ -215,7 +254,15 @@ describe('renderText()', () => {
       extensions: null,
       ehlo_tls: null,
       extensions_tls: null,
-      starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
+      starttls: {
+        offered: false,
+        attempted: false,
+        reply: null,
+        ok: false,
+        discarded_bytes: 0,
+        tls: null,
+        error: null,
+      },
       transactions: [],
       error: { code: 'timeout', phase: 'greeting', message: 'No complete greeting within 12 s' },
       transcript,
@@ -257,14 +304,21 @@ describe('renderText()', () => {
     const out = render(states, observation({ endpoints: [tlsFail, down] }));
     assert.match(out, /Endpoint \[2001:db8::10\]:25 {2}CRIT {2}MX mx1\.example\.com \(preference 10\) · IPv6/);
     assert.match(out, /stopped\s+at connect: connect\.unreachable \(connect ENETUNREACH/);
-    assert.match(out, /EHLO\s+502 5\.5\.2 Error: command not recognized\n\s+HELO\s+250 mx1\.example\.com \(fallback after EHLO refusal\)/);
+    assert.match(
+      out,
+      /EHLO\s+502 5\.5\.2 Error: command not recognized\n\s+HELO\s+250 mx1\.example\.com \(fallback after EHLO refusal\)/,
+    );
     assert.match(out, /STARTTLS\s+failed: tls\.handshake \(wrong version number\)\n\s+discarded 12 plaintext bytes/);
     assert.doesNotMatch(out, /certificate/);
   });
 
   it('wraps prose to the width but keeps every line of a finding', () => {
     const long = 'word '.repeat(40).trim();
-    const out = renderText(observation(), [{ status: Status.WARN, rule: 'r', subject: 's', message: long, meta: { fix: long } }], { color: false, width: 60 });
+    const out = renderText(
+      observation(),
+      [{ status: Status.WARN, rule: 'r', subject: 's', message: long, meta: { fix: long } }],
+      { color: false, width: 60 },
+    );
     const fix = out.slice(out.indexOf('What to fix'), out.indexOf('\nDNS'));
     for (const line of fix.split('\n')) assert.ok(line.length <= 60, line);
     assert.equal((fix.match(/word/g) ?? []).length, 80);
@@ -278,10 +332,34 @@ describe('renderText()', () => {
 it('renderText() lists the "could not be tested" consequences apart from what to fix', () => {
   const obs = observation();
   const states: CheckState[] = [
-    { status: Status.CRIT, rule: 'smtp.banner_sanity', code: 'smtp.banner.invalid', subject: '192.0.2.10:25', message: 'Greeted with 554.' },
-    { status: Status.UNKNOWN, rule: 'smtp.ehlo_supported', code: 'smtp.ehlo.untested', subject: 'example.com', message: 'No endpoint got far enough to check EHLO support.' },
-    { status: Status.UNKNOWN, rule: 'smtp.starttls_handshake', code: 'smtp.starttls.handshake_untested', subject: 'example.com', message: 'No endpoint got far enough.' },
-    { status: Status.UNKNOWN, rule: 'smtp.open_relay', code: 'smtp.open_relay.tempfail', subject: '192.0.2.10:25', message: 'Temporary answer to the relay probe.' },
+    {
+      status: Status.CRIT,
+      rule: 'smtp.banner_sanity',
+      code: 'smtp.banner.invalid',
+      subject: '192.0.2.10:25',
+      message: 'Greeted with 554.',
+    },
+    {
+      status: Status.UNKNOWN,
+      rule: 'smtp.ehlo_supported',
+      code: 'smtp.ehlo.untested',
+      subject: 'example.com',
+      message: 'No endpoint got far enough to check EHLO support.',
+    },
+    {
+      status: Status.UNKNOWN,
+      rule: 'smtp.starttls_handshake',
+      code: 'smtp.starttls.handshake_untested',
+      subject: 'example.com',
+      message: 'No endpoint got far enough.',
+    },
+    {
+      status: Status.UNKNOWN,
+      rule: 'smtp.open_relay',
+      code: 'smtp.open_relay.tempfail',
+      subject: '192.0.2.10:25',
+      message: 'Temporary answer to the relay probe.',
+    },
   ];
   const text = renderText(obs, states, { color: false });
   const fix = text.slice(text.indexOf('What to fix'), text.indexOf('Could not be tested'));

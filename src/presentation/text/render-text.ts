@@ -18,7 +18,15 @@ import type {
   Reply,
   Transaction,
 } from '../../model/observation.js';
-import { STATUS_NAMES, Status, countFindings, severity, worstStatus, type CheckState, type StatusValue } from '../../model/status.js';
+import {
+  STATUS_NAMES,
+  Status,
+  countFindings,
+  severity,
+  worstStatus,
+  type CheckState,
+  type StatusValue,
+} from '../../model/status.js';
 
 export interface RenderTextOptions {
   color: boolean;
@@ -62,7 +70,10 @@ const ANSI: Record<Style, string> = {
 export function sanitize(text: string): string {
   return text
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(/[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(
+      /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
 }
 
 export function renderText(obs: Observation, states: CheckState[], opts: RenderTextOptions): string {
@@ -175,7 +186,10 @@ function whatToFix(obs: Observation, states: CheckState[], width: number): Line[
   const lines: Line[] = [[heading('What to fix')]];
   const findings = states.filter((s) => s.status !== Status.OK && !isConsequence(s)).sort(byFinding);
   if (states.length === 0) lines.push([INDENT + 'No rule states given.']);
-  else if (findings.length === 0) lines.push([INDENT + (states.some(isConsequence) ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.')]);
+  else if (findings.length === 0)
+    lines.push([
+      INDENT + (states.some(isConsequence) ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.'),
+    ]);
   const room = width - FINDING_INDENT.length;
   let previous: CheckState | null = null;
   for (const s of findings) {
@@ -183,11 +197,18 @@ function whatToFix(obs: Observation, states: CheckState[], width: number): Line[
     for (const l of wrap(s.message, room)) lines.push([FINDING_INDENT, l]);
     // The same finding on several endpoints carries the same advice: say it once.
     const hints = fixHints(s);
-    if (previous && previous.code === s.code && hints.join('\n') === fixHints(previous).join('\n') && hints.length > 0) {
+    if (
+      previous &&
+      previous.code === s.code &&
+      hints.join('\n') === fixHints(previous).join('\n') &&
+      hints.length > 0
+    ) {
       lines.push([FINDING_INDENT + 'fix: ', 'as above']);
     } else {
       for (const fix of hints) {
-        wrap(fix, room - 'fix: '.length).forEach((l, i) => lines.push([FINDING_INDENT + (i === 0 ? 'fix: ' : '     '), l]));
+        wrap(fix, room - 'fix: '.length).forEach((l, i) =>
+          lines.push([FINDING_INDENT + (i === 0 ? 'fix: ' : '     '), l]),
+        );
       }
     }
     previous = s;
@@ -258,7 +279,8 @@ function dnsSection(obs: Observation): Line[] {
   const lines: Line[] = [[heading('DNS'), dns.source === 'service' ? ' (MX set from the host)' : '']];
   if (dns.mx_error) lines.push([INDENT + 'MX lookup failed: ', dnsFailure(dns.mx_error)]);
   if (dns.null_mx) lines.push([INDENT + 'null MX (MX 0 .): the domain declares it accepts no mail (RFC 7505)']);
-  else if (dns.implicit_mx) lines.push([INDENT + "no MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1)"]);
+  else if (dns.implicit_mx)
+    lines.push([INDENT + "no MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1)"]);
   else if (dns.mx.length === 0 && !dns.mx_error) lines.push([INDENT + 'no MX record and no address for the domain']);
   for (const t of dns.mx) lines.push(...mxLine(t));
   return lines;
@@ -293,7 +315,11 @@ function extensionList(e: Extensions): string {
 }
 
 function dn(name: Record<string, string>): string {
-  return Object.entries(name).map(([k, v]) => `${k}=${v}`).join(', ') || '(empty)';
+  return (
+    Object.entries(name)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || '(empty)'
+  );
 }
 
 /** Days between two instants, relative to the check rather than to now, so the report is reproducible. */
@@ -301,7 +327,9 @@ function expiry(cert: CertificateInfo, collectedAt: string): string {
   const days = Math.floor((Date.parse(cert.valid_to) - Date.parse(collectedAt)) / 86_400_000);
   if (Number.isNaN(days)) return `expires ${cert.valid_to}`;
   const date = cert.valid_to.slice(0, 10);
-  return days >= 0 ? `expires ${date} (${days} days after the check)` : `expired ${date} (${-days} days before the check)`;
+  return days >= 0
+    ? `expires ${date} (${days} days after the check)`
+    : `expired ${date} (${-days} days before the check)`;
 }
 
 const KIND_LABEL: Record<Transaction['kind'], string> = {
@@ -339,10 +367,13 @@ function starttlsLines(ep: EndpointProbe, room: number): string[] {
   const out: string[] = [];
   if (st.reply && st.reply.code !== 220) out.push(`refused: ${firstLine(st.reply, room)}`);
   else if (st.ok && st.tls) {
-    const eph = st.tls.ephemeral ? `, ${[st.tls.ephemeral.type, st.tls.ephemeral.name, st.tls.ephemeral.bits].filter((x) => x !== null).join(' ')}` : '';
+    const eph = st.tls.ephemeral
+      ? `, ${[st.tls.ephemeral.type, st.tls.ephemeral.name, st.tls.ephemeral.bits].filter((x) => x !== null).join(' ')}`
+      : '';
     out.push(`ok in ${ms(ep.timings.tls_ms)}: ${st.tls.version}, ${st.tls.cipher}${eph}`);
   } else out.push(`failed${st.error ? `: ${st.error.code} (${st.error.message})` : ''}`);
-  if (st.discarded_bytes > 0) out.push(`discarded ${st.discarded_bytes} plaintext bytes sent after the 220 (injection attempt or server bug)`);
+  if (st.discarded_bytes > 0)
+    out.push(`discarded ${st.discarded_bytes} plaintext bytes sent after the 220 (injection attempt or server bug)`);
   return out;
 }
 
@@ -371,11 +402,15 @@ function endpointBlock(ep: EndpointProbe, states: CheckState[], collectedAt: str
   };
 
   const t = ep.timings;
-  row('timings', `connect ${ms(t.connect_ms)} · greeting ${ms(t.greeting_ms)} · EHLO ${ms(t.ehlo_ms)} · TLS ${ms(t.tls_ms)} · total ${ms(t.total_ms)}`);
+  row(
+    'timings',
+    `connect ${ms(t.connect_ms)} · greeting ${ms(t.greeting_ms)} · EHLO ${ms(t.ehlo_ms)} · TLS ${ms(t.tls_ms)} · total ${ms(t.total_ms)}`,
+  );
   if (!ep.connected && !ep.error) row('connect', 'failed');
   if (ep.greeting) row('greeting', firstLine(ep.greeting, room));
   if (ep.ehlo) row('EHLO', firstLine(ep.ehlo, room));
-  if (ep.helo_fallback) row('HELO', ep.helo ? `${firstLine(ep.helo, room)} (fallback after EHLO refusal)` : 'no answer');
+  if (ep.helo_fallback)
+    row('HELO', ep.helo ? `${firstLine(ep.helo, room)} (fallback after EHLO refusal)` : 'no answer');
   if (ep.extensions) row('before TLS', ...wrap(extensionList(ep.extensions), room));
   if (ep.connected && ep.ehlo) row('STARTTLS', ...starttlsLines(ep, room));
   row('certificate', ...certificateLines(ep, collectedAt));
