@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { collect } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
 import { CheckerError } from '../model/errors.js';
+import { quoteAtMost } from '../model/text.js';
 import { exitCodeFor, worstStatus } from '../model/status.js';
 import { parsePort, parseResolver } from '../config/settings.js';
 import { renderReport } from '../presentation/html/render-report.js';
@@ -130,10 +131,15 @@ function htmlTarget(file: string): string {
   } catch (err) {
     throw new CheckerError(
       'output.unwritable',
-      `Cannot write the HTML report to ${JSON.stringify(file)}: directory ${JSON.stringify(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      `Cannot write the HTML report to ${quotePath(file)}: directory ${quotePath(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
     );
   }
   return file;
+}
+
+/** A path is quoted whole: cut, it no longer says which file. */
+function quotePath(path: string): string {
+  return quoteAtMost(path, Number.POSITIVE_INFINITY);
 }
 
 function writeHtml(file: string, html: string): void {
@@ -142,7 +148,7 @@ function writeHtml(file: string, html: string): void {
   } catch (err) {
     throw new CheckerError(
       'output.unwritable',
-      `Cannot write the HTML report to ${JSON.stringify(file)}: ${(err as Error).message}.`,
+      `Cannot write the HTML report to ${quotePath(file)}: ${(err as Error).message}.`,
       { cause: err },
     );
   }

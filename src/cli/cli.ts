@@ -3,6 +3,7 @@
  * serve (the HTTP checker service).
  */
 import { PACKAGE_VERSION } from '../model/package-info.js';
+import { quote } from '../model/text.js';
 import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
 import { runServe, SERVE_USAGE } from './serve-command.js';
 
@@ -36,7 +37,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         (command === undefined ? io.stderr : io.stdout).write(USAGE);
         return command === undefined ? 3 : 0;
       default:
-        throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+        throw new UsageError(`Unknown command ${quote(command)}.`);
     }
   } catch (err) {
     const commandUsage = command === 'check' ? CHECK_USAGE : command === 'serve' ? SERVE_USAGE : USAGE;

@@ -7,7 +7,8 @@ import { isIP } from 'node:net';
 import { OptionError } from '../model/errors.js';
 import type { MxRecord } from '../model/mx-record.js';
 import { MAX_MX_TARGETS } from '../model/limits.js';
-import { quote, validateHostname } from './validate.js';
+import { quote } from '../model/text.js';
+import { validateHostname } from './validate.js';
 
 export const MX_SERVICE_TYPE = 'svcs.MXs';
 /** DNS RR type number of MX (RFC 1035 §3.2.2). */

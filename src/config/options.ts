@@ -7,7 +7,8 @@
 import { OptionError } from '../model/errors.js';
 import type { ObservationOptions } from '../model/observation.js';
 import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S } from '../model/limits.js';
-import { isWithinDomain, quote, validateAddress, validateHostname } from './validate.js';
+import { quote } from '../model/text.js';
+import { isWithinDomain, validateAddress, validateHostname } from './validate.js';
 
 export const DEFAULT_HELO_NAME = 'mx-checker.happydomain.org';
 export const DEFAULT_PROBE_ADDRESS = 'postmaster@example.com';

@@ -6,7 +6,8 @@
 import { CheckerError } from '../model/errors.js';
 import { MAX_CONNECTIONS_PER_ADDRESS, MAX_OPEN_CONNECTIONS } from '../model/limits.js';
 import { parsePort, parseResolver, SMTP_PORT, type ResolverAddress } from './settings.js';
-import { quote, validateHostname } from './validate.js';
+import { quote } from '../model/text.js';
+import { validateHostname } from './validate.js';
 
 export const DEFAULT_LISTEN = ':8080';
 /** Bounded drain on SIGTERM: a collect takes one endpoint budget (12 s default); 30 s lets typical work finish. */

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { CheckerError } from '../model/errors.js';
-import { quote } from './validate.js';
+import { quote } from '../model/text.js';
 
 export const SMTP_PORT = 25;
 const DNS_PORT = 53;

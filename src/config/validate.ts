@@ -5,7 +5,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
-import { jsonQuote } from '../model/json-quote.js';
+import { quote } from '../model/text.js';
 
 /** RFC 1035 §2.3.4: 253 characters in text form (255 octets on the wire). */
 const MAX_HOSTNAME_LENGTH = 253;
@@ -23,10 +23,8 @@ const FORBIDDEN = /[\r\n\0<>\s\x00-\x1f\x7f]/;
 
 export type Validation = { ok: true; value: string } | { ok: false; reason: string };
 
-/** Make control characters visible when quoting a bad value back to the user. */
-export function quote(value: string): string {
-  return jsonQuote(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-}
+/** Kept for callers that quote through this module (the server); the one definition is the model's. */
+export { quote };
 
 function describeForbidden(value: string): string | null {
   const m = FORBIDDEN.exec(value);

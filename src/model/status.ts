@@ -1,3 +1,5 @@
+import { plural } from './text.js';
+
 /** Status values of the host protocol (PROTOCOL.md): integers on the wire. */
 export const Status = {
   UNKNOWN: 0,
@@ -75,6 +77,6 @@ export function countFindings(states: readonly CheckState[], worst: StatusValue)
   return COUNT_WORDS.filter(([s]) => s !== Status.INFO || worst === Status.INFO)
     .map(([s, one, many]) => [states.filter((st) => st.status === s).length, one, many] as const)
     .filter(([n]) => n > 0)
-    .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
+    .map(([n, one, many]) => plural(n, one, many))
     .join(', ');
 }

@@ -16,7 +16,7 @@ import type {
 } from '../model/observation.js';
 import { parseRelatedTls, type RelatedTlsFacts, type RelatedTlsIndex } from '../rules/related-tls.js';
 import { evaluate } from '../rules/index.js';
-import { compareSubjects } from '../rules/rule.js';
+import { compareSubjects } from '../model/order.js';
 import {
   STATUS_NAMES,
   Status,

@@ -14,6 +14,7 @@
 import { RELATED_TLS_KEY, refsOfEndpoint } from '../model/discovery.js';
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type StatusValue } from '../model/status.js';
+import { cut, foldUnsafe } from '../model/text.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -112,11 +113,9 @@ function isObject(v: unknown): v is Json {
 /** Printable, bounded text from another program: controls removed, length capped. */
 function text(v: unknown): string | null {
   if (typeof v !== 'string' && typeof v !== 'number') return null;
-  const s = String(v)
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .trim();
+  const s = foldUnsafe(String(v)).trim();
   if (s === '') return null;
-  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
+  return cut(s, MAX_TEXT);
 }
 
 /** The first of `keys` present in `o` (several producers, several spellings). */

@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reply } from '../../test/fixtures/observations.js';
 import { Status } from '../model/status.js';
-import { compareSubjects, finding, orOk, quoteReply, sortStates } from './rule.js';
+import { finding, orOk, quoteReply, sortStates } from './rule.js';
 
 describe('rule helpers', () => {
-  it('compareSubjects() orders numbers naturally', () => {
-    const subjects = ['example.com', '192.0.2.10:25', '[2001:db8::9]:25', '192.0.2.9:25', 'mx1.example.com'];
-    assert.deepEqual([...subjects].sort(compareSubjects), [
-      '192.0.2.9:25',
-      '192.0.2.10:25',
-      '[2001:db8::9]:25',
-      'example.com',
-      'mx1.example.com',
-    ]);
-  });
-
   it('finding() puts the fix in meta', () => {
     const s = finding('smtp.x', {
       status: Status.WARN,
@@ -60,5 +49,12 @@ describe('rule helpers', () => {
       quoteReply(reply(250, 'Ok \u0007\u001b]0;pwned\u0007 \u0000\u009b')),
       '"250 Ok \\u0007\\u001b]0;pwned\\u0007 \\u0000\\u009b"',
     );
+  });
+
+  it('quoteReply() escapes bidi controls, quotes and backslashes, and cuts a long reply', () => {
+    assert.equal(quoteReply(reply(550, 'no \u202eexe.txt "x" \\ y')), '"550 no \\u202eexe.txt \\"x\\" \\\\ y"');
+    const long = quoteReply(reply(550, 'x'.repeat(500)));
+    assert.equal(long.length, 202, 'at most 200 characters between the quotes');
+    assert.ok(long.endsWith('…"'));
   });
 });

@@ -5,7 +5,9 @@
  * its stage. Rules are pure functions of the observation.
  */
 import type { DnsErrorCode, EndpointProbe, Observation, Reply } from '../model/observation.js';
+import { compareSubjects, compareText } from '../model/order.js';
 import { Status, type CheckState, type StatusValue } from '../model/status.js';
+import { plural, quoteAtMost } from '../model/text.js';
 
 /**
  * Extra inputs a rule may use besides the observation. Reserved: a later
@@ -52,31 +54,10 @@ export function okState(rule: string, obs: Observation, message: string, meta?: 
   });
 }
 
-/**
- * Natural order on subjects, so "192.0.2.9:25" sorts before "192.0.2.10:25":
- * digit runs compare as numbers, everything else by code unit (no locale).
- */
-export function compareSubjects(a: string, b: string): number {
-  const ta = a.match(/\d+|\D+/g) ?? [];
-  const tb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x === y) continue;
-    const nx = /^\d/.test(x);
-    const ny = /^\d/.test(y);
-    if (nx && ny && Number(x) !== Number(y)) return Number(x) - Number(y);
-    return x < y ? -1 : 1;
-  }
-  return ta.length - tb.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 /** States ordered by subject, then code; stable, so equal keys keep the rule's order. */
 export function sortStates(states: readonly CheckState[]): CheckState[] {
   return [...states].sort(
-    (a, b) =>
-      compareSubjects(a.subject ?? '', b.subject ?? '') ||
-      ((a.code ?? '') < (b.code ?? '') ? -1 : (a.code ?? '') > (b.code ?? '') ? 1 : 0),
+    (a, b) => compareSubjects(a.subject ?? '', b.subject ?? '') || compareText(a.code ?? '', b.code ?? ''),
   );
 }
 
@@ -88,9 +69,8 @@ export function orOk(findings: readonly CheckState[], ok: () => CheckState): Che
 // ---------------------------------------------------------------------------
 // Wording helpers
 
-export function plural(n: number, word: string, pluralWord = `${word}s`): string {
-  return `${n} ${n === 1 ? word : pluralWord}`;
-}
+/** Rules word their messages with the same plural as the reports. */
+export { plural };
 
 /** "All 3 endpoints advertise STARTTLS" / "Both endpoints…" / "192.0.2.1:25 advertises STARTTLS". */
 export function allEndpoints(judged: readonly EndpointProbe[], one: string, many: string): string {
@@ -98,22 +78,18 @@ export function allEndpoints(judged: readonly EndpointProbe[], one: string, many
   return judged.length === 2 ? `Both endpoints ${many}` : `All ${judged.length} endpoints ${many}`;
 }
 
-/** C0 and C1 controls and DEL: a server's reply can carry them, a message for people must not. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+/** A reply quoted in a message: long enough for a whole 5xx explanation, short of a hex dump. */
+const REPLY_QUOTE_MAX_CHARS = 200;
 
 /**
- * A reply as one quoted string: `"550 5.7.1 Relay access denied"`. Controls
- * left after folding white space (NUL, ESC, BEL: a terminal title or a
- * screen clear in a banner) are written as \u escapes, so a message passed
- * on to a host, a log or a terminal is text, never a control sequence.
+ * A reply as one quoted string: `"550 5.7.1 Relay access denied"`, its lines
+ * joined and white space folded. Quoted as every value in a message is
+ * (`quote()`): controls a server sent (NUL, ESC, BEL: a terminal title or a
+ * screen clear in a banner) and bidi characters become escapes, so a message
+ * passed on to a host, a log or a terminal is text, never a control sequence.
  */
 export function quoteReply(reply: Reply): string {
-  const text = reply.lines
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `"${text.length > 200 ? `${text.slice(0, 199)}…` : text}"`;
+  return quoteAtMost(reply.lines.join(' ').replace(/\s+/g, ' ').trim(), REPLY_QUOTE_MAX_CHARS);
 }
 
 /** Answers that mean "could not look it up", not "it is not there". */

@@ -6,7 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { CheckerError } from '../../model/errors.js';
-import { jsonQuote } from '../../model/json-quote.js';
+import { quoteAtMost } from '../../model/text.js';
 
 export const CRLF = '\r\n';
 
@@ -110,8 +110,11 @@ function unsafe(message: string): CheckerError {
   return new CheckerError('command.unsafe', message);
 }
 
+/** A refused command is quoted at more length than a typed value: the whole line is what went wrong. */
+const COMMAND_QUOTE_MAX_CHARS = 300;
+
 /** The value quoted with every control escaped; cut when long: the message is for a person, not a hex dump. */
 function quote(value: unknown): string {
   if (typeof value !== 'string') return `a ${typeof value}`;
-  return jsonQuote(value.length > 300 ? `${value.slice(0, 300)}…` : value);
+  return quoteAtMost(value, COMMAND_QUOTE_MAX_CHARS);
 }

@@ -8,7 +8,7 @@
  */
 import { MAX_REPLY_LINE_BYTES, MAX_REPLY_LINES } from '../../model/limits.js';
 import type { Reply } from '../../model/observation.js';
-import { jsonQuote } from '../../model/json-quote.js';
+import { quoteAtMost } from '../../model/text.js';
 
 export type ParseFaultCode = 'reply.malformed' | 'reply.line_too_long' | 'reply.too_many_lines';
 
@@ -210,6 +210,5 @@ export function enhancedCode(code: number, firstLine: string): string | null {
 
 /** A short quotation safe for a message: a hostile line cannot drive a terminal or split a log line. */
 function excerpt(text: string): string {
-  const chars = Array.from(text);
-  return jsonQuote(chars.length > EXCERPT_CHARS ? chars.slice(0, EXCERPT_CHARS).join('') + '…' : text);
+  return quoteAtMost(text, EXCERPT_CHARS);
 }
