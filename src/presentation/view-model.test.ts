@@ -11,6 +11,7 @@ import {
 } from '../../test/fixtures/observations.js';
 import { evaluate } from '../rules/index.js';
 import { Status, type CheckState } from '../model/status.js';
+import type { Observation } from '../model/observation.js';
 import { buildReportView } from './view-model.js';
 
 const state = (status: CheckState['status'], subject: string, code: string, fix?: string): CheckState => ({
@@ -22,15 +23,31 @@ const state = (status: CheckState['status'], subject: string, code: string, fix?
   ...(fix ? { meta: { fix } } : {}),
 });
 
+/** The model of `obs` with the states the rules give it (the model itself never runs them). */
+function view(obs: Observation, related?: Record<string, unknown[]>) {
+  return buildReportView(obs, { states: evaluate(obs, related ? { related } : {}), related });
+}
+
 describe('buildReportView()', () => {
-  it('evaluates the rules itself when no states are given (absent or empty)', () => {
-    const obs = openRelayObservation();
-    const given = buildReportView(obs, { states: evaluate(obs) });
-    for (const vm of [buildReportView(obs), buildReportView(obs, { states: [] })]) {
-      assert.equal(vm.statesGiven, false);
-      assert.deepEqual(vm.fixes, given.fixes);
-    }
-    assert.equal(given.statesGiven, true);
+  it('never runs the rules: without states it says none were evaluated and lists nothing', () => {
+    const vm = buildReportView(openRelayObservation(), { states: [] });
+    assert.equal(vm.verdict.label, 'UNKNOWN');
+    assert.equal(vm.verdict.sentence, 'example.com was probed but no rules were evaluated.');
+    assert.deepEqual([vm.fixes, vm.untested], [[], []]);
+    assert.equal(vm.nothingToFix, 'No rule states given.');
+    assert.deepEqual(
+      vm.rows.map((r) => r.status.label),
+      ['UNKNOWN', 'UNKNOWN'],
+      'no endpoint claims OK when nothing judged it',
+    );
+    assert.equal(vm.statesNote, null);
+  });
+
+  it('says the states were evaluated by the report only when it was told so', () => {
+    const obs = observation();
+    const states = evaluate(obs);
+    assert.equal(buildReportView(obs, { states }).statesNote, null);
+    assert.match(buildReportView(obs, { states, evaluatedByReport: true }).statesNote!, /evaluated by this report/);
   });
 
   it('sorts What to fix CRIT → WARN → INFO, then by subject, with fix hints and endpoint anchors', () => {
@@ -74,7 +91,7 @@ describe('buildReportView()', () => {
   });
 
   it('opens exactly the endpoint sections something non-OK concerns', () => {
-    const vm = buildReportView(mixedObservation());
+    const vm = view(mixedObservation());
     assert.deepEqual(
       vm.endpoints.map((e) => [e.subject, e.open, e.status.label]),
       [
@@ -90,7 +107,7 @@ describe('buildReportView()', () => {
   });
 
   it('flags the open relay in the row, the section and the transaction', () => {
-    const vm = buildReportView(openRelayObservation());
+    const vm = view(openRelayObservation());
     assert.deepEqual(
       vm.rows.map((r) => [r.mx, r.openRelay, r.relay.text]),
       [
@@ -116,7 +133,7 @@ describe('buildReportView()', () => {
   });
 
   it('summarises each endpoint: greeting, STARTTLS, TLS version, PTR, transactions', () => {
-    const [row] = buildReportView(noStartTlsObservation()).rows;
+    const [row] = view(noStartTlsObservation()).rows;
     assert.deepEqual(
       [
         row!.family,
@@ -142,7 +159,7 @@ describe('buildReportView()', () => {
   it('keeps extensions before and after TLS, timings, certificate and a transcript with directions and times', () => {
     const obs = observation({ endpoints: [observation().endpoints[0]!] });
     obs.endpoints[0]!.transcript.push({ t: 6.4, dir: 'C', text: 'EHLO mx-checker.happydomain.org' });
-    const ep = buildReportView(obs).endpoints[0]!;
+    const ep = view(obs).endpoints[0]!;
     assert.ok(ep.extensionsBefore!.includes('STARTTLS'));
     assert.ok(!ep.extensionsAfter!.includes('STARTTLS'));
     assert.ok(ep.extensionsBefore!.includes('SIZE 10240000'));
@@ -164,7 +181,7 @@ describe('buildReportView()', () => {
   });
 
   it('collapses the same finding said by many rules (null MX) into one item', () => {
-    const vm = buildReportView(nullMxObservation());
+    const vm = view(nullMxObservation());
     assert.match(vm.verdict.sentence, /publishes a null MX: it accepts no mail/);
     assert.deepEqual(
       vm.fixes.map((f) => [f.code, f.rules.length]),
@@ -186,7 +203,7 @@ describe('buildReportView()', () => {
       code: 'SERVFAIL',
       message: 'server failure',
     });
-    const dns = buildReportView(obs).dns;
+    const dns = view(obs).dns;
     assert.deepEqual(
       dns.targets.map((t) => [t.preference, t.name, t.addresses]),
       [
@@ -195,17 +212,17 @@ describe('buildReportView()', () => {
       ],
     );
     assert.match(dns.targets[1]!.notes[0]!, /CNAME → mail\.hoster\.example\.net/);
-    assert.deepEqual(dns.targets[0]!.errors, ['AAAA mx1.example.com: SERVFAIL (server failure)']);
+    assert.deepEqual(dns.targets[0]!.errors, ['lookup failed: AAAA mx1.example.com: SERVFAIL (server failure)']);
   });
 
   it('shows related TLS findings next to their endpoint, and unusable ones with the reason', () => {
-    const related = {
+    const related: Record<string, unknown[]> = {
       tls_probes: [
         relatedTls('mx1.example.com:25', { tls_version: 'TLSv1.3', hostname_match: false }),
         relatedTls('mx2.example.com:25', { chain_valid: true }, '2026-01-01T00:00:00Z'),
       ],
     };
-    const vm = buildReportView(mixedObservation(), { related });
+    const vm = view(mixedObservation(), related);
     const mx1 = vm.endpoints[0]!;
     assert.match(mx1.tlsSource!, /TLS checker/);
     assert.deepEqual(
@@ -228,7 +245,7 @@ describe('buildReportView()', () => {
   it('makes control characters in server text visible instead of passing them through', () => {
     const obs = observation({ endpoints: [observation().endpoints[0]!] });
     obs.endpoints[0]!.greeting = { code: 220, enhanced: null, lines: ['220 mx\x1b[2J\u202eevil'] };
-    const ep = buildReportView(obs).endpoints[0]!;
-    assert.deepEqual(ep.greeting, ['220 mx\\x1b[2J\\u202eevil']);
+    const ep = view(obs).endpoints[0]!;
+    assert.deepEqual(ep.greeting!.lines, ['220 mx\\x1b[2J\\u202eevil']);
   });
 });

@@ -9,7 +9,8 @@ import { DEFAULT_HELO_NAME, DEFAULT_PROBE_ADDRESS } from '../config/options.js';
 import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S } from '../model/limits.js';
 import type { CheckMetric } from '../presentation/metrics.js';
 import type { Observation } from '../model/observation.js';
-import { STATUS_NAMES, severity, worstStatus, type CheckState } from '../model/status.js';
+import { compareFindings } from '../model/order.js';
+import { STATUS_NAMES, worstStatus, type CheckState } from '../model/status.js';
 import { REPORT_CSS, ReportView } from '../presentation/html/render-report.js';
 import { TOKEN_FIELD } from './access-token.js';
 
@@ -213,7 +214,8 @@ export function checkFormPage({ values, error, needsToken }: FormPageProps): str
 }
 
 function StatesTable({ states }: { states: CheckState[] }) {
-  const sorted = [...states].sort((a, b) => severity(b.status) - severity(a.status));
+  // The report's order (severity, subject, code), so the table and the report above it read alike.
+  const sorted = [...states].sort(compareFindings);
   return (
     <div class="p-scroll">
       <table class="p-table">

@@ -12,6 +12,8 @@ import {
   openRelayObservation,
   relatedTls,
 } from '../../../test/fixtures/observations.js';
+import { evaluate } from '../../rules/index.js';
+import { Status } from '../../model/status.js';
 import { REPORT_CSS, ReportView, renderReport } from './render-report.js';
 
 const PANELS = ['verdict', 'fix', 'summary', 'endpoints', 'dns'];
@@ -56,6 +58,34 @@ function assertSelfContained(html: string): void {
 }
 
 describe('renderReport()', () => {
+  it('evaluates the rules itself when no states are given (absent or empty), and says so', () => {
+    const obs = openRelayObservation();
+    const evaluated = renderReport(obs, { states: evaluate(obs) });
+    assert.doesNotMatch(evaluated, /evaluated by this report/);
+    for (const html of [renderReport(obs), renderReport(obs, { states: [] })]) {
+      assert.match(html, /Rule states evaluated by this report from the observation\./);
+      assert.equal(html.replace(/<p class="r-muted">Rule states evaluated by this report[^<]*<\/p>/, ''), evaluated);
+    }
+  });
+
+  it('shows the states it is given, not its own evaluation', () => {
+    const obs = observation();
+    const html = renderReport(obs, {
+      states: [
+        {
+          status: Status.WARN,
+          rule: 'host.rule',
+          code: 'host.finding',
+          subject: '192.0.2.10:25',
+          message: 'Said by the host.',
+        },
+      ],
+    });
+    assert.match(html, /r-st-warn">WARN<\/span> example\.com receives mail, with reservations: 1 warning\./);
+    assert.match(html, /host\.finding/);
+    assert.doesNotMatch(html, /evaluated by this report/);
+  });
+
   it('renders a healthy domain: verdict OK, nothing to fix, every section closed, no badge', () => {
     const html = renderReport(observation());
     assertSelfContained(html);
@@ -178,7 +208,8 @@ describe('renderReport()', () => {
   });
 
   it('is also a component a host page can embed, with every CSS selector scoped', () => {
-    const html = render(<ReportView obs={openRelayObservation()} />);
+    const obs = openRelayObservation();
+    const html = render(<ReportView obs={obs} states={evaluate(obs)} />);
     assert.ok(html.startsWith('<div class="r-report">'));
     assert.ok(!html.includes('<html') && !html.includes('<style'));
     const selectors = REPORT_CSS.replace(/@media[^{]+\{/g, '')

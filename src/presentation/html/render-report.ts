@@ -7,6 +7,7 @@ import { h } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { Observation } from '../../model/observation.js';
 import type { CheckState } from '../../model/status.js';
+import { evaluate } from '../../rules/index.js';
 import { DOCUMENT_CSS, REPORT_CSS } from './report-css.js';
 import { ReportBody } from './report-view.js';
 import { buildReportView } from '../view-model.js';
@@ -23,13 +24,20 @@ export { buildReportView, type ReportViewModel } from '../view-model.js';
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 export interface RenderReportOptions {
-  states?: CheckState[];
-  related?: Record<string, unknown[]>;
+  states?: readonly CheckState[] | undefined;
+  related?: Readonly<Record<string, readonly unknown[]>> | undefined;
 }
 
-/** The full `<!doctype html>` document for `obs`; states are evaluated when not given. */
+/**
+ * The full `<!doctype html>` document for `obs`. Without states (absent or
+ * empty: every rule yields at least one state, so an empty list cannot be an
+ * evaluation) the rules are evaluated here, once, with `related`, and the
+ * report says so.
+ */
 export function renderReport(obs: Observation, opts: RenderReportOptions = {}): string {
-  const vm = buildReportView(obs, { states: opts.states, related: opts.related });
+  const given = opts.states !== undefined && opts.states.length > 0;
+  const states = given ? opts.states! : evaluate(obs, opts.related ? { related: opts.related } : {});
+  const vm = buildReportView(obs, { states, related: opts.related, evaluatedByReport: !given });
   const doc = h(
     'html',
     { lang: 'en' },

@@ -17,11 +17,13 @@ import {
   type StatusView,
   type SummaryRow,
 } from '../view-model.js';
+import { NONE, NONE_ADVERTISED, NOT_REACHED } from '../wording.js';
 
 export interface ReportViewProps {
   obs: Observation;
-  states?: CheckState[] | undefined;
-  related?: Record<string, unknown[]> | undefined;
+  /** The rule states to show: the component renders them, it does not evaluate the rules. */
+  states: readonly CheckState[];
+  related?: Readonly<Record<string, readonly unknown[]>> | undefined;
 }
 
 function Status({ s }: { s: StatusView }) {
@@ -57,7 +59,7 @@ function Verdict({ vm }: { vm: ReportViewModel }) {
         <Status s={vm.verdict} /> {vm.verdict.sentence}
       </p>
       <p class="r-muted">{vm.about}</p>
-      {!vm.statesGiven && <p class="r-muted">Rule states evaluated by this report from the observation.</p>}
+      {vm.statesNote && <p class="r-muted">{vm.statesNote}</p>}
     </header>
   );
 }
@@ -75,7 +77,7 @@ function FixEntry({ f }: { f: FixItem }) {
           <span class="r-subj">{f.subject}</span>
         )}
         <code class="r-code">{f.code}</code>
-        {f.rules.length > 1 && <span class="r-muted">(said by {f.rules.length} rules)</span>}
+        {f.saidBy && <span class="r-muted">({f.saidBy})</span>}
       </div>
       <p class="r-msg">{f.message}</p>
       {f.fix.map((hint) => (
@@ -92,10 +94,8 @@ function WhatToFix({ vm }: { vm: ReportViewModel }) {
   return (
     <section class="r-fix" id="r-fix" data-panel="fix" aria-labelledby="r-fix-h">
       <h2 id="r-fix-h">What to fix</h2>
-      {vm.fixes.length === 0 ? (
-        <p class="r-nothing">
-          {vm.untested.length > 0 ? 'Nothing to fix among what could be tested.' : 'Nothing to fix.'}
-        </p>
+      {vm.nothingToFix !== null ? (
+        <p class="r-nothing">{vm.nothingToFix}</p>
       ) : (
         <ol>
           {vm.fixes.map((f) => (
@@ -109,7 +109,7 @@ function WhatToFix({ vm }: { vm: ReportViewModel }) {
           <ul class="r-list">
             {vm.untested.map((f) => (
               <li>
-                <Status s={f} /> <span class="r-code">{f.rule || f.code}</span>: {f.message}
+                <Status s={f} /> <span class="r-code">{f.by}</span>: {f.message}
               </li>
             ))}
           </ul>
@@ -187,7 +187,7 @@ function Summary({ vm }: { vm: ReportViewModel }) {
 }
 
 function Lines({ lines, mono = false }: { lines: string[]; mono?: boolean }) {
-  if (lines.length === 0) return <p class="r-muted">—</p>;
+  if (lines.length === 0) return <p class="r-muted">{NONE}</p>;
   if (mono) return <pre class="r-pre">{lines.join('\n')}</pre>;
   return (
     <ul class="r-list">
@@ -203,9 +203,9 @@ function Extensions({ title, list }: { title: string; list: string[] | null }) {
     <div>
       <h3>{title}</h3>
       {list === null ? (
-        <p class="r-muted">not reached</p>
+        <p class="r-muted">{NOT_REACHED}</p>
       ) : list.length === 0 ? (
-        <p class="r-muted">none advertised</p>
+        <p class="r-muted">{NONE_ADVERTISED}</p>
       ) : (
         <ul class="r-ext r-mono">
           {list.map((k) => (
@@ -222,7 +222,7 @@ function Tls({ ep }: { ep: EndpointSection }) {
   return (
     <>
       <h3>STARTTLS</h3>
-      <Lines lines={ep.starttls} />
+      {ep.starttls === null ? <p class="r-muted">{NOT_REACHED}</p> : <Lines lines={ep.starttls} />}
       {c && (
         <>
           <h3>Certificate seen on this connection</h3>
@@ -303,7 +303,7 @@ function Transactions({ ep }: { ep: EndpointSection }) {
             {ep.transactions.map((t) => (
               <tr>
                 <td>{t.label}</td>
-                <td>{t.outcome.text.startsWith('OPEN RELAY') ? <OpenRelayBadge /> : <Tone c={t.outcome} />}</td>
+                <td>{t.openRelay ? <OpenRelayBadge /> : <Tone c={t.outcome} />}</td>
                 <td class="r-mono">
                   {t.replies.length === 0 && <span class="r-muted">{t.command}</span>}
                   {t.replies.map((r) => (
@@ -318,6 +318,7 @@ function Transactions({ ep }: { ep: EndpointSection }) {
           </tbody>
         </table>
       </div>
+      {ep.pipelined && <p class="r-muted">{ep.pipelined}</p>}
     </>
   );
 }
@@ -339,7 +340,7 @@ function Transcript({ ep }: { ep: EndpointSection }) {
           ))}
         </div>
       )}
-      {ep.transcriptTruncated && <p class="r-muted">Transcript truncated; the JSON observation has what was kept.</p>}
+      {ep.transcriptNote && <p class="r-muted">{ep.transcriptNote}</p>}
     </>
   );
 }
@@ -369,7 +370,7 @@ function Endpoint({ ep }: { ep: EndpointSection }) {
           <div>
             <h3>Endpoint</h3>
             <KeyValues items={ep.facts} />
-            {ep.stop && <p class="r-t-bad">Dialogue {ep.stop}</p>}
+            {ep.stop && <p class="r-t-bad">Dialogue stopped {ep.stop}</p>}
           </div>
           <div>
             <h3>Timings</h3>
@@ -377,7 +378,7 @@ function Endpoint({ ep }: { ep: EndpointSection }) {
           </div>
         </div>
         <h3>Greeting</h3>
-        {ep.greeting.length > 0 ? <Lines lines={ep.greeting} mono /> : <p class="r-muted">none received</p>}
+        {ep.greeting ? <Lines lines={ep.greeting.lines} mono /> : <p class="r-muted">none received</p>}
         <div class="r-cols">
           <Extensions title="Extensions before TLS" list={ep.extensionsBefore} />
           <Extensions title="Extensions after TLS" list={ep.extensionsAfter} />
@@ -422,7 +423,7 @@ function Dns({ vm }: { vm: ReportViewModel }) {
                       <div class="r-t-warn">{n}</div>
                     ))}
                     {t.errors.map((e) => (
-                      <div class="r-t-bad">lookup failed: {e}</div>
+                      <div class="r-t-bad">{e}</div>
                     ))}
                   </td>
                 </tr>

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderText, sanitize } from './render-text.js';
+import { renderText } from './render-text.js';
 import { Status, type CheckState } from '../../model/status.js';
 import type { EndpointProbe } from '../../model/observation.js';
 import {
@@ -58,19 +58,19 @@ function render(states: CheckState[], obs = observation(), color = false): strin
 describe('renderText()', () => {
   it('starts with the verdict: worst status, domain, counts, then when and how long', () => {
     const [first, second] = render(FINDINGS).split('\n');
-    assert.match(first!, /^CRIT\s+example\.com cannot receive mail reliably: 1 critical problem, 1 warning$/);
+    assert.match(first!, /^CRIT\s+example\.com cannot receive mail reliably: 1 critical problem, 1 warning\.$/);
     assert.match(second!, /checked 2026-11-21T10:00:00\.000Z · took 120 ms/);
   });
 
   it('says a healthy domain receives mail, and on how many endpoints', () => {
     const out = render(OK_STATES);
-    assert.match(out.split('\n')[0]!, /^OK\s+example\.com receives mail correctly on 2 endpoints \(1 MX\)$/);
+    assert.match(out.split('\n')[0]!, /^OK\s+example\.com receives mail correctly on 2 endpoints \(1 MX host\)\.$/);
     assert.match(out, /What to fix\n {2}Nothing to fix\.\n/);
   });
 
   it('does not claim OK when no states were given', () => {
     const out = render([]);
-    assert.match(out.split('\n')[0]!, /^UNKNOWN example\.com was probed but no rules were evaluated$/);
+    assert.match(out.split('\n')[0]!, /^UNKNOWN example\.com was probed but no rules were evaluated\.$/);
     assert.doesNotMatch(out, /Nothing to fix/);
   });
 
@@ -89,11 +89,23 @@ describe('renderText()', () => {
     assert.doesNotMatch(fix, /publishes 1 MX/, 'OK states are not findings');
   });
 
-  it('orders findings of equal status by rule, then subject', () => {
+  it('orders findings of equal status by subject in natural order, then code', () => {
     const states: CheckState[] = [
-      { status: Status.CRIT, rule: 'smtp.starttls_offered', subject: 'b', message: 'm3' },
-      { status: Status.CRIT, rule: 'smtp.banner_sanity', subject: 'z', message: 'm1' },
-      { status: Status.CRIT, rule: 'smtp.starttls_offered', subject: 'a', message: 'm2' },
+      {
+        status: Status.CRIT,
+        rule: 'smtp.starttls_offered',
+        code: 'smtp.starttls.missing',
+        subject: '192.0.2.10:25',
+        message: 'm3',
+      },
+      {
+        status: Status.CRIT,
+        rule: 'smtp.banner_sanity',
+        code: 'smtp.banner.invalid',
+        subject: '192.0.2.10:25',
+        message: 'm2',
+      },
+      { status: Status.CRIT, rule: 'smtp.zzz', code: 'smtp.zzz', subject: '192.0.2.9:25', message: 'm1' },
       { status: Status.ERROR, rule: 'smtp.zzz', message: 'm0' },
     ];
     const out = render(states);
@@ -138,21 +150,15 @@ describe('renderText()', () => {
     }
   });
 
-  it('sanitize() is idempotent and leaves printable text alone', () => {
-    const once = sanitize('a\x1bb\r\n\u2028é—ü');
-    assert.equal(once, 'a\\x1bb\\x0d\\x0a\\u2028é—ü');
-    assert.equal(sanitize(once), once);
-  });
-
   it('renders a null MX without endpoints', () => {
     const obs = observation({
       dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] },
       endpoints: [],
     });
     const out = render(noEndpointStates('example.com publishes a null MX: it accepts no mail.'), obs);
-    assert.match(out.split('\n')[0]!, /^INFO\s+example\.com publishes a null MX: it accepts no mail \(RFC 7505\)$/);
-    assert.match(out, /null MX \(MX 0 \.\)/);
-    assert.match(out, /Endpoints\n {2}None probed: a null MX means there is nothing to probe\./);
+    assert.match(out.split('\n')[0]!, /^INFO\s+example\.com publishes a null MX: it accepts no mail \(RFC 7505\)\.$/);
+    assert.match(out, /Null MX \(MX 0 \.\)/);
+    assert.match(out, /Endpoints\n {2}No endpoint probed: a null MX means there is nothing to probe\./);
   });
 
   it('renders a domain whose MX lookup failed', () => {
@@ -170,8 +176,8 @@ describe('renderText()', () => {
       [{ status: Status.CRIT, rule: 'smtp.mx_present', code: 'smtp.mx.none', message: 'The MX lookup failed.' }],
       obs,
     );
-    assert.match(out, /MX lookup failed: MX example\.com: SERVFAIL/);
-    assert.match(out, /None probed: the MX lookup failed\./);
+    assert.match(out, /MX lookup failed: SERVFAIL \(queryMx ESERVFAIL example\.com\)/);
+    assert.match(out, /No endpoint probed: the MX lookup failed\./);
   });
 
   it('notes CNAME, IP-literal and implicit MX targets', () => {
@@ -192,7 +198,10 @@ describe('renderText()', () => {
       },
     });
     const out = render(OK_STATES, obs);
-    assert.match(out, /10 alias\.example\.com {2}CNAME → real\.example\.net \(RFC 5321 §5\.1\); 198\.51\.100\.1/);
+    assert.match(
+      out,
+      /10 alias\.example\.com {2}CNAME → real\.example\.net \(RFC 5321 §5\.1: MX targets must not be aliases\); 198\.51\.100\.1/,
+    );
     assert.match(out, /20 192\.0\.2\.1 {2}IP literal/);
     assert.match(out, /30 gone\.example\.com {2}no address\n\s+lookup failed: A gone\.example\.com: NXDOMAIN/);
 
@@ -207,7 +216,7 @@ describe('renderText()', () => {
       endpoints: [endpoint({ mx: ['example.com'] })],
     });
     const out2 = render(OK_STATES, implicit);
-    assert.match(out2.split('\n')[0]!, /on 1 endpoint \(implicit MX\)$/);
+    assert.match(out2.split('\n')[0]!, /on 1 endpoint \(implicit MX\)\.$/);
     assert.match(out2, /implicit MX: the domain itself/);
   });
 
@@ -215,16 +224,20 @@ describe('renderText()', () => {
     const out = render(OK_STATES);
     const block = out.slice(out.indexOf('Endpoint 192.0.2.10:25'), out.indexOf('Endpoint [2001:db8::10]:25'));
     assert.match(block, /MX mx1\.example\.com \(preference 10\) · IPv4/);
-    assert.match(block, /timings\s+connect 3 ms · greeting 5 ms · EHLO 2 ms · TLS 8 ms · total 40 ms/);
+    assert.match(block, /timings\s+connect 3 ms · greeting 5 ms · EHLO 2 ms · TLS handshake 8 ms · total 40 ms/);
     assert.match(block, /greeting\s+220 mx1\.example\.com ESMTP Postfix/);
-    assert.match(block, /before TLS\s+PIPELINING SIZE=10240000 8BITMIME .* STARTTLS\n/);
-    assert.match(block, /after TLS\s+PIPELINING SIZE=10240000 8BITMIME/);
-    assert.match(block, /STARTTLS\s+ok in 8 ms: TLSv1\.3, TLS_AES_256_GCM_SHA384, ECDH X25519 253/);
+    assert.match(block, /EHLO\s+250-mx1\.example\.com \(\+8 lines\)/);
+    assert.match(block, /before TLS\s+PIPELINING, SIZE 10240000, 8BITMIME, [^]*?STARTTLS\n {2}STARTTLS/);
+    assert.match(block, /after TLS\s+PIPELINING, SIZE 10240000, 8BITMIME/);
+    assert.match(
+      block,
+      /STARTTLS\s+handshake ok in 8 ms: TLSv1\.3, TLS_AES_256_GCM_SHA384, key exchange ECDH X25519 253/,
+    );
     assert.match(block, /CN=mx1\.example\.com · issuer CN=Example CA/);
-    assert.match(block, /expires 2027-06-01 \(191 days after the check\) · trusted/);
-    assert.match(block, /null sender\s+accepted · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 250/);
-    assert.match(block, /open relay\s+rejected · .*RCPT <postmaster@example\.net> 550/);
-    assert.match(block, /PTR\s+mx1\.example\.com \(forward-confirmed\)/);
+    assert.match(block, /2026-01-01 → 2027-06-01 · 191 days left at the check · trusted chain · SNI mx1\.example\.com/);
+    assert.match(block, /Null sender\s+accepted · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 250/);
+    assert.match(block, /Open relay\s+refused · .*RCPT <postmaster@example\.net> 550/);
+    assert.match(block, /PTR\s+mx1\.example\.com: forward-confirmed/);
     assert.doesNotMatch(block, /stopped|last lines/);
   });
 
@@ -237,9 +250,12 @@ describe('renderText()', () => {
       ],
     });
     const out = render(OK_STATES, observation({ endpoints: [ep] }));
-    assert.match(out, /null sender\s+tempfail · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 450/);
-    assert.match(out, /postmaster\s+skipped · switched off/);
-    assert.match(out, /open relay\s+accepted: OPEN RELAY/);
+    assert.match(
+      out,
+      /Null sender\s+temporary failure \(4xx\) · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 450/,
+    );
+    assert.match(out, /Postmaster\s+skipped · switched off/);
+    assert.match(out, /Open relay\s+OPEN RELAY: accepted/);
   });
 
   it('shows where a dialogue stopped and the last lines it saw', () => {
@@ -269,8 +285,8 @@ describe('renderText()', () => {
     });
     const out = render(OK_STATES, observation({ endpoints: [ep] }));
     assert.match(out, /stopped\s+at greeting: timeout \(No complete greeting within 12 s\)/);
-    assert.match(out, /last lines\s+6 ms S 220-line 5\n/);
-    assert.match(out, /12000 ms \* timeout\n/);
+    assert.match(out, /last lines\s+\+6 ms S 220-line 5\n/);
+    assert.match(out, /\+12000 ms \* timeout\n/);
     assert.doesNotMatch(out, /220-line 4/);
     assert.doesNotMatch(out, /STARTTLS/);
   });
@@ -308,7 +324,10 @@ describe('renderText()', () => {
       out,
       /EHLO\s+502 5\.5\.2 Error: command not recognized\n\s+HELO\s+250 mx1\.example\.com \(fallback after EHLO refusal\)/,
     );
-    assert.match(out, /STARTTLS\s+failed: tls\.handshake \(wrong version number\)\n\s+discarded 12 plaintext bytes/);
+    assert.match(
+      out,
+      /STARTTLS\s+failed: tls\.handshake \(wrong version number\)\n\s+12 plaintext bytes sent after the 220 were discarded/,
+    );
     assert.doesNotMatch(out, /certificate/);
   });
 
@@ -369,4 +388,28 @@ it('renderText() lists the "could not be tested" consequences apart from what to
   const rest = text.slice(text.indexOf('Could not be tested'));
   assert.match(rest, /smtp\.ehlo_supported: No endpoint got far enough to check EHLO support\./);
   assert.match(rest, /smtp\.starttls_handshake: /);
+});
+
+it('renderText() says a repeated fix "as above" and a finding several rules said once, with their count', () => {
+  const ptr = (subject: string): CheckState => ({
+    status: Status.WARN,
+    rule: 'smtp.reverse_dns',
+    code: 'smtp.ptr.missing',
+    subject,
+    message: `${subject} has no PTR record.`,
+    meta: { fix: 'Ask the hosting provider for a PTR.' },
+  });
+  const notProbed = (rule: string): CheckState => ({
+    status: Status.INFO,
+    rule,
+    code: 'smtp.null_mx.not_probed',
+    subject: 'example.com',
+    message: 'No endpoint was probed.',
+  });
+  const out = render([ptr('192.0.2.10:25'), notProbed('smtp.b'), ptr('192.0.2.9:25'), notProbed('smtp.a')]);
+  const fix = out.slice(out.indexOf('What to fix'), out.indexOf('\nDNS'));
+  assert.equal(fix.split('fix: Ask the hosting provider for a PTR.').length - 1, 1, fix);
+  assert.match(fix, /192\.0\.2\.9:25 has no PTR record\.\n\s+fix: Ask[^\n]*\n[^\n]*192\.0\.2\.10:25[^]*fix: as above/);
+  assert.equal(fix.split('No endpoint was probed.').length - 1, 1, 'said once');
+  assert.match(fix, /\(smtp\.null_mx\.not_probed, said by 2 rules\)/);
 });

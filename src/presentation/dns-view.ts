@@ -1,0 +1,70 @@
+/**
+ * The DNS facts as the reports show them: where the MX set came from, what
+ * it says (null MX, implicit MX, nothing), each target with its addresses,
+ * aliases and lookup failures.
+ */
+import type { DnsFailure, MxTarget, Observation } from '../model/observation.js';
+import { sanitize } from '../model/text.js';
+import type { Tone } from './wording.js';
+
+export interface DnsTargetView {
+  preference: string;
+  name: string;
+  /** "192.0.2.10, 2001:db8::10"; "no address" when none resolved; "" for an IP literal (its name is the address). */
+  addresses: string;
+  notes: string[];
+  errors: string[];
+}
+
+export interface DnsView {
+  source: string;
+  notes: { text: string; tone: Tone }[];
+  targets: DnsTargetView[];
+}
+
+function failure(f: DnsFailure): string {
+  return `${f.code} (${sanitize(f.message)})`;
+}
+
+function targetView(t: MxTarget): DnsTargetView {
+  const notes: string[] = [];
+  if (t.implicit) notes.push('implicit MX: the domain itself');
+  if (t.ip_literal) notes.push('IP literal, not a host name (RFC 5321 §5.1)');
+  if (t.cname_chain.length > 0)
+    notes.push(`CNAME → ${t.cname_chain.map(sanitize).join(' → ')} (RFC 5321 §5.1: MX targets must not be aliases)`);
+  return {
+    preference: String(t.preference),
+    name: sanitize(t.name),
+    addresses: [...t.ipv4, ...t.ipv6].map(sanitize).join(', ') || (t.ip_literal ? '' : 'no address'),
+    notes,
+    errors: t.errors.map((e) => `lookup failed: ${e.rrtype} ${sanitize(e.name)}: ${failure(e)}`),
+  };
+}
+
+export function dnsView(obs: Observation): DnsView {
+  const dns = obs.dns;
+  const notes: DnsView['notes'] = [];
+  if (dns.mx_error) notes.push({ text: `MX lookup failed: ${failure(dns.mx_error)}`, tone: 'bad' });
+  if (dns.null_mx)
+    notes.push({ text: 'Null MX (MX 0 .): the domain declares that it accepts no mail (RFC 7505).', tone: 'info' });
+  else if (dns.implicit_mx)
+    notes.push({
+      text: "No MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1).",
+      tone: 'warn',
+    });
+  else if (dns.mx.length === 0 && !dns.mx_error)
+    notes.push({ text: 'No MX record and no address for the domain.', tone: 'bad' });
+  return {
+    source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup',
+    notes,
+    targets: dns.mx.map(targetView),
+  };
+}
+
+/** Why the endpoint list is empty; null when it is not. */
+export function noEndpointReason(obs: Observation): string | null {
+  if (obs.endpoints.length > 0) return null;
+  if (obs.dns.null_mx) return 'No endpoint probed: a null MX means there is nothing to probe.';
+  if (obs.dns.mx_error) return 'No endpoint probed: the MX lookup failed.';
+  return 'No endpoint probed: no MX target resolved to an address.';
+}
