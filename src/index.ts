@@ -4,12 +4,14 @@
  */
 export {
   collect,
+  collectMany,
   applyEnabledRules,
-  planEndpoints,
   type CollectSettings,
+  type CollectManySettings,
+  type EnabledRulesSetting,
   type ProgressEvent,
-} from './collect/collect.js';
-export { collectMany, type CollectManySettings } from './collect/collect-many.js';
+} from './library-collect.js';
+export { planEndpoints } from './collect/plan-endpoints.js';
 export {
   createConnectionGate,
   type ConnectionGate,
@@ -25,7 +27,7 @@ export {
   type DiscoveryEntry,
   type TlsEndpointPayload,
 } from './model/discovery.js';
-export { evaluate, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
+export { evaluate, probesToSkip, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
 export { renderText } from './presentation/text/render-text.js';
 export {
   renderReport,

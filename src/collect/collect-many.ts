@@ -12,12 +12,14 @@
 import type { EndpointProbe, Observation, Phase } from '../model/observation.js';
 import { OBSERVATION_VERSION } from '../model/observation.js';
 import { parseOptions, type CheckOptions } from '../config/options.js';
-import { applyEnabledRules, planEndpoints, type CollectSettings } from './collect.js';
+import type { CollectSettings } from './collect.js';
+import { planEndpoints } from './plan-endpoints.js';
 import { createConnectionGate } from './connection-gate.js';
 import { createDnsClient } from './dns/dns-client.js';
 import { createDnsCache, withDnsCache } from './dns/dns-cache.js';
 import { collectDnsFacts } from './dns/posture.js';
 import { probeEndpoint, probeSession, type EndpointTarget, type SessionMember } from './smtp/probe-endpoint.js';
+import { withProbesSkipped } from './smtp/transactions.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { DOMAINS_PER_SESSION } from '../model/limits.js';
 import { SMTP_PORT } from '../config/settings.js';
@@ -71,7 +73,7 @@ function chunks<T>(list: T[], size: number): T[][] {
  */
 export async function collectMany(domains: string[], settings: CollectManySettings = {}): Promise<Observation[]> {
   const options = domains.map((domain) =>
-    applyEnabledRules(parseOptions({ ...settings.options, domain }), settings.enabledRules),
+    withProbesSkipped(parseOptions({ ...settings.options, domain }), settings.skipProbes),
   );
   const perSession = settings.domainsPerSession ?? DOMAINS_PER_SESSION;
   if (!Number.isInteger(perSession) || perSession < 1)

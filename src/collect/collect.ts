@@ -4,12 +4,14 @@
  * touches the network.
  */
 import pLimit from 'p-limit';
-import type { DnsFacts, EndpointProbe, Observation, Phase } from '../model/observation.js';
+import type { DnsFacts, EndpointProbe, Observation, Phase, TransactionKind } from '../model/observation.js';
 import { OBSERVATION_VERSION } from '../model/observation.js';
 import { parseOptions, type CheckOptions } from '../config/options.js';
 import { createDnsClient, type DnsClient, type MxRecord } from './dns/dns-client.js';
 import { collectDnsFacts } from './dns/posture.js';
 import { probeEndpoint, type EndpointTarget } from './smtp/probe-endpoint.js';
+import { withProbesSkipped } from './smtp/transactions.js';
+import { planEndpoints } from './plan-endpoints.js';
 import { formatHostPort } from './smtp/connection.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { MAX_PARALLEL_ENDPOINTS } from '../model/limits.js';
@@ -30,8 +32,12 @@ export interface CollectSettings {
   port?: number;
   /** MX records from the host's service payload: probe these instead of looking MX up. */
   mx?: MxRecord[];
-  /** Rules switched off by the host: probes only they need are not sent. */
-  enabledRules?: Record<string, boolean>;
+  /**
+   * Probes not to send, whatever the options say: recorded as switched off
+   * by their option. A host turns its disabled rules into these with the
+   * rules' own declarations (`probesToSkip` in src/rules).
+   */
+  skipProbes?: readonly TransactionKind[];
   /** Endpoints probed at once. */
   concurrency?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -47,49 +53,8 @@ export interface CollectSettings {
   targetPolicy?: TargetPolicy;
 }
 
-/** Which probe each rule alone needs: a disabled rule means the probe is not sent. */
-const PROBE_RULES = {
-  test_null_sender: 'smtp.null_sender',
-  test_postmaster: 'smtp.postmaster',
-  test_open_relay: 'smtp.open_relay',
-} as const;
-
-export function applyEnabledRules(options: CheckOptions, enabled?: Record<string, boolean>): CheckOptions {
-  if (!enabled) return options;
-  const out = { ...options };
-  for (const [option, rule] of Object.entries(PROBE_RULES) as [keyof typeof PROBE_RULES, string][]) {
-    if (enabled[rule] === false) out[option] = false;
-  }
-  return out;
-}
-
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
   return rest;
-}
-
-/** One endpoint per distinct address, remembering every MX name that leads to it. */
-export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
-  const byAddress = new Map<string, EndpointTarget>();
-  for (const target of dns.mx) {
-    if (target.ip_literal) continue; // senders do not deliver to a literal MX: nothing to probe
-    const addresses: [string, 4 | 6][] = [
-      ...target.ipv4.map((a): [string, 4] => [a, 4]),
-      ...target.ipv6.map((a): [string, 6] => [a, 6]),
-    ];
-    for (const [address, family] of addresses) {
-      const existing = byAddress.get(address);
-      if (existing) {
-        if (!existing.mx.includes(target.name)) existing.mx.push(target.name);
-        existing.preference = Math.min(existing.preference, target.preference);
-      } else {
-        byAddress.set(address, { address, family, port, mx: [target.name], preference: target.preference });
-      }
-    }
-  }
-  return [...byAddress.values()].sort(
-    (a, b) =>
-      a.preference - b.preference || a.family - b.family || a.address.localeCompare(b.address, 'en', { numeric: true }),
-  );
 }
 
 /**
@@ -101,7 +66,7 @@ export async function collect(
   rawOptions: Record<string, unknown>,
   settings: CollectSettings = {},
 ): Promise<Observation> {
-  const options = applyEnabledRules(parseOptions(rawOptions), settings.enabledRules);
+  const options = withProbesSkipped(parseOptions(rawOptions), settings.skipProbes);
   const started = Date.now();
   const port = settings.port ?? SMTP_PORT;
   const dnsClient = settings.dns ?? createDnsClient({ resolver: settings.resolver ?? null });

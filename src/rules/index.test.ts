@@ -8,7 +8,8 @@ import {
 } from '../../test/fixtures/observations.js';
 import type { Observation } from '../model/observation.js';
 import { Status } from '../model/status.js';
-import { RULES, evaluate, ruleDescriptions } from './index.js';
+import { RULES, evaluate, probesToSkip, ruleDescriptions } from './index.js';
+import type { Rule } from './rule.js';
 
 const SPEC_ORDER = [
   'smtp.null_mx',
@@ -110,5 +111,51 @@ describe('evaluate()', () => {
     const states = evaluate(broken);
     for (const name of SPEC_ORDER) assert.ok(states.some((s) => s.rule === name));
     assert.ok(states.some((s) => s.status === Status.ERROR && s.code === 'smtp.rule_error'));
+  });
+});
+
+describe('probesToSkip()', () => {
+  it('skips the probe of each transaction rule mapped to false', () => {
+    assert.deepEqual(probesToSkip({ 'smtp.open_relay': false }), ['open_relay']);
+    assert.deepEqual(probesToSkip({ 'smtp.open_relay': false, 'smtp.null_sender': false, 'smtp.postmaster': false }), [
+      'null_sender',
+      'postmaster',
+      'open_relay',
+    ]);
+  });
+
+  it('skips nothing without enabledRules, for rules mapped to true, or for rules that need no probe of their own', () => {
+    assert.deepEqual(probesToSkip(undefined), []);
+    assert.deepEqual(probesToSkip({}), []);
+    assert.deepEqual(probesToSkip({ 'smtp.open_relay': true, 'smtp.null_sender': true }), []);
+    assert.deepEqual(probesToSkip({ 'smtp.starttls_offered': false, 'smtp.tls_quality': false }), []);
+  });
+
+  it('ignores rule names this checker does not know', () => {
+    assert.deepEqual(probesToSkip({ 'smtp.no_such_rule': false, open_relay: false }), []);
+  });
+
+  it('declares each transaction probe on the one rule that reads it', () => {
+    assert.deepEqual(
+      RULES.filter((r) => r.probes).map((r) => [r.name, r.probes]),
+      [
+        ['smtp.null_sender', ['null_sender']],
+        ['smtp.postmaster', ['postmaster']],
+        ['smtp.open_relay', ['open_relay']],
+      ],
+    );
+  });
+
+  it('keeps sending a probe another enabled rule still declares', () => {
+    const rule = (name: string, probes: Rule['probes']): Rule => ({
+      name,
+      description: `${name} for the test.`,
+      ...(probes ? { probes } : {}),
+      evaluate: () => [],
+    });
+    const rules = [rule('a', ['postmaster']), rule('b', ['postmaster', 'open_relay']), rule('c', undefined)];
+    assert.deepEqual(probesToSkip({ b: false }, rules), ['open_relay']);
+    assert.deepEqual(probesToSkip({ a: false, b: false }, rules), ['postmaster', 'open_relay']);
+    assert.deepEqual(probesToSkip({ a: false, c: false }, rules), []);
   });
 });

@@ -2,7 +2,7 @@
  * The rule set, in the order of SPEC.md's table, and the evaluation entry
  * point: observation in, states out, pure.
  */
-import type { Observation } from '../model/observation.js';
+import type { Observation, TransactionKind } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { authPosture } from './auth-posture.js';
 import { bannerSanity } from './banner-sanity.js';
@@ -92,4 +92,21 @@ export function evaluate(obs: Observation, options: EvaluateOptions = {}): Check
 /** Names and descriptions for the checker definition (GET /definition). */
 export function ruleDescriptions(): { name: string; description: string }[] {
   return RULES.map((r) => ({ name: r.name, description: r.description }));
+}
+
+/**
+ * The probes collection need not send for the host's `enabledRules`: those
+ * declared (Rule.probes) only by rules mapped to false. A probe another
+ * enabled rule also declares is still sent; rule names this checker does not
+ * know are ignored, as evaluate() ignores them. In the order the probes are
+ * first declared, without duplicates.
+ */
+export function probesToSkip(
+  enabledRules: Readonly<Record<string, boolean>> | undefined,
+  rules: readonly Rule[] = RULES,
+): TransactionKind[] {
+  if (!enabledRules) return [];
+  const disabled = (r: Rule) => enabledRules[r.name] === false;
+  const declared = [...new Set(rules.flatMap((r) => r.probes ?? []))];
+  return declared.filter((probe) => rules.filter((r) => r.probes?.includes(probe)).every(disabled));
 }

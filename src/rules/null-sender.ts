@@ -69,6 +69,7 @@ function okMessage(p: Partition): string {
 export const nullSender = endpointRule({
   name: NAME,
   description: 'Endpoints accept the null sender MAIL FROM:<> that bounces use (RFC 5321 §4.5.5).',
+  probes: ['null_sender'],
   untestedCode: 'smtp.null_sender.untested',
   what: 'the null sender',
   precheck: switchedOff(NAME, 'smtp.null_sender.skipped', 'test_null_sender', 'null-sender'),

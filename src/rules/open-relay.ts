@@ -54,6 +54,7 @@ function judge(e: EndpointProbe): CheckState | null {
 export const openRelay = endpointRule({
   name: NAME,
   description: 'No endpoint relays mail to recipients outside the domain.',
+  probes: ['open_relay'],
   untestedCode: 'smtp.open_relay.untested',
   what: 'relaying',
   precheck: switchedOff(NAME, 'smtp.open_relay.skipped', 'test_open_relay', 'open-relay'),

@@ -50,6 +50,7 @@ function judge(e: EndpointProbe): CheckState | null {
 export const postmaster = endpointRule({
   name: NAME,
   description: 'Endpoints accept RCPT TO:<postmaster@domain> (RFC 5321 §4.5.1).',
+  probes: ['postmaster'],
   untestedCode: 'smtp.postmaster.untested',
   what: 'the postmaster address',
   precheck: switchedOff(NAME, 'smtp.postmaster.skipped', 'test_postmaster', 'postmaster'),

@@ -4,7 +4,7 @@
  * between endpoints a rule can judge and those an upstream failure kept from
  * its stage. Rules are pure functions of the observation.
  */
-import type { DnsErrorCode, EndpointProbe, Observation, Reply } from '../model/observation.js';
+import type { DnsErrorCode, EndpointProbe, Observation, Reply, TransactionKind } from '../model/observation.js';
 import { compareSubjects, compareText } from '../model/order.js';
 import { Status, type CheckState, type StatusValue } from '../model/status.js';
 import { plural, quoteAtMost } from '../model/text.js';
@@ -22,6 +22,12 @@ export interface RuleContext {
 export interface Rule {
   name: string;
   description: string;
+  /**
+   * Probes only this rule needs: when a host disables the rule, collection
+   * need not send them (see probesToSkip). Collection knows probes, never
+   * rule names, so the knowledge lives here, beside the rule that reads them.
+   */
+  probes?: readonly TransactionKind[];
   evaluate(obs: Observation, context?: RuleContext): CheckState[];
 }
 
@@ -164,6 +170,8 @@ export function untestedSuffix(p: Partition): string {
 export interface EndpointRuleSpec {
   name: string;
   description: string;
+  /** Probes only this rule needs (Rule.probes). */
+  probes?: readonly TransactionKind[];
   /** Code of the single UNKNOWN state when no endpoint could be judged. */
   untestedCode: string;
   /** What could not be judged, for the UNKNOWN message: "STARTTLS support". */
@@ -186,6 +194,7 @@ export function endpointRule(spec: EndpointRuleSpec): Rule {
   return {
     name: spec.name,
     description: spec.description,
+    ...(spec.probes ? { probes: spec.probes } : {}),
     evaluate(obs, context) {
       if (obs.dns.null_mx) {
         return [

@@ -23,7 +23,7 @@ import { CheckerError, OptionError } from '../model/errors.js';
 import { metricsOf } from '../presentation/metrics.js';
 import type { Observation } from '../model/observation.js';
 import { validateObservation } from '../model/observation-schema.js';
-import { evaluate } from '../rules/index.js';
+import { evaluate, probesToSkip } from '../rules/index.js';
 import type { CheckState } from '../model/status.js';
 import { publicTargetsOnly } from '../collect/target-policy.js';
 import { defaultTrustStore } from '../collect/tls/trust-store.js';
@@ -239,7 +239,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       trustStore,
       gate,
       ...(service && service.records.length > 0 ? { mx: service.records } : {}),
-      ...(enabledRules ? { enabledRules } : {}),
+      ...(enabledRules ? { skipProbes: probesToSkip(enabledRules) } : {}),
       ...(refusePrivate ? { targetPolicy: publicTargetsOnly } : {}),
     });
   }

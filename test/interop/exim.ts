@@ -24,14 +24,15 @@ import {
   startForegroundDaemon,
 } from './mta-process.js';
 
-const EXIM = join(UNPACKED_ROOT, 'usr', 'sbin', 'exim4');
+/** The daemon binary: installed (or unpacked) by install-mtas.sh. */
+export const EXIM_BINARY = join(UNPACKED_ROOT, 'usr', 'sbin', 'exim4');
 
 export function eximVersion(): string {
-  requireBinary(EXIM, 'Exim (exim4-daemon-light)');
+  requireBinary(EXIM_BINARY, 'Exim (exim4-daemon-light)');
   // `-bV` without a configuration still prints the version line first (then complains of no config).
   let out: string;
   try {
-    out = execFileSync(EXIM, ['-bV'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(EXIM_BINARY, ['-bV'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     out = String((err as { stdout?: string }).stdout ?? '');
   }
@@ -41,7 +42,7 @@ export function eximVersion(): string {
 }
 
 export async function startExim(setup: MtaSetup): Promise<MtaInstance> {
-  requireBinary(EXIM, 'Exim (exim4-daemon-light)');
+  requireBinary(EXIM_BINARY, 'Exim (exim4-daemon-light)');
   requireRoot();
   const software = eximVersion();
   const dir = makeWorkDir('exim');
@@ -60,7 +61,7 @@ export async function startExim(setup: MtaSetup): Promise<MtaInstance> {
   writeFileSync(config, eximConf(setup, dir, port));
   const stop = await startForegroundDaemon({
     dir,
-    argv: [EXIM, '-C', config, '-bdf'],
+    argv: [EXIM_BINARY, '-C', config, '-bdf'],
     outputFile: join(dir, 'log', 'stderr'),
     what: 'Exim',
     host: setup.host,

@@ -36,7 +36,8 @@ import {
   startForegroundDaemon,
 } from './mta-process.js';
 
-const SMTPD = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
+/** The daemon binary: installed (or unpacked) by install-mtas.sh. */
+export const SMTPD_BINARY = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
 /** Compiled-in spool; /var/run/smtpd.sock lives in /run (/var/run links there). */
 const SPOOL = '/var/spool/smtpd';
 
@@ -44,11 +45,11 @@ const SPOOL = '/var/spool/smtpd';
 export const OPENSMTPD_TLS_POLICIES: ReadonlySet<MtaPolicy> = new Set(['healthy', 'auth_before_tls']);
 
 export function openSmtpdVersion(): string {
-  requireBinary(SMTPD, 'OpenSMTPD');
+  requireBinary(SMTPD_BINARY, 'OpenSMTPD');
   // `smtpd -h` prints "version: OpenSMTPD 6.8.0p2" and the usage, exiting 1.
   let out: string;
   try {
-    out = execFileSync(SMTPD, ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(SMTPD_BINARY, ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
@@ -59,7 +60,7 @@ export function openSmtpdVersion(): string {
 }
 
 export async function startOpenSmtpd(setup: MtaSetup): Promise<MtaInstance> {
-  requireBinary(SMTPD, 'OpenSMTPD');
+  requireBinary(SMTPD_BINARY, 'OpenSMTPD');
   requireRoot();
   const software = openSmtpdVersion();
   const dir = makeWorkDir('opensmtpd');
@@ -77,7 +78,7 @@ export async function startOpenSmtpd(setup: MtaSetup): Promise<MtaInstance> {
   mkdirSync(join(dir, 'run'));
   const stop = await startForegroundDaemon({
     dir,
-    argv: [SMTPD, '-d', '-f', config],
+    argv: [SMTPD_BINARY, '-d', '-f', config],
     outputFile: logFile,
     binds: [
       { source: join(dir, 'spool'), target: SPOOL },

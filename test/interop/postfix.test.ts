@@ -4,19 +4,20 @@
  * Each test asserts the exact findings, and that the replies the checker saw
  * are those swaks showed by hand (SWAKS below; regenerate with
  * `node --import tsx test/interop/swaks-compare.ts postfix postscreen`).
- * Needs root and the MTAs: `bash test/interop/install-mtas.sh`.
+ * Needs root and the MTAs (`sudo bash test/interop/install-mtas.sh`): skipped
+ * in one line without them, failed instead when CI is set.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { findings } from '../integration/harness.js';
+import { suiteNeeding } from '../prerequisites.js';
 import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
 import { POSTFIX, POSTFIX_POSTSCREEN } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
+import { interopDecision } from './interop-prerequisites.js';
 import { POSTSCREEN_GREET_WAIT_S } from './postfix.js';
 import { waitFor } from './mta-process.js';
-
-const dns = interopDns();
 
 /** Exact non-OK findings ("STATUS code subject"), for endpoint subject `s` and domain `d`. */
 const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
@@ -139,22 +140,6 @@ async function logLines(logFile: string, pattern: RegExp, count = 1): Promise<st
 /** How long postlogd may lag behind the session on a loaded machine. */
 const LOG_WAIT_MS = 10_000;
 
-describe('Postfix', () => {
-  for (const policy of POLICIES) {
-    test(`postfix ${policy}: the findings and the replies swaks shows`, async () => {
-      await withMta(dns(), POSTFIX, policy, async ({ states, observation, subject, setup, mta }) => {
-        assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
-        const ep = observation.endpoints[0]!;
-        assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
-        assertPoliteDialogue(ep);
-        // Postfix advertises PIPELINING: one flight for the transactions.
-        assert.equal(ep.pipelined, true);
-        await assertNoDataInLog(mta.logFile);
-      });
-    });
-  }
-});
-
 /** What postscreen itself answers at RCPT while its deep protocol tests run (swaks' first session saw it too). */
 const POSTSCREEN_DEFER = ['250 2.1.0 Ok', '450 4.3.2 Service currently unavailable'] as const;
 /** Log lines postscreen writes when a client fails a test: none may concern the checker. */
@@ -185,52 +170,6 @@ function postscreenFirstFindings(policy: MtaPolicy, s: string, d: string): strin
   return [...tempfails, ...rest];
 }
 
-describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, deep protocol tests enforced)', () => {
-  for (const policy of POLICIES) {
-    test(`postscreen ${policy}: passes every test, then the same verdicts as Postfix alone`, async () => {
-      await withMta(
-        dns(),
-        POSTFIX_POSTSCREEN,
-        policy,
-        async ({ states, observation, subject, setup, mta, checkAgain }) => {
-          const first = observation.endpoints[0]!;
-          if (policy === 'open_relay') {
-            // The checker's address is in mynetworks: postscreen_access_list (permit_mynetworks) waves it through.
-            await logLines(mta.logFile, /(ALLOWLISTED|WHITELISTED) \[127\.0\.0\.1\]/);
-            assert.deepEqual(findings(states), EXPECTED.open_relay(subject, setup.domain));
-            assert.deepEqual(swaksViewOf(first), SWAKS.open_relay);
-            assertPoliteDialogue(first);
-            return;
-          }
-          // The pregreet "220-" line, then the final "220 " after the wait: all of it was awaited before EHLO.
-          assert.equal(first.greeting?.lines.length, 2);
-          assert.match(first.greeting!.lines[0]!, /^220-/);
-          assert.ok(
-            first.timings.greeting_ms! >= POSTSCREEN_GREET_WAIT_S * 1000 - GREET_WAIT_MARGIN_MS,
-            `greeting took ${first.timings.greeting_ms} ms`,
-          );
-          assertPoliteDialogue(first);
-          assert.equal(first.pipelined, false, 'postscreen does not advertise PIPELINING: one command at a time');
-          assert.deepEqual(findings(states), postscreenFirstFindings(policy, subject, setup.domain));
-          for (const kind of ['null_sender', 'postmaster', 'open_relay'] as const) {
-            assert.deepEqual(swaksViewOf(first)[kind], [...POSTSCREEN_DEFER]);
-          }
-          await logLines(mta.logFile, /PASS NEW \[127\.0\.0\.1\]/);
-
-          // The next session goes through to smtpd: the same verdicts as without postscreen.
-          const second = await checkAgain();
-          await logLines(mta.logFile, /PASS OLD \[127\.0\.0\.1\]/);
-          assert.deepEqual(findings(second.states), EXPECTED[policy](subject, setup.domain));
-          assertPoliteDialogue(second.observation.endpoints[0]!);
-          assert.deepEqual(swaksViewOf(second.observation.endpoints[0]!), { ...SWAKS[policy], ...renamed(policy) });
-          await assertNoDataInLog(mta.logFile);
-          assert.doesNotMatch(readFileSync(mta.logFile, 'utf8'), POSTSCREEN_VIOLATIONS);
-        },
-      );
-    });
-  }
-});
-
 /** Replies that quote the domain name: postscreen's runs use `postscreen-<policy>.test`. */
 function renamed(policy: MtaPolicy): Partial<SwaksView> {
   const view = SWAKS[policy];
@@ -238,3 +177,68 @@ function renamed(policy: MtaPolicy): Partial<SwaksView> {
     pair.map((line) => line?.replace(/postfix-/g, 'postscreen-') ?? null) as [string | null, string | null];
   return { null_sender: fix(view.null_sender), postmaster: fix(view.postmaster), open_relay: fix(view.open_relay) };
 }
+
+suiteNeeding('Postfix interop', interopDecision([POSTFIX, POSTFIX_POSTSCREEN]), () => {
+  const dns = interopDns();
+
+  describe('Postfix', () => {
+    for (const policy of POLICIES) {
+      test(`postfix ${policy}: the findings and the replies swaks shows`, async () => {
+        await withMta(dns(), POSTFIX, policy, async ({ states, observation, subject, setup, mta }) => {
+          assert.deepEqual(findings(states), EXPECTED[policy](subject, setup.domain));
+          const ep = observation.endpoints[0]!;
+          assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
+          assertPoliteDialogue(ep);
+          // Postfix advertises PIPELINING: one flight for the transactions.
+          assert.equal(ep.pipelined, true);
+          await assertNoDataInLog(mta.logFile);
+        });
+      });
+    }
+  });
+  describe('Postfix behind postscreen (greet pause, multi-line pregreet banner, deep protocol tests enforced)', () => {
+    for (const policy of POLICIES) {
+      test(`postscreen ${policy}: passes every test, then the same verdicts as Postfix alone`, async () => {
+        await withMta(
+          dns(),
+          POSTFIX_POSTSCREEN,
+          policy,
+          async ({ states, observation, subject, setup, mta, checkAgain }) => {
+            const first = observation.endpoints[0]!;
+            if (policy === 'open_relay') {
+              // The checker's address is in mynetworks: postscreen_access_list (permit_mynetworks) waves it through.
+              await logLines(mta.logFile, /(ALLOWLISTED|WHITELISTED) \[127\.0\.0\.1\]/);
+              assert.deepEqual(findings(states), EXPECTED.open_relay(subject, setup.domain));
+              assert.deepEqual(swaksViewOf(first), SWAKS.open_relay);
+              assertPoliteDialogue(first);
+              return;
+            }
+            // The pregreet "220-" line, then the final "220 " after the wait: all of it was awaited before EHLO.
+            assert.equal(first.greeting?.lines.length, 2);
+            assert.match(first.greeting!.lines[0]!, /^220-/);
+            assert.ok(
+              first.timings.greeting_ms! >= POSTSCREEN_GREET_WAIT_S * 1000 - GREET_WAIT_MARGIN_MS,
+              `greeting took ${first.timings.greeting_ms} ms`,
+            );
+            assertPoliteDialogue(first);
+            assert.equal(first.pipelined, false, 'postscreen does not advertise PIPELINING: one command at a time');
+            assert.deepEqual(findings(states), postscreenFirstFindings(policy, subject, setup.domain));
+            for (const kind of ['null_sender', 'postmaster', 'open_relay'] as const) {
+              assert.deepEqual(swaksViewOf(first)[kind], [...POSTSCREEN_DEFER]);
+            }
+            await logLines(mta.logFile, /PASS NEW \[127\.0\.0\.1\]/);
+
+            // The next session goes through to smtpd: the same verdicts as without postscreen.
+            const second = await checkAgain();
+            await logLines(mta.logFile, /PASS OLD \[127\.0\.0\.1\]/);
+            assert.deepEqual(findings(second.states), EXPECTED[policy](subject, setup.domain));
+            assertPoliteDialogue(second.observation.endpoints[0]!);
+            assert.deepEqual(swaksViewOf(second.observation.endpoints[0]!), { ...SWAKS[policy], ...renamed(policy) });
+            await assertNoDataInLog(mta.logFile);
+            assert.doesNotMatch(readFileSync(mta.logFile, 'utf8'), POSTSCREEN_VIOLATIONS);
+          },
+        );
+      });
+    }
+  });
+});

@@ -31,7 +31,8 @@ import {
   waitFor,
 } from './mta-process.js';
 
-const POSTFIX = '/usr/sbin/postfix';
+/** The daemon binary: installed (or unpacked) by install-mtas.sh. */
+export const POSTFIX_BINARY = '/usr/sbin/postfix';
 const POSTCONF = '/usr/sbin/postconf';
 
 export interface PostfixSetup extends MtaSetup {
@@ -47,12 +48,12 @@ export interface PostfixSetup extends MtaSetup {
 export const POSTSCREEN_GREET_WAIT_S = 2;
 
 export function postfixVersion(): string {
-  requireBinary(POSTFIX, 'Postfix');
+  requireBinary(POSTFIX_BINARY, 'Postfix');
   return `Postfix ${execFileSync(POSTCONF, ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim()}`;
 }
 
 export async function startPostfix(setup: PostfixSetup): Promise<MtaInstance> {
-  requireBinary(POSTFIX, 'Postfix');
+  requireBinary(POSTFIX_BINARY, 'Postfix');
   requireRoot();
   const software = postfixVersion();
   const dir = makeWorkDir('postfix');
@@ -72,7 +73,7 @@ export async function startPostfix(setup: PostfixSetup): Promise<MtaInstance> {
   writeFileSync(join(conf, 'main.cf'), mainCf(setup, dir));
   writeFileSync(join(conf, 'master.cf'), masterCf(setup, port));
   try {
-    runIsolated(dir, [POSTFIX, '-c', conf, 'start']);
+    runIsolated(dir, [POSTFIX_BINARY, '-c', conf, 'start']);
     await waitFor(`Postfix on ${setup.host}:${port}`, () => isListening(setup.host, port));
   } catch (err) {
     await stopPostfix(conf, dir);
@@ -91,7 +92,7 @@ async function stopPostfix(conf: string, dir: string): Promise<void> {
   const pidFile = join(dir, 'queue', 'pid', 'master.pid');
   const pid = Number(safeRead(pidFile).trim());
   try {
-    execFileSync(POSTFIX, ['-c', conf, 'stop'], { stdio: 'ignore' });
+    execFileSync(POSTFIX_BINARY, ['-c', conf, 'stop'], { stdio: 'ignore' });
   } catch {
     // Not running (it failed to start): nothing to stop.
   }

@@ -17,6 +17,36 @@ export interface PlannedTransaction {
   rcptTo: string;
 }
 
+/** The option that switches each probe on or off (SPEC.md options; the CLI's --no-* flags set them). */
+export const PROBE_OPTIONS = {
+  null_sender: 'test_null_sender',
+  postmaster: 'test_postmaster',
+  open_relay: 'test_open_relay',
+} as const satisfies Record<TransactionKind, keyof CheckOptions>;
+
+const PROBES = Object.keys(PROBE_OPTIONS) as TransactionKind[];
+
+function isProbe(value: unknown): value is TransactionKind {
+  return typeof value === 'string' && Object.hasOwn(PROBE_OPTIONS, value);
+}
+
+/**
+ * `options` with the probes of `skip` switched off, as if their options had
+ * said false: the observation then records why they were not sent. Throws a
+ * RangeError for a value that names no probe, before anything is sent.
+ */
+export function withProbesSkipped(options: CheckOptions, skip: readonly TransactionKind[] = []): CheckOptions {
+  const out = { ...options };
+  for (const probe of skip as readonly unknown[]) {
+    if (!isProbe(probe))
+      throw new RangeError(
+        `Unknown probe ${JSON.stringify(probe)} in skipProbes: expected one of ${PROBES.join(', ')}.`,
+      );
+    out[PROBE_OPTIONS[probe]] = false;
+  }
+  return out;
+}
+
 /**
  * Postmaster and relay probes use a sender at the EHLO name: outside the
  * tested domain (a spoofed local sender would test anti-spoofing instead),
@@ -25,28 +55,17 @@ export interface PlannedTransaction {
 export function planTransactions(options: CheckOptions): PlannedTransaction[] {
   const postmaster = `postmaster@${options.domain}`;
   const sender = `postmaster@${options.helo_name}`;
+  const plan = (kind: TransactionKind, mailFrom: string, rcptTo: string): PlannedTransaction => ({
+    kind,
+    run: options[PROBE_OPTIONS[kind]],
+    skipNote: `switched off by option ${PROBE_OPTIONS[kind]}`,
+    mailFrom,
+    rcptTo,
+  });
   return [
-    {
-      kind: 'null_sender',
-      run: options.test_null_sender,
-      skipNote: 'switched off by option test_null_sender',
-      mailFrom: '',
-      rcptTo: postmaster,
-    },
-    {
-      kind: 'postmaster',
-      run: options.test_postmaster,
-      skipNote: 'switched off by option test_postmaster',
-      mailFrom: sender,
-      rcptTo: postmaster,
-    },
-    {
-      kind: 'open_relay',
-      run: options.test_open_relay,
-      skipNote: 'switched off by option test_open_relay',
-      mailFrom: sender,
-      rcptTo: options.test_probe_address,
-    },
+    plan('null_sender', '', postmaster),
+    plan('postmaster', sender, postmaster),
+    plan('open_relay', sender, options.test_probe_address),
   ];
 }
 

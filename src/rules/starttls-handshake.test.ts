@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  HEALTHY_EXTENSIONS,
-  endpoint,
-  extensions,
-  observation,
-  reply,
-  unreachableEndpoint,
-} from '../../test/fixtures/observations.js';
+import { endpoint, observation, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import { noStartTls } from '../../test/fixtures/rule-fixtures.js';
 import type { EndpointProbe } from '../model/observation.js';
 import type { CheckState } from '../model/status.js';
 import { starttlsHandshake } from './starttls-handshake.js';
-import { starttlsOffered } from './starttls-offered.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
-
-function noStartTls(address: string): EndpointProbe {
-  return endpoint({
-    address,
-    extensions: extensions(...HEALTHY_EXTENSIONS),
-    starttls: { offered: false, attempted: false, reply: null, ok: false, discarded_bytes: 0, tls: null, error: null },
-    ehlo_tls: null,
-    extensions_tls: null,
-  });
-}
 
 function failedTls(address: string, over: Partial<EndpointProbe['starttls']>): EndpointProbe {
   const base = endpoint({ address });
@@ -34,48 +17,6 @@ function failedTls(address: string, over: Partial<EndpointProbe['starttls']>): E
     extensions_tls: null,
   });
 }
-
-describe('smtp.starttls_offered', () => {
-  it('is OK when every endpoint advertises STARTTLS', () => {
-    const states = starttlsOffered.evaluate(observation());
-    assert.deepEqual(brief(states), [[1, 'smtp.starttls_offered.ok', 'example.com']]);
-    assert.equal(states[0]!.message, 'Both endpoints advertise STARTTLS.');
-  });
-
-  it('flags each endpoint without STARTTLS', () => {
-    const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), noStartTls('192.0.2.11')] });
-    assert.deepEqual(brief(starttlsOffered.evaluate(obs)), [[4, 'smtp.starttls.missing', '192.0.2.11:25']]);
-  });
-
-  it('adds smtp.all_no_starttls with the real knobs when none offers it', () => {
-    const obs = observation({
-      endpoints: [noStartTls('192.0.2.10'), noStartTls('192.0.2.11'), unreachableEndpoint('192.0.2.12')],
-    });
-    const states = starttlsOffered.evaluate(obs);
-    assert.deepEqual(brief(states), [
-      [4, 'smtp.starttls.missing', '192.0.2.10:25'],
-      [4, 'smtp.starttls.missing', '192.0.2.11:25'],
-      [4, 'smtp.all_no_starttls', 'example.com'],
-    ]);
-    const fix = String(states[2]!.meta?.['fix']);
-    for (const knob of [
-      'smtpd_tls_security_level = may',
-      'smtpd_tls_cert_file',
-      'smtpd_tls_key_file',
-      'tls_advertise_hosts',
-      'tls_certificate',
-      'MTA-STS',
-      'DANE',
-    ]) {
-      assert.ok(fix.includes(knob), knob);
-    }
-  });
-
-  it('is UNKNOWN when no endpoint completed EHLO', () => {
-    const obs = observation({ endpoints: [unreachableEndpoint('192.0.2.10')] });
-    assert.deepEqual(brief(starttlsOffered.evaluate(obs)), [[0, 'smtp.starttls.untested', 'example.com']]);
-  });
-});
 
 describe('smtp.starttls_handshake', () => {
   it('is OK when every handshake succeeds', () => {
@@ -104,12 +45,52 @@ describe('smtp.starttls_handshake', () => {
     assert.match(states[1]!.message, /wrong version number/);
   });
 
+  it('counts the injected bytes and still judges the EHLO said over TLS', () => {
+    const e = endpoint({ address: '192.0.2.3', ehlo_tls: null, extensions_tls: null });
+    e.starttls = { ...e.starttls, discarded_bytes: 17 };
+    e.error = { code: 'closed', phase: 'ehlo_tls', message: 'the server closed the connection' };
+    const states = starttlsHandshake.evaluate(observation({ endpoints: [e] }));
+    // One subject: sorted by code.
+    assert.deepEqual(brief(states), [
+      [4, 'smtp.starttls.ehlo_failed', '192.0.2.3:25'],
+      [3, 'smtp.starttls.plaintext_injected', '192.0.2.3:25'],
+    ]);
+    assert.match(states[0]!.message, /did not answer EHLO over TLS: the server closed the connection/);
+    assert.match(states[1]!.message, /sent 17 bytes of plaintext after its 220/);
+    assert.equal(states[1]!.meta?.['discarded_bytes'], 17);
+  });
+
+  it('tells a STARTTLS left unanswered from a handshake that never completed', () => {
+    const silent = failedTls('192.0.2.1', { reply: null });
+    silent.error = { code: 'timeout', phase: 'starttls', message: 'the 2 s time budget ran out' };
+    const stalled = failedTls('192.0.2.2', {});
+    stalled.error = { code: 'timeout', phase: 'tls', message: 'TLS handshake did not finish within the time budget' };
+    const states = starttlsHandshake.evaluate(observation({ endpoints: [silent, stalled] }));
+    assert.deepEqual(brief(states), [
+      [4, 'smtp.starttls.failed', '192.0.2.1:25'],
+      [4, 'smtp.starttls.failed', '192.0.2.2:25'],
+    ]);
+    assert.match(states[0]!.message, /did not answer STARTTLS: the 2 s time budget ran out/);
+    assert.match(states[1]!.message, /accepted STARTTLS but the TLS handshake did not complete: TLS handshake did not/);
+    assert.deepEqual(states[1]!.meta?.['error'], stalled.error);
+  });
+
   it('does not call TLS 1.0 a handshake failure', () => {
     const old = endpoint();
     old.starttls = { ...old.starttls, tls: { ...old.starttls.tls!, version: 'TLSv1' } };
     assert.deepEqual(brief(starttlsHandshake.evaluate(observation({ endpoints: [old] }))), [
       [1, 'smtp.starttls_handshake.ok', 'example.com'],
     ]);
+  });
+
+  it('judges only the endpoints that offered STARTTLS, saying why the others were left out', () => {
+    const states = starttlsHandshake.evaluate(
+      observation({
+        endpoints: [endpoint({ address: '192.0.2.10' }), noStartTls('192.0.2.11'), unreachableEndpoint('192.0.2.12')],
+      }),
+    );
+    assert.deepEqual(brief(states), [[1, 'smtp.starttls_handshake.ok', 'example.com']]);
+    assert.match(states[0]!.message, /2 other endpoints could not be tested: STARTTLS not offered; unreachable/);
   });
 
   it('is UNKNOWN when no endpoint offers STARTTLS', () => {
