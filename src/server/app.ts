@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createConnectionGate, type ConnectionGate } from '../collect/connection-gate.js';
 import { createDnsClient, type DnsClient } from '../collect/dns/dns-client.js';
 import { defaultTrustStore } from '../collect/tls/trust-store.js';
-import { createAjv } from '../model/ajv.js';
+import { createAjv, type Ajv } from '../model/ajv.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { bodyErrorFormatter, registerErrorHandlers } from './error-handler.js';
 import { MAX_BODY_BYTES } from './http-error.js';
@@ -42,6 +42,19 @@ export interface AppOptions {
   gate?: ConnectionGate;
 }
 
+let bodyAjv: Ajv | undefined;
+
+/**
+ * Bodies are judged by the same Ajv configuration as validateObservation():
+ * no coercion, one error is enough for a 400 (verbose: the offending value,
+ * for messages that quote it). One instance for every app of the process:
+ * the schemas are constants, and Ajv compiles each only once.
+ */
+function bodyValidator(): Ajv {
+  bodyAjv ??= createAjv({ allErrors: false, verbose: true });
+  return bodyAjv;
+}
+
 export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   const { settings } = options;
   const app = Fastify({
@@ -53,10 +66,7 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
     schemaErrorFormatter: bodyErrorFormatter(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Bodies are judged by the same Ajv configuration as validateObservation(): no coercion, one
-  // error is enough for a 400 (verbose: the offending value, for messages that quote it).
-  const ajv = createAjv({ allErrors: false, verbose: true });
-  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+  app.setValidatorCompiler(({ schema }) => bodyValidator().compile(schema));
   // Response schemas type the handlers; the bytes are JSON.stringify's, which never drops a field.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
