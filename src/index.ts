@@ -38,7 +38,7 @@ export {
   type ReportViewModel,
 } from './presentation/html/render-report.js';
 export { parseRelatedTls, STALE_AFTER_MS, type RelatedTlsIndex, type RelatedTlsProbe } from './rules/related-tls.js';
-export { validateObservation } from './model/observation-schema.js';
+export { validateObservation, observationSchemaDocument, type SchemaValidation } from './model/observation-schema.js';
 export { metricsOf, type CheckMetric } from './presentation/metrics.js';
 export { publicTargetsOnly, nonPublicReason, type TargetPolicy } from './collect/target-policy.js';
 export { buildApp, type AppOptions } from './server/app.js';
@@ -64,8 +64,11 @@ export {
   worstStatus,
   exitCodeFor,
   severity,
+  StatusSchema,
+  CheckStateSchema,
   type CheckState,
   type StatusValue,
 } from './model/status.js';
-export { CheckerError, OptionError } from './model/errors.js';
+export { CheckerError, OptionError, type ErrorCode, type CheckerErrorDetails } from './model/errors.js';
 export * from './model/observation.js';
+export * from './model/protocol.js';

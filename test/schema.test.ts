@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type {
   DnsErrorCode,
@@ -11,15 +12,28 @@ import type {
   TransactionKind,
   TransactionOutcome,
 } from '../src/model/observation.js';
-import { loadObservationSchema, validateObservation } from '../src/model/observation-schema.js';
+import {
+  OBSERVATION_SCHEMA_FILE,
+  observationSchemaDocument,
+  validateObservation,
+} from '../src/model/observation-schema.js';
 import { PACKAGE_ROOT } from '../src/model/package-info.js';
+import { createAjv } from '../src/model/ajv.js';
 import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from './fixtures/observations.js';
+
+/** The file as shipped in the package, for other tools. */
+const committedText = readFileSync(join(PACKAGE_ROOT, OBSERVATION_SCHEMA_FILE), 'utf8');
+const committed = JSON.parse(committedText) as Record<string, unknown>;
+/** The published document compiled on its own, to prove it says what the validator says. */
+const validateCommitted = createAjv({ allErrors: true }).compile(committed);
 
 function assertValid(doc: Observation): void {
   // Through JSON, as the host stores and replays it.
-  const result = validateObservation(JSON.parse(JSON.stringify(doc)));
+  const json: unknown = JSON.parse(JSON.stringify(doc));
+  const result = validateObservation(json);
   assert.deepEqual(result.errors, []);
   assert.equal(result.ok, true);
+  assert.equal(validateCommitted(json), true, 'the committed schema file accepts it too');
 }
 
 function assertInvalid(doc: unknown, expected: RegExp): void {
@@ -29,6 +43,7 @@ function assertInvalid(doc: unknown, expected: RegExp): void {
     result.errors.some((e) => expected.test(e)),
     `expected ${expected} among:\n${result.errors.join('\n')}`,
   );
+  assert.equal(validateCommitted(doc), false, 'the committed schema file refuses it too');
 }
 
 const unreachable = unreachableEndpoint('192.0.2.20', 'connect.timeout', {
@@ -41,10 +56,24 @@ const unreachable = unreachableEndpoint('192.0.2.20', 'connect.timeout', {
 });
 
 describe('observation schema', () => {
+  it('is committed exactly as `npm run schema` generates it from src/model/observation.ts', () => {
+    assert.deepEqual(committed, observationSchemaDocument(), 'schema/observation.schema.json is stale: npm run schema');
+    assert.equal(committedText, `${JSON.stringify(observationSchemaDocument(), null, 2)}\n`);
+  });
+
+  it('is a draft 2020-12 document with its $id, title and shared types under $defs', () => {
+    assert.equal(committed['$schema'], 'https://json-schema.org/draft/2020-12/schema');
+    assert.equal(committed['$id'], 'https://checker-smtp.invalid/schema/observation-v1.json');
+    assert.equal(committed['title'], 'checker-smtp observation, version 1');
+    const defs = Object.keys(committed['$defs'] as object);
+    for (const name of ['Timestamp', 'Reply', 'DnsFailure', 'EndpointProbe', 'ProbeError', 'TlsInfo'])
+      assert.ok(defs.includes(name), `$defs has ${name}`);
+  });
+
   it('compiles under Ajv 2020 strict mode', () => {
     const ajv = new Ajv2020.default({ strict: true });
     ajv.addFormat('date-time', true);
-    assert.doesNotThrow(() => ajv.compile(loadObservationSchema()));
+    assert.doesNotThrow(() => ajv.compile(committed));
   });
 
   it('is found from the package root', () => {
@@ -65,7 +94,7 @@ describe('observation schema', () => {
       }
       for (const [k, v] of Object.entries(node)) walk(v, `${path}/${k}`);
     };
-    walk(loadObservationSchema(), '#');
+    walk(committed, '#');
     assert.deepEqual(missing, []);
   });
 
@@ -273,7 +302,7 @@ const ENUMS: Record<string, readonly string[]> = {
 };
 
 describe('observation schema enums', () => {
-  const defs = loadObservationSchema()['$defs'] as Record<string, { enum?: unknown[] }>;
+  const defs = committed['$defs'] as Record<string, { enum?: unknown[] }>;
   for (const [name, values] of Object.entries(ENUMS)) {
     it(`lists exactly the ${name} members of observation.ts`, () => {
       assert.deepEqual([...(defs[name]?.enum ?? [])].sort(), [...values].sort());

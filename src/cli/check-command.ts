@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collect } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
-import { CheckerError } from '../model/errors.js';
+import { CheckerError, type CheckerErrorDetails } from '../model/errors.js';
 import { quoteAtMost } from '../model/text.js';
 import { exitCodeFor, worstStatus } from '../model/status.js';
 import { parsePort, parseResolver } from '../config/settings.js';
@@ -43,7 +43,12 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export class UsageError extends Error {}
+/** A command line that does not parse; the CLI prints the message and the command's usage. */
+export class UsageError extends CheckerError {
+  constructor(message: string, details: Pick<CheckerErrorDetails, 'cause'> = {}) {
+    super('usage.invalid', message, details);
+  }
+}
 
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -69,7 +74,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -132,6 +137,7 @@ function htmlTarget(file: string): string {
     throw new CheckerError(
       'output.unwritable',
       `Cannot write the HTML report to ${quotePath(file)}: directory ${quotePath(dir)} is missing or not writable (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      { cause: err },
     );
   }
   return file;
@@ -156,6 +162,6 @@ function writeHtml(file: string, html: string): void {
 
 /** Errors the user can fix get their message; anything else is our bug and shows its stack. */
 export function describeFailure(err: unknown): string {
-  if (err instanceof UsageError || err instanceof CheckerError) return err.message;
+  if (err instanceof CheckerError) return err.message;
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -112,7 +112,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
   const { values } = parsed;
   if (values.help) {

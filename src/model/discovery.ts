@@ -4,6 +4,7 @@
  * checker can examine the certificates our probes saw. The key spellings of
  * the payload are ours and live here alone, so they are easy to change.
  */
+import Type, { type Static } from 'typebox';
 import type { Observation } from './observation.js';
 
 export const TLS_ENDPOINT_ENTRY_TYPE = 'tls.endpoint.v1';
@@ -12,20 +13,28 @@ export const RELATED_TLS_KEY = 'tls_probes';
 /** STARTTLS dialect name in the TLS endpoint contract. */
 const STARTTLS_DIALECT = 'smtp';
 
-export interface TlsEndpointPayload {
-  host: string;
-  port: number;
-  sni: string;
-  starttls: typeof STARTTLS_DIALECT;
-  /** Port 25 STARTTLS is opportunistic; MTA-STS or DANE make it required, and have their own checkers. */
-  require_starttls: false;
-}
+export const TlsEndpointPayloadSchema = Type.Object(
+  {
+    host: Type.String({ description: 'MX host name to connect to.' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, description: 'SMTP port.' }),
+    sni: Type.String({ description: 'Server name to send in the TLS handshake.' }),
+    starttls: Type.Literal(STARTTLS_DIALECT, { description: 'STARTTLS dialect to speak before the handshake.' }),
+    // Port 25 STARTTLS is opportunistic; MTA-STS or DANE make it required, and have their own checkers.
+    require_starttls: Type.Literal(false, { description: 'Whether a client must refuse to send without TLS.' }),
+  },
+  { description: 'What a TLS checker needs to probe one MX endpoint (the TLS endpoint contract).' },
+);
+export type TlsEndpointPayload = Static<typeof TlsEndpointPayloadSchema>;
 
-export interface DiscoveryEntry {
-  type: string;
-  ref: string;
-  payload: TlsEndpointPayload;
-}
+export const DiscoveryEntrySchema = Type.Object(
+  {
+    type: Type.String({ description: `Entry contract, "${TLS_ENDPOINT_ENTRY_TYPE}".` }),
+    ref: Type.String({ description: 'Stable across runs: "mx1.example.com:25".' }),
+    payload: TlsEndpointPayloadSchema,
+  },
+  { description: 'An entry published for other checkers (PROTOCOL.md DiscoveryEntry).' },
+);
+export type DiscoveryEntry = Static<typeof DiscoveryEntrySchema>;
 
 /** Stable across runs: the MX host name and port, never an address (addresses change, names stay). */
 export function endpointRef(host: string, port: number): string {

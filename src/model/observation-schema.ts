@@ -1,17 +1,23 @@
 /**
- * Validation of an observation document against schema/observation.schema.json.
+ * Validation of an observation document, and the published JSON Schema.
  *
- * The schema is read from the package at run time rather than imported, so the
- * one file shipped in `schema/` is the one used here (there is no second copy
- * to drift), whether we run from sources (src/) or compiled (dist/src/).
+ * Both come from the TypeBox schema in observation.ts: the validator compiles
+ * it once, and `observationSchemaDocument()` is what `npm run schema` writes
+ * to schema/observation.schema.json (a test fails when that file is stale).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from './package-info.js';
-import Ajv2020 from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { createAjv, describeSchemaError } from './ajv.js';
+import { withDefinitions } from './json-schema.js';
+import { ObservationSchema } from './observation.js';
 
 export const OBSERVATION_SCHEMA_FILE = 'schema/observation.schema.json';
+
+/** Header of the published document; the `$id` is a name, not a place to fetch from. */
+const DOCUMENT_HEADER = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://checker-smtp.invalid/schema/observation-v1.json',
+  title: 'checker-smtp observation, version 1',
+};
 
 export interface SchemaValidation {
   ok: boolean;
@@ -19,38 +25,16 @@ export interface SchemaValidation {
   errors: string[];
 }
 
-export function loadObservationSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(PACKAGE_ROOT, OBSERVATION_SCHEMA_FILE), 'utf8')) as Record<string, unknown>;
+/** The observation schema as a JSON Schema 2020-12 document, shared types under `$defs`. */
+export function observationSchemaDocument(): Record<string, unknown> {
+  return withDefinitions(ObservationSchema, DOCUMENT_HEADER);
 }
-
-// RFC 3339 date-time, as Date#toISOString() and the TLS layer produce. Ajv
-// knows no formats without ajv-formats, and strict mode refuses unknown ones.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 let compiled: ValidateFunction | undefined;
 
-function validator(): ValidateFunction {
-  if (!compiled) {
-    // Strict mode: a typo in the schema is an error here, not a silently ignored keyword.
-    const ajv = new Ajv2020.default({ strict: true, allErrors: true });
-    ajv.addFormat('date-time', {
-      type: 'string',
-      validate: (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)),
-    });
-    compiled = ajv.compile(loadObservationSchema());
-  }
-  return compiled;
-}
-
-function describe(e: ErrorObject): string {
-  const where = e.instancePath === '' ? '/' : e.instancePath;
-  const extra = e.keyword === 'additionalProperties' ? ` "${String(e.params['additionalProperty'])}"` : '';
-  return `${where}: ${e.message ?? e.keyword}${extra}`;
-}
-
 /** Checks a parsed JSON document against the observation schema. */
 export function validateObservation(doc: unknown): SchemaValidation {
-  const validate = validator();
-  if (validate(doc)) return { ok: true, errors: [] };
-  return { ok: false, errors: (validate.errors ?? []).map(describe) };
+  compiled ??= createAjv({ allErrors: true }).compile(ObservationSchema);
+  if (compiled(doc)) return { ok: true, errors: [] };
+  return { ok: false, errors: (compiled.errors ?? []).map((e) => describeSchemaError(e)) };
 }

@@ -4,280 +4,505 @@
  * It is the only contract between the I/O half (collect) and the pure half
  * (rules, report, metrics). The host stores it as is and hands it back later,
  * so every field must be plain JSON and changes must bump `version`.
- * `schema/observation.schema.json` documents the same shape for other tools.
+ *
+ * Written once, here, as TypeBox schemas: each TypeScript type is the
+ * `Static` of its schema, the descriptions are the field documentation,
+ * `validateObservation()` compiles the same schema, and
+ * `schema/observation.schema.json` is generated from it (`npm run schema`).
  */
+import Type, { type Static } from 'typebox';
+import { closedObject, definition, described, nullable, recordOf } from './json-schema.js';
 
 export const OBSERVATION_VERSION = 1 as const;
 
-/** Outcome of one DNS question that did not produce an answer. */
-export type DnsErrorCode =
-  | 'NXDOMAIN' // the name does not exist
-  | 'NODATA' // the name exists but has no record of this type
-  | 'SERVFAIL'
-  | 'REFUSED'
-  | 'TIMEOUT'
-  | 'ERROR'; // anything else (bad response, connection refused, …)
+/** Scalars with a shape the schema checks (the `Static` type stays `string`/`number`). */
+const Timestamp = definition(
+  'Timestamp',
+  Type.String({
+    format: 'date-time',
+    description: 'An RFC 3339 date-time in UTC, e.g. "2026-11-21T10:00:00.000Z".',
+  }),
+);
+const MxPreference = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
+const PortNumber = (description: string) => Type.Integer({ minimum: 1, maximum: 65535, description });
+const StringList = (description: string) => Type.Array(Type.String(), { description });
 
-export type RrType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'PTR';
+// ---------------------------------------------------------------- DNS
 
-export interface DnsFailure {
-  /** The name that was asked about (A-label, no trailing dot). */
-  name: string;
-  rrtype: RrType;
-  code: DnsErrorCode;
-  /** Resolver message, for the transcript-minded reader. */
-  message: string;
-}
+export const DnsErrorCodeSchema = definition(
+  'DnsErrorCode',
+  Type.Enum(['NXDOMAIN', 'NODATA', 'SERVFAIL', 'REFUSED', 'TIMEOUT', 'ERROR'], {
+    description:
+      'Outcome of one DNS question that did not produce an answer: NXDOMAIN (the name does not exist), NODATA (the name exists but has no record of this type), SERVFAIL, REFUSED, TIMEOUT, ERROR (anything else: bad response, connection refused, …).',
+  }),
+);
+export type DnsErrorCode = Static<typeof DnsErrorCodeSchema>;
 
-export interface MxTarget {
-  preference: number;
-  /** Target name as published, lower-case, no trailing dot ("" never: a null MX is `dns.null_mx`). */
-  name: string;
-  /** The target is an address literal such as "192.0.2.1" (RFC 5321 §5.1 forbids it). */
-  ip_literal: boolean;
-  /** Names the target's CNAME chain points through, in order; empty when the target is not an alias. */
-  cname_chain: string[];
-  /** Addresses the target resolves to (after following any CNAME), sorted. */
-  ipv4: string[];
-  ipv6: string[];
-  /** Lookups for this target that failed (NODATA for one family alone is not listed). */
-  errors: DnsFailure[];
-  /** This target is the domain itself, probed because it has no MX (RFC 5321 §5.1 implicit MX). */
-  implicit: boolean;
-}
+export const RrTypeSchema = definition(
+  'RrType',
+  Type.Enum(['MX', 'A', 'AAAA', 'CNAME', 'PTR'], { description: 'DNS record type of a question.' }),
+);
+export type RrType = Static<typeof RrTypeSchema>;
 
-export interface DnsFacts {
-  /** Where the MX set came from: a live lookup, or the MX service the host sent. */
-  source: 'live' | 'service';
-  /** The MX lookup of the domain failed (SERVFAIL, timeout, NXDOMAIN…); null when it answered (NODATA included). */
-  mx_error: DnsFailure | null;
-  /** RFC 7505: the domain publishes exactly `MX 0 .`. */
-  null_mx: boolean;
-  /** No MX record; the domain's own A/AAAA are used as the implicit MX. */
-  implicit_mx: boolean;
-  /** MX targets sorted by preference then name (the implicit MX appears here with implicit: true). */
-  mx: MxTarget[];
-}
+export const DnsFailureSchema = definition(
+  'DnsFailure',
+  closedObject(
+    {
+      name: Type.String({ description: 'The name that was asked about (A-label, no trailing dot).' }),
+      rrtype: described(RrTypeSchema, 'The record type that was asked for.'),
+      code: described(DnsErrorCodeSchema, 'What went wrong.'),
+      message: Type.String({ description: 'Resolver message, for the transcript-minded reader.' }),
+    },
+    { description: 'Outcome of one DNS question that did not produce an answer.' },
+  ),
+);
+export type DnsFailure = Static<typeof DnsFailureSchema>;
 
-/** One SMTP reply, kept whole. */
-export interface Reply {
-  /** Three-digit reply code of the first line. */
-  code: number;
-  /** Enhanced status code (RFC 3463) from the first line, when present, e.g. "5.7.1". */
-  enhanced: string | null;
-  /** Every line as received, without CRLF, code included ("250-PIPELINING"). */
-  lines: string[];
-}
+export const MxTargetSchema = definition(
+  'MxTarget',
+  closedObject(
+    {
+      preference: MxPreference('MX preference (lower is tried first).'),
+      name: Type.String({
+        minLength: 1,
+        description: 'Target name as published, lower-case, no trailing dot ("" never: a null MX is `dns.null_mx`).',
+      }),
+      ip_literal: Type.Boolean({
+        description: 'The target is an address literal such as "192.0.2.1" (RFC 5321 §5.1 forbids it).',
+      }),
+      cname_chain: StringList(
+        "Names the target's CNAME chain points through, in order; empty when the target is not an alias.",
+      ),
+      ipv4: StringList('IPv4 addresses the target resolves to (after following any CNAME), sorted.'),
+      ipv6: StringList('IPv6 addresses the target resolves to (after following any CNAME), sorted.'),
+      errors: Type.Array(DnsFailureSchema, {
+        description: 'Lookups for this target that failed (NODATA for one family alone is not listed).',
+      }),
+      implicit: Type.Boolean({
+        description: 'This target is the domain itself, probed because it has no MX (RFC 5321 §5.1 implicit MX).',
+      }),
+    },
+    { description: 'One MX target and what its name resolves to.' },
+  ),
+);
+export type MxTarget = Static<typeof MxTargetSchema>;
 
-/** ESMTP extensions advertised in one EHLO reply. */
-export interface Extensions {
-  /** Upper-cased keywords in the order advertised ("STARTTLS", "SIZE", "AUTH", "X-FOO"…). */
-  keywords: string[];
-  /** Parameters per keyword, verbatim ("SIZE" → ["10240000"], "AUTH" → ["PLAIN", "LOGIN"]). */
-  params: Record<string, string[]>;
-  /** SIZE limit in bytes when advertised with a number (0 means "no fixed limit"). */
-  size: number | null;
-  /** AUTH mechanisms, upper-cased (also from the legacy "AUTH=" form). */
-  auth: string[];
-}
+export const DnsFactsSchema = definition(
+  'DnsFacts',
+  closedObject(
+    {
+      source: Type.Enum(['live', 'service'], {
+        description: 'Where the MX set came from: a live lookup, or the MX service the host sent.',
+      }),
+      mx_error: nullable(
+        DnsFailureSchema,
+        'The MX lookup of the domain failed (SERVFAIL, timeout, NXDOMAIN…); null when it answered (NODATA included).',
+      ),
+      null_mx: Type.Boolean({ description: 'RFC 7505: the domain publishes exactly `MX 0 .`.' }),
+      implicit_mx: Type.Boolean({
+        description: "No MX record; the domain's own A/AAAA are used as the implicit MX.",
+      }),
+      mx: Type.Array(MxTargetSchema, {
+        description: 'MX targets sorted by preference then name (the implicit MX appears here with implicit: true).',
+      }),
+    },
+    { description: 'DNS posture of the domain, looked up once.' },
+  ),
+);
+export type DnsFacts = Static<typeof DnsFactsSchema>;
 
-export type Phase =
-  | 'connect'
-  | 'greeting'
-  | 'ehlo'
-  | 'helo'
-  | 'starttls'
-  | 'tls'
-  | 'ehlo_tls'
-  | 'null_sender'
-  | 'postmaster'
-  | 'open_relay'
-  | 'quit';
+// ---------------------------------------------------------------- SMTP replies and extensions
 
-/** Why an endpoint dialogue stopped early. A misbehaving server is data, not an exception. */
-export type ProbeErrorCode =
-  | 'connect.refused' // RST on SYN
-  | 'connect.timeout' // no answer to SYN within the budget
-  | 'connect.unreachable' // ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker
-  | 'connect.error'
-  | 'policy.refused' // not dialled: the deployment's target policy refuses this address (private, loopback…)
-  | 'timeout' // the endpoint budget ran out mid-dialogue
-  | 'closed' // the server closed the connection
-  | 'reset' // ECONNRESET / EPIPE
-  | 'reply.malformed' // not an SMTP reply line
-  | 'reply.line_too_long'
-  | 'reply.too_many_lines'
-  | 'bytes_exceeded' // the endpoint sent more than MAX_ENDPOINT_BYTES
-  | 'tls.handshake' // STARTTLS 220 but the TLS handshake failed
-  | 'error';
+export const ReplySchema = definition(
+  'Reply',
+  closedObject(
+    {
+      code: Type.Integer({ minimum: 100, maximum: 999, description: 'Three-digit reply code of the first line.' }),
+      enhanced: nullable(
+        Type.String({ pattern: '^[245]\\.\\d{1,3}\\.\\d{1,3}$' }),
+        'Enhanced status code (RFC 3463) from the first line, when present, e.g. "5.7.1".',
+      ),
+      lines: StringList('Every line as received, without CRLF, code included ("250-PIPELINING").'),
+    },
+    { description: 'One SMTP reply, kept whole.' },
+  ),
+);
+export type Reply = Static<typeof ReplySchema>;
 
-export interface ProbeError {
-  code: ProbeErrorCode;
-  phase: Phase;
-  message: string;
-}
+export const ExtensionsSchema = definition(
+  'Extensions',
+  closedObject(
+    {
+      keywords: StringList('Upper-cased keywords in the order advertised ("STARTTLS", "SIZE", "AUTH", "X-FOO"…).'),
+      params: recordOf(Type.Array(Type.String()), {
+        description: 'Parameters per keyword, verbatim ("SIZE" → ["10240000"], "AUTH" → ["PLAIN", "LOGIN"]).',
+      }),
+      size: nullable(
+        Type.Integer({ minimum: 0 }),
+        'SIZE limit in bytes when advertised with a number (0 means "no fixed limit").',
+      ),
+      auth: StringList('AUTH mechanisms, upper-cased (also from the legacy "AUTH=" form).'),
+    },
+    { description: 'ESMTP extensions advertised in one EHLO reply.' },
+  ),
+);
+export type Extensions = Static<typeof ExtensionsSchema>;
 
-export interface CertificateInfo {
-  subject: Record<string, string>;
-  issuer: Record<string, string>;
-  /** DNS and IP names from subjectAltName, e.g. ["DNS:mx1.example.com"]. */
-  subject_alt_names: string[];
-  valid_from: string; // RFC 3339
-  valid_to: string; // RFC 3339
-  serial: string;
-  fingerprint_sha256: string;
-  /** Public key algorithm and size, e.g. "RSA" / 2048. */
-  key_type: string | null;
-  key_bits: number | null;
-  /** The certificate, DER, base64: enough for a later re-evaluation. */
-  der_base64: string;
-}
+// ---------------------------------------------------------------- how a dialogue stops
 
-export interface TlsInfo {
-  /** "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", … */
-  version: string;
-  cipher: string;
-  /** Ephemeral key exchange ("ECDH" X25519 253, "DH" 1024) when known. */
-  ephemeral: { type: string; name: string | null; bits: number | null } | null;
-  /** Peer chain as presented, leaf first. */
-  chain: CertificateInfo[];
-  /** Verification against the trust store, done by the TLS stack during the handshake. */
-  chain_trusted: boolean;
-  /** OpenSSL's verdict when untrusted, e.g. "DEPTH_ZERO_SELF_SIGNED_CERT". */
-  chain_error: string | null;
-  /** SNI we sent (the MX name); null for an implicit MX address without a name. */
-  sni: string | null;
-}
+export const PhaseSchema = definition(
+  'Phase',
+  Type.Enum(
+    [
+      'connect',
+      'greeting',
+      'ehlo',
+      'helo',
+      'starttls',
+      'tls',
+      'ehlo_tls',
+      'null_sender',
+      'postmaster',
+      'open_relay',
+      'quit',
+    ],
+    { description: 'The step of the endpoint dialogue.' },
+  ),
+);
+export type Phase = Static<typeof PhaseSchema>;
 
-export interface StartTlsResult {
-  /** STARTTLS appeared in the pre-TLS EHLO. */
-  offered: boolean;
-  /** We sent STARTTLS. */
-  attempted: boolean;
-  reply: Reply | null;
-  /** The handshake completed. */
-  ok: boolean;
-  /** Plaintext bytes the server sent after its 220 that we discarded unread (injection attempt or bug). */
-  discarded_bytes: number;
-  tls: TlsInfo | null;
-  error: ProbeError | null;
-}
+export const ProbeErrorCodeSchema = definition(
+  'ProbeErrorCode',
+  Type.Enum(
+    [
+      'connect.refused',
+      'connect.timeout',
+      'connect.unreachable',
+      'connect.error',
+      'policy.refused',
+      'timeout',
+      'closed',
+      'reset',
+      'reply.malformed',
+      'reply.line_too_long',
+      'reply.too_many_lines',
+      'bytes_exceeded',
+      'tls.handshake',
+      'error',
+    ],
+    {
+      description:
+        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
+    },
+  ),
+);
+export type ProbeErrorCode = Static<typeof ProbeErrorCodeSchema>;
 
-export type TransactionKind = 'null_sender' | 'postmaster' | 'open_relay';
+export const ProbeErrorSchema = definition(
+  'ProbeError',
+  closedObject(
+    {
+      code: described(ProbeErrorCodeSchema, 'What went wrong.'),
+      phase: described(PhaseSchema, 'The step of the dialogue where it went wrong.'),
+      message: Type.String({ description: 'What went wrong, in words.' }),
+    },
+    { description: 'Why an endpoint dialogue stopped early. A misbehaving server is data, not an exception.' },
+  ),
+);
+export type ProbeError = Static<typeof ProbeErrorSchema>;
 
-export type TransactionOutcome =
-  | 'accepted' // MAIL and RCPT both 2xx
-  | 'rejected' // a 5xx at MAIL or RCPT
-  | 'tempfail' // a 4xx at MAIL or RCPT
-  | 'error' // the dialogue broke before an answer
-  | 'skipped'; // not run: switched off, or the dialogue never got there
+// ---------------------------------------------------------------- TLS
 
-export interface Transaction {
-  kind: TransactionKind;
-  /** The reverse-path and forward-path we used (addr-spec, without brackets; "" is the null sender). */
-  mail_from: string;
-  rcpt_to: string;
-  mail: Reply | null;
-  rcpt: Reply | null;
-  /**
-   * Reply to RSET; null when not sent. Without PIPELINING the last transaction
-   * that ran is ended by QUIT (RFC 5321 §4.1.1.10) instead, so its rset is null.
-   */
-  rset: Reply | null;
-  outcome: TransactionOutcome;
-  /** Which command gave the deciding answer, when one did. */
-  decided_at: 'mail' | 'rcpt' | null;
-  /** Why it was skipped or broke, in words. */
-  note: string | null;
-}
+const DistinguishedName = definition(
+  'DistinguishedName',
+  recordOf(Type.String(), {
+    description: 'Distinguished name attributes, e.g. {"CN": "mx1.example.com", "O": "Example"}.',
+  }),
+);
 
-export interface TranscriptLine {
-  /** Milliseconds since the endpoint probe started. */
-  t: number;
-  /** C: client to server, S: server to client, '*': an event (connected, TLS up, timeout…). */
-  dir: 'C' | 'S' | '*';
-  text: string;
-}
+export const CertificateInfoSchema = definition(
+  'CertificateInfo',
+  closedObject(
+    {
+      subject: described(DistinguishedName, 'Subject distinguished name.'),
+      issuer: described(DistinguishedName, 'Issuer distinguished name.'),
+      subject_alt_names: StringList('DNS and IP names from subjectAltName, e.g. ["DNS:mx1.example.com"].'),
+      valid_from: described(Timestamp, 'Start of validity, RFC 3339.'),
+      valid_to: described(Timestamp, 'End of validity, RFC 3339.'),
+      serial: Type.String({ description: 'Serial number, hexadecimal.' }),
+      fingerprint_sha256: Type.String({ description: 'SHA-256 fingerprint of the DER certificate.' }),
+      key_type: nullable(Type.String(), 'Public key algorithm, e.g. "RSA".'),
+      key_bits: nullable(Type.Integer({ minimum: 0 }), 'Public key size in bits, e.g. 2048.'),
+      der_base64: Type.String({ description: 'The certificate, DER, base64: enough for a later re-evaluation.' }),
+    },
+    { description: 'One certificate of the peer chain.' },
+  ),
+);
+export type CertificateInfo = Static<typeof CertificateInfoSchema>;
 
-export interface ReverseDns {
-  /** PTR names for the address, lower-case, no trailing dot. */
-  ptr: string[];
-  ptr_error: DnsFailure | null;
-  /** For each PTR name, the addresses it resolves to in the endpoint's family. */
-  forward: { name: string; addresses: string[]; error: DnsFailure | null }[];
-  /** Some PTR name resolves back to the endpoint address. */
-  fcrdns: boolean;
-}
+export const TlsInfoSchema = definition(
+  'TlsInfo',
+  closedObject(
+    {
+      version: Type.String({ description: '"TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", …' }),
+      cipher: Type.String({ description: 'Negotiated cipher suite, e.g. "TLS_AES_256_GCM_SHA384".' }),
+      ephemeral: nullable(
+        closedObject(
+          {
+            type: Type.String({ description: 'Key exchange type, "ECDH" or "DH".' }),
+            name: nullable(Type.String(), 'Curve name for ECDH, e.g. "X25519".'),
+            bits: nullable(Type.Integer({ minimum: 0 }), 'Key size in bits.'),
+          },
+          { description: 'Ephemeral key parameters.' },
+        ),
+        'Ephemeral key exchange ("ECDH" X25519 253, "DH" 1024) when known.',
+      ),
+      chain: Type.Array(CertificateInfoSchema, { description: 'Peer chain as presented, leaf first.' }),
+      chain_trusted: Type.Boolean({
+        description: 'Verification against the trust store, done by the TLS stack during the handshake.',
+      }),
+      chain_error: nullable(Type.String(), 'OpenSSL\'s verdict when untrusted, e.g. "DEPTH_ZERO_SELF_SIGNED_CERT".'),
+      sni: nullable(Type.String(), 'SNI we sent (the MX name); null for an implicit MX address without a name.'),
+    },
+    { description: 'What the STARTTLS handshake negotiated and the certificate chain seen.' },
+  ),
+);
+export type TlsInfo = Static<typeof TlsInfoSchema>;
 
-export interface StageTimings {
-  connect_ms: number | null;
-  greeting_ms: number | null;
-  ehlo_ms: number | null;
-  tls_ms: number | null;
-  total_ms: number;
-}
+export const StartTlsResultSchema = definition(
+  'StartTlsResult',
+  closedObject(
+    {
+      offered: Type.Boolean({ description: 'STARTTLS appeared in the pre-TLS EHLO.' }),
+      attempted: Type.Boolean({ description: 'We sent STARTTLS.' }),
+      reply: nullable(ReplySchema, 'The reply to STARTTLS; null when it was not sent or not answered.'),
+      ok: Type.Boolean({ description: 'The handshake completed.' }),
+      discarded_bytes: Type.Integer({
+        minimum: 0,
+        description:
+          'Plaintext bytes the server sent after its 220 that we discarded unread (injection attempt or bug).',
+      }),
+      tls: nullable(TlsInfoSchema, 'What the handshake negotiated; null when it did not complete.'),
+      error: nullable(ProbeErrorSchema, 'Why the STARTTLS step failed, when it did.'),
+    },
+    { description: 'The STARTTLS step: offered, attempted, and how it went.' },
+  ),
+);
+export type StartTlsResult = Static<typeof StartTlsResultSchema>;
 
-export interface EndpointProbe {
-  /** MX target names that lead to this address, by preference (one connection serves them all). */
-  mx: string[];
-  /** Best (lowest) preference among them. */
-  preference: number;
-  address: string;
-  family: 4 | 6;
-  port: number;
-  /** "192.0.2.1:25" or "[2001:db8::1]:25": the subject of this endpoint's states. */
-  subject: string;
-  started_at: string;
-  timings: StageTimings;
-  /** TCP connect succeeded. */
-  connected: boolean;
-  greeting: Reply | null;
-  /** Host name announced in the greeting (first word after the code), when any. */
-  greeting_host: string | null;
-  /** First hello: EHLO, or HELO after an EHLO refusal. */
-  ehlo: Reply | null;
-  /** EHLO was refused and HELO was sent instead. */
-  helo_fallback: boolean;
-  helo: Reply | null;
-  extensions: Extensions | null;
-  starttls: StartTlsResult;
-  ehlo_tls: Reply | null;
-  extensions_tls: Extensions | null;
-  /** Transactions ran pipelined (only when PIPELINING was advertised). */
-  pipelined: boolean;
-  transactions: Transaction[];
-  quit: Reply | null;
-  /** Why the dialogue stopped early; null when it reached QUIT. */
-  error: ProbeError | null;
-  reverse_dns: ReverseDns;
-  transcript: TranscriptLine[];
-  /** The transcript was cut at MAX_TRANSCRIPT_LINES. */
-  transcript_truncated: boolean;
-  bytes_received: number;
-}
+// ---------------------------------------------------------------- probe transactions
 
-export interface ObservationOptions {
-  timeout: number;
-  helo_name: string;
-  test_null_sender: boolean;
-  test_postmaster: boolean;
-  test_open_relay: boolean;
-  /** The relay-probe recipient actually used. */
-  test_probe_address: string;
-  /** The requested probe address lay inside the tested domain and was replaced by the default. */
-  probe_address_replaced: boolean;
-  port: number;
-}
+export const TransactionKindSchema = definition(
+  'TransactionKind',
+  Type.Enum(['null_sender', 'postmaster', 'open_relay'], {
+    description: 'Which probe transaction: null sender, postmaster, or open relay.',
+  }),
+);
+export type TransactionKind = Static<typeof TransactionKindSchema>;
 
-export interface Observation {
-  version: typeof OBSERVATION_VERSION;
-  /** The tested domain, A-label form, lower-case, no trailing dot. */
-  domain: string;
-  collected_at: string;
-  duration_ms: number;
-  checker: { name: string; version: string };
-  options: ObservationOptions;
-  dns: DnsFacts;
-  /** One per distinct address, sorted by preference, then family (v4 first), then address. */
-  endpoints: EndpointProbe[];
-}
+export const TransactionOutcomeSchema = definition(
+  'TransactionOutcome',
+  Type.Enum(['accepted', 'rejected', 'tempfail', 'error', 'skipped'], {
+    description:
+      'accepted (MAIL and RCPT both 2xx), rejected (a 5xx at MAIL or RCPT), tempfail (a 4xx at MAIL or RCPT), error (the dialogue broke before an answer), skipped (not run: switched off, or the dialogue never got there).',
+  }),
+);
+export type TransactionOutcome = Static<typeof TransactionOutcomeSchema>;
+
+export const TransactionSchema = definition(
+  'Transaction',
+  closedObject(
+    {
+      kind: described(TransactionKindSchema, 'Which probe this is.'),
+      mail_from: Type.String({
+        description: 'The reverse-path we used (addr-spec, without brackets; "" is the null sender).',
+      }),
+      rcpt_to: Type.String({ description: 'The forward-path we used (addr-spec, without brackets).' }),
+      mail: nullable(ReplySchema, 'Reply to MAIL FROM; null when not sent or not answered.'),
+      rcpt: nullable(ReplySchema, 'Reply to RCPT TO; null when not sent or not answered.'),
+      rset: nullable(
+        ReplySchema,
+        'Reply to RSET; null when not sent or not answered. Without PIPELINING the last transaction that ran ends with QUIT instead of RSET (QUIT aborts a transaction, RFC 5321 §4.1.1.10), so its rset is null.',
+      ),
+      outcome: described(TransactionOutcomeSchema, 'How the transaction ended.'),
+      decided_at: nullable(Type.Enum(['mail', 'rcpt']), 'Which command gave the deciding answer, when one did.'),
+      note: nullable(Type.String(), 'Why it was skipped or broke, in words.'),
+    },
+    { description: 'One probe transaction: MAIL, RCPT, then RSET; DATA is never sent.' },
+  ),
+);
+export type Transaction = Static<typeof TransactionSchema>;
+
+// ---------------------------------------------------------------- transcript, reverse DNS, timings
+
+export const TranscriptLineSchema = definition(
+  'TranscriptLine',
+  closedObject(
+    {
+      t: Type.Number({ minimum: 0, description: 'Milliseconds since the endpoint probe started.' }),
+      dir: Type.Enum(['C', 'S', '*'], {
+        description: "C: client to server, S: server to client, '*': an event (connected, TLS up, timeout…).",
+      }),
+      text: Type.String({ description: 'The line without CRLF, or the event in words.' }),
+    },
+    { description: 'One line of the SMTP dialogue, or an event.' },
+  ),
+);
+export type TranscriptLine = Static<typeof TranscriptLineSchema>;
+
+export const ReverseDnsSchema = definition(
+  'ReverseDns',
+  closedObject(
+    {
+      ptr: StringList('PTR names for the address, lower-case, no trailing dot.'),
+      ptr_error: nullable(DnsFailureSchema, 'The PTR lookup failed; null when it answered.'),
+      forward: Type.Array(
+        closedObject(
+          {
+            name: Type.String({ description: 'The PTR name.' }),
+            addresses: StringList("Addresses the name resolves to in the endpoint's family."),
+            error: nullable(DnsFailureSchema, 'The forward lookup failed; null when it answered.'),
+          },
+          { description: 'Forward lookup of one PTR name.' },
+        ),
+        { description: "For each PTR name, the addresses it resolves to in the endpoint's family." },
+      ),
+      fcrdns: Type.Boolean({ description: 'Some PTR name resolves back to the endpoint address.' }),
+    },
+    { description: 'Reverse DNS of the endpoint address and its forward confirmation.' },
+  ),
+);
+export type ReverseDns = Static<typeof ReverseDnsSchema>;
+
+const StageMs = (description: string) => nullable(Type.Number({ minimum: 0 }), description);
+
+export const StageTimingsSchema = definition(
+  'StageTimings',
+  closedObject(
+    {
+      connect_ms: StageMs('TCP connect time.'),
+      greeting_ms: StageMs('Time from connect to the complete greeting.'),
+      ehlo_ms: StageMs('Time for the first EHLO (or HELO) reply.'),
+      tls_ms: StageMs('STARTTLS handshake time.'),
+      total_ms: Type.Number({ minimum: 0, description: 'Whole endpoint probe, connect to QUIT (or to the stop).' }),
+    },
+    {
+      description: 'How long each stage of the dialogue took, in milliseconds; null for a stage not reached.',
+    },
+  ),
+);
+export type StageTimings = Static<typeof StageTimingsSchema>;
+
+// ---------------------------------------------------------------- one endpoint
+
+export const EndpointProbeSchema = definition(
+  'EndpointProbe',
+  closedObject(
+    {
+      mx: StringList('MX target names that lead to this address, by preference (one connection serves them all).'),
+      preference: MxPreference('Best (lowest) preference among them.'),
+      address: Type.String({ description: 'The IPv4 or IPv6 address probed.' }),
+      family: Type.Enum([4, 6], { description: 'Address family: 4 or 6.' }),
+      port: PortNumber('TCP port probed (25 outside tests).'),
+      subject: Type.String({
+        description: '"192.0.2.1:25" or "[2001:db8::1]:25": the subject of this endpoint\'s states.',
+      }),
+      started_at: described(Timestamp, 'When the endpoint probe started.'),
+      timings: described(StageTimingsSchema, 'Stage timings.'),
+      connected: Type.Boolean({ description: 'TCP connect succeeded.' }),
+      greeting: nullable(ReplySchema, 'The greeting, whole (multi-line too); null when none arrived.'),
+      greeting_host: nullable(
+        Type.String(),
+        'Host name announced in the greeting (first word after the code), when any.',
+      ),
+      ehlo: nullable(ReplySchema, 'First hello: EHLO, or HELO after an EHLO refusal.'),
+      helo_fallback: Type.Boolean({ description: 'EHLO was refused and HELO was sent instead.' }),
+      helo: nullable(ReplySchema, 'The HELO reply when HELO was sent after an EHLO refusal.'),
+      extensions: nullable(ExtensionsSchema, 'Extensions advertised before TLS; null without an EHLO 250.'),
+      starttls: described(StartTlsResultSchema, 'The STARTTLS step.'),
+      ehlo_tls: nullable(
+        ReplySchema,
+        'The EHLO reply after TLS; null when TLS was not established or EHLO not answered.',
+      ),
+      extensions_tls: nullable(ExtensionsSchema, 'Extensions advertised after TLS.'),
+      pipelined: Type.Boolean({
+        description: 'Transactions ran pipelined (only when PIPELINING was advertised).',
+      }),
+      transactions: Type.Array(TransactionSchema, {
+        description: 'The probe transactions (null sender, postmaster, open relay).',
+      }),
+      quit: nullable(ReplySchema, 'Reply to QUIT; null when not sent or not answered.'),
+      error: nullable(ProbeErrorSchema, 'Why the dialogue stopped early; null when it reached QUIT.'),
+      reverse_dns: described(ReverseDnsSchema, 'PTR and forward-confirmed reverse DNS of the address.'),
+      transcript: Type.Array(TranscriptLineSchema, {
+        description: 'The dialogue as it happened, both directions, with timestamps.',
+      }),
+      transcript_truncated: Type.Boolean({ description: 'The transcript was cut at MAX_TRANSCRIPT_LINES.' }),
+      bytes_received: Type.Integer({
+        minimum: 0,
+        description: 'Bytes read from the endpoint over the whole dialogue (plaintext and decrypted).',
+      }),
+    },
+    { description: 'One probed address and port, and everything its dialogue showed.' },
+  ),
+);
+export type EndpointProbe = Static<typeof EndpointProbeSchema>;
+
+// ---------------------------------------------------------------- the document
+
+export const ObservationOptionsSchema = definition(
+  'ObservationOptions',
+  closedObject(
+    {
+      timeout: Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Time budget for one endpoint, connect to QUIT, in seconds.',
+      }),
+      helo_name: Type.String({ description: 'EHLO/HELO name used.' }),
+      test_null_sender: Type.Boolean({ description: 'The null-sender probe was run.' }),
+      test_postmaster: Type.Boolean({ description: 'The postmaster probe was run.' }),
+      test_open_relay: Type.Boolean({ description: 'The open-relay probe was run.' }),
+      test_probe_address: Type.String({ description: 'The relay-probe recipient actually used.' }),
+      probe_address_replaced: Type.Boolean({
+        description: 'The requested probe address lay inside the tested domain and was replaced by the default.',
+      }),
+      port: PortNumber('SMTP port probed (25 outside tests).'),
+    },
+    { description: 'The options the collection actually ran with.' },
+  ),
+);
+export type ObservationOptions = Static<typeof ObservationOptionsSchema>;
+
+export const ObservationSchema = definition(
+  'Observation',
+  closedObject(
+    {
+      version: Type.Literal(OBSERVATION_VERSION, {
+        description: 'Observation format version; bumped on any change of shape.',
+      }),
+      domain: Type.String({
+        minLength: 1,
+        description: 'The tested domain, A-label form, lower-case, no trailing dot.',
+      }),
+      collected_at: described(Timestamp, 'When collection started.'),
+      duration_ms: Type.Number({ minimum: 0, description: 'How long collection took, in milliseconds.' }),
+      checker: closedObject(
+        {
+          name: Type.String({ description: 'Checker name, "checker-smtp".' }),
+          version: Type.String({ description: 'Checker version.' }),
+        },
+        { description: 'The checker that collected this observation.' },
+      ),
+      options: described(ObservationOptionsSchema, 'The options the collection actually ran with.'),
+      dns: described(DnsFactsSchema, 'DNS posture of the domain.'),
+      endpoints: Type.Array(EndpointProbeSchema, {
+        description: 'One per distinct address, sorted by preference, then family (v4 first), then address.',
+      }),
+    },
+    {
+      description:
+        'Everything collection saw, as one versioned JSON document: the only contract between collection (I/O) and the rules, report and metrics. Generated from src/model/observation.ts; any change of shape bumps `version`.',
+    },
+  ),
+);
+export type Observation = Static<typeof ObservationSchema>;

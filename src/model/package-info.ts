@@ -6,12 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CheckerError } from './errors.js';
 
 function findRoot(start: string): string {
   let dir = start;
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${start}`);
+    if (up === dir) throw new CheckerError('package.not_found', `No package.json above ${JSON.stringify(start)}.`);
     dir = up;
   }
   return dir;

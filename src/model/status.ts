@@ -1,4 +1,6 @@
 import { plural } from './text.js';
+import Type, { type Static } from 'typebox';
+import { recordOf } from './json-schema.js';
 
 /** Status values of the host protocol (PROTOCOL.md): integers on the wire. */
 export const Status = {
@@ -10,7 +12,14 @@ export const Status = {
   ERROR: 5,
 } as const;
 
-export type StatusValue = (typeof Status)[keyof typeof Status];
+export const StatusSchema = Type.Enum(
+  [Status.UNKNOWN, Status.OK, Status.INFO, Status.WARN, Status.CRIT, Status.ERROR],
+  {
+    description:
+      '0 UNKNOWN (the rule could not decide), 1 OK, 2 INFO, 3 WARN, 4 CRIT, 5 ERROR (the check itself failed).',
+  },
+);
+export type StatusValue = Static<typeof StatusSchema>;
 
 export const STATUS_NAMES: Record<StatusValue, string> = {
   0: 'UNKNOWN',
@@ -21,14 +30,19 @@ export const STATUS_NAMES: Record<StatusValue, string> = {
   5: 'ERROR',
 };
 
-export interface CheckState {
-  status: StatusValue;
-  message: string;
-  rule?: string;
-  code?: string;
-  subject?: string;
-  meta?: Record<string, unknown>;
-}
+/** One finding of one rule (PROTOCOL.md CheckState). */
+export const CheckStateSchema = Type.Object(
+  {
+    status: StatusSchema,
+    message: Type.String({ description: 'What the rule found, in words.' }),
+    rule: Type.Optional(Type.String({ description: 'The rule that yielded it, e.g. "smtp.open_relay".' })),
+    code: Type.Optional(Type.String({ description: 'Dotted finding code, e.g. "smtp.open_relay.accepted".' })),
+    subject: Type.Optional(Type.String({ description: 'What it is about: an endpoint "192.0.2.1:25", an MX name…' })),
+    meta: Type.Optional(recordOf(Type.Unknown(), { description: 'Details for machines: the fix, the evidence…' })),
+  },
+  { description: 'One rule state (PROTOCOL.md CheckState).' },
+);
+export type CheckState = Static<typeof CheckStateSchema>;
 
 /**
  * How bad a status is, for sorting and for the overall verdict. UNKNOWN sits

@@ -6,15 +6,9 @@
  */
 import type { EndpointProbe, Observation } from '../model/observation.js';
 import { STATUS_NAMES, Status, type CheckState, type StatusValue } from '../model/status.js';
+import type { CheckMetric } from '../model/protocol.js';
 
-export interface CheckMetric {
-  name: string;
-  value: number;
-  unit?: string;
-  labels?: Record<string, string>;
-  /** RFC 3339. */
-  timestamp: string;
-}
+export type { CheckMetric };
 
 /** Stage timings per endpoint: [metric name, which timing]. A stage never reached has no sample. */
 const STAGE_METRICS = [

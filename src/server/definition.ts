@@ -8,11 +8,10 @@ import { ruleDescriptions } from '../rules/index.js';
 import { PACKAGE_VERSION } from '../model/package-info.js';
 import { OptionError } from '../model/errors.js';
 import { MX_SERVICE_TYPE, parseMxService } from '../config/mx-service.js';
+import { OBSERVATION_KEY, type CheckerDefinition, type OptionField, type Precheck } from '../model/protocol.js';
 
 export const CHECKER_ID = 'smtp';
 export const CHECKER_NAME = 'Inbound SMTP (MX posture)';
-/** The key our observation is stored under by the host, and looked up under in /evaluate. */
-export const OBSERVATION_KEY = 'smtp';
 
 const NS_PER_MINUTE = 60 * 1e9;
 /** Scheduling bounds: a full probe takes seconds, but more often than every 5 min is hammering; a week is the longest gap worth monitoring. */
@@ -24,36 +23,6 @@ export const CHECK_INTERVAL = {
 
 /** What the host fills in for us (PROTOCOL.md autoFill). */
 const AUTO_FILL: Record<string, string> = { domain: 'domain_name' };
-
-export interface OptionField {
-  id: string;
-  type: 'string' | 'number' | 'uint' | 'bool';
-  label?: string;
-  default?: unknown;
-  required?: boolean;
-  hide?: boolean;
-  description?: string;
-  autoFill?: string;
-  placeholder?: string;
-}
-
-export interface CheckerDefinition {
-  id: string;
-  name: string;
-  version: string;
-  availability: {
-    applyToDomain?: boolean;
-    applyToZone?: boolean;
-    applyToService?: boolean;
-    limitToServices?: string[];
-  };
-  options: { runOpts: OptionField[] };
-  rules: { name: string; description: string }[];
-  interval: typeof CHECK_INTERVAL;
-  has_html_report: boolean;
-  has_metrics: boolean;
-  observationKeys: string[];
-}
 
 export function checkerDefinition(): CheckerDefinition {
   const runOpts: OptionField[] = OPTION_FIELDS.map((f) => ({
@@ -92,12 +61,6 @@ const PROBE_OPTIONS: [option: string, rule: string, what: string][] = [
 
 /** Stand-in domain to validate the other options when the host has not filled `domain` yet. */
 const PLACEHOLDER_DOMAIN = 'domain.invalid';
-
-export interface Precheck {
-  precheck_failures: Record<string, string>;
-  eligible?: boolean;
-  eligibility_reason?: string;
-}
 
 export function precheck(raw: Record<string, unknown>): Precheck {
   const failures: Record<string, string> = {};

@@ -9,17 +9,20 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { constants as cryptoConstants } from 'node:crypto';
 import type { Phase, ProbeError, ProbeErrorCode, Reply, TlsInfo } from '../../model/observation.js';
+import { CheckerError } from '../../model/errors.js';
 import { MAX_ENDPOINT_BYTES } from '../../model/limits.js';
 import { ReplyParser } from './reply-parser.js';
 import { toWire } from './commands.js';
 import type { Transcript } from './transcript.js';
 import { describeTls } from '../tls/describe-tls.js';
 
-/** Thrown inside the dialogue to unwind it; carries the ProbeError to record. */
-export class ProbeAbort extends Error {
+/**
+ * Thrown inside the dialogue to unwind it; carries the ProbeError to record.
+ * Never leaves the endpoint probe: the ProbeError is data in the observation.
+ */
+export class ProbeAbort extends CheckerError {
   constructor(readonly error: ProbeError) {
-    super(error.message);
-    this.name = 'ProbeAbort';
+    super('probe.aborted', error.message, { phase: error.phase });
   }
 }
 

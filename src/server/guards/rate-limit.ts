@@ -1,0 +1,24 @@
+/**
+ * The per-client budget of work requests of a hosted deployment: one limiter
+ * (one store) shared by every work route, so a client cannot spend a budget
+ * per route. Beyond it, 429 with Retry-After.
+ */
+import rateLimit from '@fastify/rate-limit';
+import { RATE_LIMIT_WINDOW_MS } from '../../config/service-settings.js';
+import { HttpError } from '../http-error.js';
+import type { AppSettings, ServiceApp, WorkRouteOptions } from '../service-deps.js';
+
+/** Registers the limiter when the settings ask for one; answers the route options every work route spreads. */
+export async function registerRateLimit(app: ServiceApp, settings: AppSettings): Promise<WorkRouteOptions> {
+  const work = { config: { work: true } } as const;
+  if (settings.rateLimitPerMinute === null) return work;
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(
+        'http.rate_limited',
+        `Too many requests: at most ${context.max} checks per minute per client; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      ),
+  });
+  return { ...work, onRequest: app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS }) };
+}

@@ -1,0 +1,127 @@
+/**
+ * GET and POST /check in-process, as the route wires the page: the form, a
+ * probe of a loopback peer, and every kind of error answered as the form
+ * with the message and the error's status (400, 403, 500), the page's own
+ * target policy, and nothing sent when the input is refused. What the page
+ * shows is tested in test/server/check-page.test.ts.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { startDnsServer, type DnsServer } from '../../../test/peers/dns-server.js';
+import { mailDomainRecords } from '../../../test/peers/dns-records.js';
+import { scenarios, type ScenarioPeer } from '../../../test/peers/smtp-scenarios.js';
+import { captureLog, startService } from '../../../test/server/service-harness.js';
+import type { ServiceFlags } from '../../config/service-settings.js';
+import { createDnsClient } from '../../collect/dns/dns-client.js';
+import { parseResolver } from '../../config/settings.js';
+
+const HOST = '127.0.0.196';
+const DOMAIN = 'page.test';
+
+let dns: DnsServer;
+let peer: ScenarioPeer;
+let app: FastifyInstance;
+const apps: FastifyInstance[] = [];
+
+before(async () => {
+  dns = await startDnsServer([]);
+  peer = await scenarios.healthy({ host: HOST, port: 0, domain: DOMAIN, mxName: `mx.${DOMAIN}` });
+  dns.set(...mailDomainRecords(DOMAIN, [{ name: `mx.${DOMAIN}`, addresses: [HOST] }]));
+  app = await service({});
+});
+after(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+  await peer?.close();
+  await dns?.close();
+});
+
+async function service(flags: ServiceFlags, extra: Parameters<typeof startService>[3] = {}) {
+  const started = await startService(dns, peer.port, flags, extra);
+  apps.push(started);
+  return started;
+}
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+const submit = (target: FastifyInstance, fields: Record<string, string>) =>
+  target.inject({
+    method: 'POST',
+    url: '/check',
+    headers: form,
+    payload: new URLSearchParams({ form: '1', ...fields }).toString(),
+  });
+
+test('GET /check answers the form as HTML', async () => {
+  const res = await app.inject({ method: 'GET', url: '/check' });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+  assert.match(res.body, /<form/);
+});
+
+test('POST /check probes the domain and answers the result page', async () => {
+  const before = peer.connections.length;
+  const res = await submit(app, { domain: DOMAIN, timeout: '3' });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+  assert.match(res.body, /smtp\.open_relay/);
+  assert.equal(peer.connections.length, before + 1);
+});
+
+test('invalid options answer the form, the error and 400, sending nothing', async () => {
+  const before = peer.connections.length;
+  const res = await submit(app, { domain: DOMAIN, timeout: 'later' });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.body, /role="alert"/);
+  assert.match(res.body, /Option timeout must be a number, got &quot;later&quot;/);
+  assert.match(res.body, /value="page.test"/, 'the form keeps what was typed');
+  assert.equal(peer.connections.length, before);
+});
+
+test('a body of the wrong shape answers the form with 400 naming the field', async () => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/check',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ form: '1', domain: 5 }),
+  });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.body, /<form/);
+  assert.match(res.body, /body\/domain must be string/);
+});
+
+test('the target policy is on by default: a loopback MX is reported as not probed, and nothing is dialled', async () => {
+  const guarded = await service({ allowPrivateTargets: false });
+  const before = peer.connections.length;
+  const res = await submit(guarded, { domain: DOMAIN, timeout: '3', test_open_relay: 'on' });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, /smtp\.endpoint\.refused/);
+  assert.match(res.body, new RegExp(`not probed: ${HOST.replace(/\./g, '\\.')} is a loopback address`));
+  assert.equal(peer.connections.length, before, 'no connection to the refused address');
+});
+
+test('a domain outside the allow-list answers the form with the error and 403, before any connection', async () => {
+  const guarded = await service({ allowedDomains: 'shared-a.test, provider.test' });
+  const before = peer.connections.length;
+  const page = await submit(guarded, { domain: DOMAIN });
+  assert.equal(page.statusCode, 403);
+  assert.match(
+    page.body,
+    /is not in this checker&#39;s list of allowed domains|is not in this checker's list of allowed domains/,
+  );
+  assert.equal(peer.connections.length, before);
+});
+
+test('an internal failure answers the form with 500 and the request id, never the internal message', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const real = createDnsClient({ resolver: parseResolver(dns.address) });
+  const broken = await service(
+    {},
+    { dns: { ...real, mx: () => Promise.reject(new RangeError('secret internal state')) }, logger: captureLog(lines) },
+  );
+  const res = await submit(broken, { domain: DOMAIN, timeout: '3' });
+  assert.equal(res.statusCode, 500);
+  assert.match(res.body, /<form/);
+  assert.match(res.body, /Internal error \(request [\w-]+\)\./);
+  assert.doesNotMatch(res.body, /secret internal state|RangeError/);
+  assert.ok(lines.some((l) => l['msg'] === 'request failed' && /secret internal state/.test(JSON.stringify(l['err']))));
+});

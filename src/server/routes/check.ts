@@ -1,0 +1,38 @@
+/**
+ * GET /check: the form. POST /check: collect → evaluate → report → metrics on
+ * one HTML page. Errors, including a refused body, re-render the form with
+ * the message and the error's status.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CheckFormBodySchema } from '../../model/protocol.js';
+import { metricsOf } from '../../presentation/metrics.js';
+import { evaluate } from '../../rules/index.js';
+import { checkFormPage, checkResultPage, formValues, parseCheckForm } from '../check-page.js';
+import { errorAnswer } from '../error-handler.js';
+import { runCollect } from '../run-collect.js';
+import type { ServiceApp, ServiceDeps } from '../service-deps.js';
+
+const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
+  const needsToken = deps.settings.token !== null;
+  const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, message } = errorAnswer(error, request);
+    const values = request.method === 'POST' && isRecord(request.body) ? formValues(request.body) : undefined;
+    return page(reply.code(status), checkFormPage({ values, error: message, needsToken }));
+  };
+
+  app.get('/check', { errorHandler }, async (_request, reply) => page(reply, checkFormPage({ needsToken })));
+
+  app.post('/check', { schema: { body: CheckFormBodySchema }, ...deps.work, errorHandler }, async (request, reply) => {
+    const form = parseCheckForm(request.body);
+    const obs = await runCollect(deps, form.options, undefined, deps.settings.refusePrivateOnCheckPage);
+    const states = evaluate(obs);
+    const metrics = metricsOf(obs, states);
+    return page(reply, checkResultPage({ values: form.values, obs, states, metrics, needsToken }));
+  });
+}

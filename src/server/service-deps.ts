@@ -1,0 +1,45 @@
+/**
+ * What every part of the service is built from: the typed fastify instance
+ * and the dependencies shared by all routes, made once per app.
+ */
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  onRequestHookHandler,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ConnectionGate } from '../collect/connection-gate.js';
+import type { DnsClient } from '../collect/dns/dns-client.js';
+import type { ServiceSettings } from '../config/service-settings.js';
+import type { WorkTracker } from './load-average.js';
+
+/** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export type AppSettings = Omit<ServiceSettings, 'listen' | 'drainTimeoutS'>;
+
+/** Route options of a work route (POST /definition, /collect, /evaluate, /report, /check): counted, rate-limited. */
+export interface WorkRouteOptions {
+  config: { work: true };
+  onRequest?: onRequestHookHandler;
+}
+
+export interface ServiceDeps {
+  settings: AppSettings;
+  dns: DnsClient;
+  trustStore: string[];
+  gate: ConnectionGate;
+  tracker: WorkTracker;
+  /** When the app was built (ms since the epoch), for /health's uptime. */
+  startedAt: number;
+  work: WorkRouteOptions;
+}
