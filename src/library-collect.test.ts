@@ -53,18 +53,19 @@ describe('collect() from the library entry', () => {
       { domain: DOMAIN, timeout: TIMEOUT_S },
       { ...settings(), enabledRules: { 'smtp.open_relay': false, 'smtp.tls_quality': false } },
     );
-    assert.deepEqual(recipientsSeen(), [`RCPT TO:<postmaster@${DOMAIN}>`, `RCPT TO:<postmaster@${DOMAIN}>`]);
+    // The null-sender transaction to postmaster@ was accepted: it answers the postmaster probe too.
+    assert.deepEqual(recipientsSeen(), [`RCPT TO:<postmaster@${DOMAIN}>`]);
     assert.deepEqual(outcomes(obs), ['null_sender:accepted', 'postmaster:accepted', 'open_relay:skipped']);
     assert.equal(obs.endpoints[0]!.transactions[2]!.note, 'switched off by option test_open_relay');
     assert.equal(obs.options.test_open_relay, false);
   });
 
-  it('sends every probe when every rule is enabled', async () => {
+  it('answers every probe when every rule is enabled, in as few transactions as that takes', async () => {
     const obs = await collect(
       { domain: DOMAIN, timeout: TIMEOUT_S },
       { ...settings(), enabledRules: { 'smtp.open_relay': true } },
     );
-    assert.equal(recipientsSeen().length, 3);
+    assert.equal(recipientsSeen().length, 2, 'null sender (answering postmaster too), then the relay probe');
     assert.deepEqual(outcomes(obs), ['null_sender:accepted', 'postmaster:accepted', 'open_relay:accepted']);
   });
 

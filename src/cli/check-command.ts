@@ -25,6 +25,9 @@ Options:
   --html FILE            also write the HTML report (self-contained) to FILE
   --timeout S            time budget per endpoint, connect to QUIT (default 12)
   --helo NAME            EHLO/HELO name (default mx-checker.happydomain.org)
+  --mail-from ADDR       sender of the postmaster and open-relay probes
+                         (default postmaster@ the EHLO name; its domain must
+                         resolve for servers that verify senders)
   --probe-address ADDR   outside recipient for the open-relay probe
                          (default postmaster@example.com)
   --no-null-sender       do not probe MAIL FROM:<>
@@ -63,6 +66,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
         timeout: { type: 'string' },
         helo: { type: 'string' },
         'probe-address': { type: 'string' },
+        'mail-from': { type: 'string' },
         'no-null-sender': { type: 'boolean' },
         'no-postmaster': { type: 'boolean' },
         'no-open-relay': { type: 'boolean' },
@@ -94,6 +98,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     timeout: values.timeout,
     helo_name: values.helo,
     test_probe_address: values['probe-address'],
+    test_mail_from: values['mail-from'],
     test_null_sender: !values['no-null-sender'],
     test_postmaster: !values['no-postmaster'],
     test_open_relay: !values['no-open-relay'],

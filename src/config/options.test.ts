@@ -19,8 +19,34 @@ test('parseOptions() fills every default', () => {
     test_postmaster: true,
     test_open_relay: true,
     test_probe_address: DEFAULT_PROBE_ADDRESS,
+    test_mail_from: `postmaster@${DEFAULT_HELO_NAME}`,
     probe_address_replaced: false,
   });
+});
+
+test('parseOptions() takes the probe sender from the EHLO name unless test_mail_from says otherwise', () => {
+  assert.equal(
+    parseOptions({ domain: 'example.org', helo_name: 'Checker.Example.NET' }).test_mail_from,
+    'postmaster@checker.example.net',
+  );
+  assert.equal(
+    parseOptions({ domain: 'example.org', test_mail_from: 'probe@Verified.Example.net' }).test_mail_from,
+    'probe@verified.example.net',
+  );
+});
+
+test('parseOptions() refuses a probe sender that is not a plain address, before anything is sent', () => {
+  refused(
+    { domain: 'example.org', test_mail_from: 'probe@example.net>\r\nRCPT TO:<x@y>' },
+    'test_mail_from',
+    /^Probe sender ".*" contains/,
+  );
+  refused(
+    { domain: 'example.org', test_mail_from: 'no-at-sign' },
+    'test_mail_from',
+    /not an address of the form local@domain/,
+  );
+  refused({ domain: 'example.org', test_mail_from: 42 }, 'test_mail_from', /must be a string/);
 });
 
 test('parseOptions() accepts strings for numbers and bools, as hosts send them', () => {

@@ -61,6 +61,14 @@ export const OPTION_FIELDS = [
       'Probe a recipient outside the tested domain to detect open relays (stopped at RCPT; no mail is sent).',
   },
   {
+    id: 'test_mail_from',
+    type: 'string',
+    label: 'Probe sender (MAIL FROM)',
+    placeholder: 'postmaster@<EHLO hostname>',
+    description:
+      'Reverse-path of the postmaster and open-relay probes (the null-sender probe uses <>). Default: postmaster@ the EHLO hostname. Servers that verify senders (Exim "verify = sender", Postfix reject_unknown_sender_domain) refuse a sender whose domain does not resolve: use an address whose domain has MX or A records.',
+  },
+  {
     id: 'test_probe_address',
     type: 'string',
     label: 'Open-relay probe recipient',
@@ -129,6 +137,12 @@ export function parseOptions(raw: Record<string, unknown>): CheckOptions {
   const probe = validateAddress(probeRaw);
   if (!probe.ok) throw new OptionError('test_probe_address', `Probe address ${quote(probeRaw)} ${probe.reason}.`);
 
+  const mailFromRaw = parseString('test_mail_from', raw['test_mail_from']);
+  const mailFrom =
+    mailFromRaw === undefined ? { ok: true as const, value: `postmaster@${helo.value}` } : validateAddress(mailFromRaw);
+  if (!mailFrom.ok)
+    throw new OptionError('test_mail_from', `Probe sender ${quote(mailFromRaw ?? '')} ${mailFrom.reason}.`);
+
   const outside = outsideProbeAddress(probe.value, domain.value);
   return {
     domain: domain.value,
@@ -138,6 +152,7 @@ export function parseOptions(raw: Record<string, unknown>): CheckOptions {
     test_postmaster: parseBool('test_postmaster', raw['test_postmaster'], true),
     test_open_relay: parseBool('test_open_relay', raw['test_open_relay'], true),
     test_probe_address: outside,
+    test_mail_from: mailFrom.value,
     probe_address_replaced: outside !== probe.value,
   };
 }

@@ -25,6 +25,15 @@ export const MAX_REPLY_LINES = 256;
  */
 export const MAX_ENDPOINT_BYTES = 256 * 1024;
 
+/**
+ * After QUIT was answered, how long the checker waits for the server to
+ * close before releasing the connection itself. RFC 5321 §4.1.1.10: the
+ * server closes right after its 221, so this is one round trip in practice;
+ * waiting (and reading) until then is what keeps a normal dialogue from
+ * ending in a reset on the server's side.
+ */
+export const CLOSE_GRACE_MS = 1000;
+
 /** Most transcript entries kept per endpoint (bounded anyway by the bytes above). */
 export const MAX_TRANSCRIPT_LINES = 2000;
 

@@ -13,7 +13,7 @@
 import Type, { type Static } from 'typebox';
 import { closedObject, definition, described, nullable, recordOf } from './json-schema.js';
 
-export const OBSERVATION_VERSION = 1 as const;
+export const OBSERVATION_VERSION = 2 as const;
 
 /** Scalars with a shape the schema checks (the `Static` type stays `string`/`number`). */
 const Timestamp = definition(
@@ -284,6 +284,16 @@ export const StartTlsResultSchema = definition(
       }),
       tls: nullable(TlsInfoSchema, 'What the handshake negotiated; null when it did not complete.'),
       error: nullable(ProbeErrorSchema, 'Why the STARTTLS step failed, when it did.'),
+      plaintext_refused: nullable(
+        closedObject(
+          {
+            command: Type.Enum(['mail', 'rcpt'], { description: 'Which command the server refused.' }),
+            reply: described(ReplySchema, 'The refusal, e.g. "530 5.7.0 Must issue a STARTTLS command first".'),
+          },
+          { description: 'A plaintext transaction refused until STARTTLS.' },
+        ),
+        'The server refused a mail transaction in plaintext, asking for STARTTLS first (RFC 3207 §4: a publicly referenced server must not require it); null when plaintext transactions were accepted or not tried.',
+      ),
     },
     { description: 'The STARTTLS step: offered, attempted, and how it went.' },
   ),
@@ -327,6 +337,18 @@ export const TransactionSchema = definition(
       outcome: described(TransactionOutcomeSchema, 'How the transaction ended.'),
       decided_at: nullable(Type.Enum(['mail', 'rcpt']), 'Which command gave the deciding answer, when one did.'),
       note: nullable(Type.String(), 'Why it was skipped or broke, in words.'),
+      tls: Type.Boolean({
+        description: 'The transaction ran inside TLS (false: in plaintext, before STARTTLS or without it).',
+      }),
+      sequence: Type.Integer({
+        minimum: 0,
+        description:
+          'Position among the MAIL transactions sent on the connection (1 = first); 0 when not sent. A later one may meet per-client limits the earlier ones used up.',
+      }),
+      answered_by: nullable(
+        TransactionKindSchema,
+        "The probe was not sent on its own because another transaction answered its question: the null-sender transaction to postmaster@domain, accepted, shows that postmaster accepts mail. Its replies are that transaction's.",
+      ),
     },
     { description: 'One probe transaction: MAIL, RCPT, then RSET; DATA is never sent.' },
   ),
@@ -433,6 +455,21 @@ export const EndpointProbeSchema = definition(
       }),
       quit: nullable(ReplySchema, 'Reply to QUIT; null when not sent or not answered.'),
       error: nullable(ProbeErrorSchema, 'Why the dialogue stopped early; null when it reached QUIT.'),
+      outstanding: StringList(
+        'Commands sent whose replies had not arrived when the dialogue stopped: a pipelined group the server held back (error sleep, tarpitting); empty otherwise.',
+      ),
+      plaintext_fallback: nullable(
+        closedObject(
+          {
+            connected: Type.Boolean({ description: 'The second connection was established.' }),
+            greeting: nullable(ReplySchema, 'Its greeting.'),
+            hello: nullable(ReplySchema, 'Its EHLO (or HELO) reply.'),
+            error: nullable(ProbeErrorSchema, 'Why the second dialogue stopped early; null when it reached QUIT.'),
+          },
+          { description: 'The second connection, without STARTTLS.' },
+        ),
+        'After a failed TLS handshake, senders (Postfix smtp_tls_security_level = may, Exim tls_tempfail_tryclear) reconnect and deliver in plaintext: so does the checker, and the transactions then come from that connection. Null when there was no fallback.',
+      ),
       reverse_dns: described(ReverseDnsSchema, 'PTR and forward-confirmed reverse DNS of the address.'),
       transcript: Type.Array(TranscriptLineSchema, {
         description: 'The dialogue as it happened, both directions, with timestamps.',
@@ -463,6 +500,10 @@ export const ObservationOptionsSchema = definition(
       test_postmaster: Type.Boolean({ description: 'The postmaster probe was run.' }),
       test_open_relay: Type.Boolean({ description: 'The open-relay probe was run.' }),
       test_probe_address: Type.String({ description: 'The relay-probe recipient actually used.' }),
+      test_mail_from: Type.String({
+        description:
+          'The reverse-path of the postmaster and relay probes (the null-sender probe uses <>); a sender-verifying server must be able to resolve its domain.',
+      }),
       probe_address_replaced: Type.Boolean({
         description: 'The requested probe address lay inside the tested domain and was replaced by the default.',
       }),

@@ -8,7 +8,7 @@ import {
   unreachableEndpoint,
 } from '../../test/fixtures/observations.js';
 import type { EndpointProbe, ProbeError } from '../model/observation.js';
-import type { CheckState } from '../model/status.js';
+import { Status, type CheckState } from '../model/status.js';
 import { bannerSanity } from './banner-sanity.js';
 
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
@@ -42,25 +42,29 @@ describe('smtp.banner_sanity', () => {
     assert.deepEqual(brief(states), [
       [3, 'smtp.banner.tempfail', '192.0.2.1:25'],
       [4, 'smtp.banner.invalid', '192.0.2.2:25'],
-      [4, 'smtp.banner.timeout', '192.0.2.3:25'],
+      [0, 'smtp.banner.timeout', '192.0.2.3:25'],
       [4, 'smtp.banner.invalid', '192.0.2.4:25'],
     ]);
     assert.match(states[1]!.message, /"554 5\.7\.1 No SMTP service here"/);
     assert.match(states[3]!.message, /SSH-2\.0/);
   });
 
-  it('tells silence from a greeting that dripped in too slowly', () => {
+  it('tells silence from a greeting that dripped in too slowly, and blames neither: senders wait 5 minutes', () => {
     const budget: ProbeError = { code: 'timeout', phase: 'greeting', message: 'the 2 s time budget ran out' };
     const silent = { ...greeted('192.0.2.1', null, budget), bytes_received: 0 };
     const drip = { ...greeted('192.0.2.2', null, budget), bytes_received: 3 };
     const states = bannerSanity.evaluate(observation({ endpoints: [silent, drip] }));
     assert.deepEqual(
-      states.map((s) => s.message),
-      [
-        '192.0.2.1:25 accepted the connection but sent no greeting before the time budget ran out.',
-        '192.0.2.2:25 accepted the connection but sent only 3 bytes of a greeting before the time budget ran out.',
-      ],
+      states.map((s) => s.status),
+      [Status.UNKNOWN, Status.UNKNOWN],
     );
+    assert.match(
+      states[0]!.message,
+      /^192\.0\.2\.1:25 accepted the connection but sent no greeting within the checker's 12 s budget\./,
+    );
+    assert.match(states[1]!.message, /sent only 3 bytes of a greeting/);
+    assert.match(states[0]!.message, /Senders wait up to 5 minutes for a greeting \(RFC 5321 §4\.5\.3\.2\)/);
+    assert.match(String(states[0]!.meta?.['fix']), /--timeout 300/);
   });
 
   it('leaves unreachable endpoints to smtp.endpoint_reachable and says so when OK', () => {

@@ -1,4 +1,5 @@
-import type { EndpointProbe } from '../model/observation.js';
+import type { EndpointProbe, Observation } from '../model/observation.js';
+import { MAX_TIMEOUT_S } from '../model/limits.js';
 import { Status, type CheckState } from '../model/status.js';
 import {
   allEndpoints,
@@ -13,10 +14,13 @@ import {
 
 const NAME = 'smtp.banner_sanity';
 
+/** How long a sender waits for a greeting (RFC 5321 §4.5.3.2: 5 minutes), which is also the longest budget the checker takes. */
+const GREETING_WAIT_S = MAX_TIMEOUT_S;
+
 const FIX_GREETING =
   'The MTA must greet with "220 <host name> ESMTP" (RFC 5321 §4.3.1). Check the smtpd logs for why it refuses clients: Postfix postscreen or smtpd_client_restrictions, Exim acl_smtp_connect, a full queue or disk.';
 
-function judge(e: EndpointProbe): CheckState | null {
+function judge(e: EndpointProbe, obs: Observation): CheckState | null {
   const g = e.greeting;
   const meta = { mx: e.mx, address: e.address, ...(g ? { reply: g.lines } : { error: e.error }) };
   const base = { subject: e.subject, meta };
@@ -40,15 +44,17 @@ function judge(e: EndpointProbe): CheckState | null {
     });
   }
   if (e.error?.code === 'timeout' && e.error.phase === 'greeting') {
-    // A drip (a byte a second, or continuation lines without end) is not silence: say how far it got.
+    // Silence when our budget ends is not a broken server: RFC 5321 §4.5.3.2 lets a client wait five
+    // minutes for the greeting, and greeting pauses are common anti-spam practice (postscreen, Exim
+    // acl_smtp_connect delays). Say how far it got; CRIT is for a close, a reset or a wrong answer.
     const sent =
       e.bytes_received > 0 ? `sent only ${plural(e.bytes_received, 'byte')} of a greeting` : 'sent no greeting';
     return finding(NAME, {
       ...base,
-      status: Status.CRIT,
+      status: Status.UNKNOWN,
       code: 'smtp.banner.timeout',
-      message: `${e.subject} accepted the connection but ${sent} before the time budget ran out.`,
-      fix: 'Check that the MTA answers promptly (Postfix postscreen_greet_wait, Exim smtp_accept_queue / DNS lookups at connect) and is not overloaded.',
+      message: `${e.subject} accepted the connection but ${sent} within the checker's ${obs.options.timeout} s budget. Senders wait up to 5 minutes for a greeting (RFC 5321 §4.5.3.2), and many servers pause on purpose, so whether it greets could not be told.`,
+      fix: `Run again with --timeout ${GREETING_WAIT_S} to wait as long as senders do. If it still does not greet, check that the MTA answers promptly (Postfix postscreen_greet_wait, Exim acl_smtp_connect delays and DNS lookups at connect) and is not overloaded.`,
     });
   }
   const reason = e.error ? `${e.error.message} (${e.error.code})` : 'no greeting was received';
@@ -67,6 +73,6 @@ export const bannerSanity = endpointRule({
   untestedCode: 'smtp.banner.untested',
   what: 'the greeting',
   why: (e) => blockedBefore(e, 'greeting'),
-  judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
+  judge: (p, obs) => p.judged.map((e) => judge(e, obs)).filter((s): s is CheckState => s !== null),
   okMessage: (p) => `${allEndpoints(p.judged, 'greets', 'greet')} with a 220 reply${untestedSuffix(p)}.`,
 });

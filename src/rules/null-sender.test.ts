@@ -51,10 +51,21 @@ describe('smtp.null_sender', () => {
 
   it('names the command a temporary refusal answered', () => {
     const states = nullSender.evaluate(
-      observation({ endpoints: [withTx('192.0.2.1', atMail('null_sender', 421, '4.7.0 Too many connections'))] }),
+      observation({
+        endpoints: [withTx('192.0.2.1', atMail('null_sender', 451, '4.7.1 Greylisted, try again later'))],
+      }),
     );
     assert.deepEqual(brief(states), [[3, 'smtp.null_sender.tempfail', '192.0.2.1:25']]);
-    assert.match(states[0]!.message, /temporary refusal "421 4\.7\.0 Too many connections" at MAIL FROM:<>/);
+    assert.match(states[0]!.message, /temporary refusal "451 4\.7\.1 Greylisted, try again later" at MAIL FROM:<>/);
+  });
+
+  it('calls a rate limit on the checker a refusal of the checker, not of the null sender', () => {
+    const states = nullSender.evaluate(
+      observation({ endpoints: [withTx('192.0.2.1', atMail('null_sender', 421, '4.7.0 Too many connections'))] }),
+    );
+    assert.deepEqual(brief(states), [[0, 'smtp.null_sender.checker_refused', '192.0.2.1:25']]);
+    assert.match(states[0]!.message, /a refusal of how much the checker \(or this address\) sent \("Too many"\)/);
+    assert.match(String(states[0]!.meta?.['fix']), /again later/);
   });
 
   it('does not blame the null sender when the recipient is refused for any sender', () => {

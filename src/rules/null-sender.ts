@@ -1,9 +1,11 @@
-import type { EndpointProbe } from '../model/observation.js';
+import type { EndpointProbe, Transaction } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix, type Partition } from './rule.js';
 import {
   brokenTransaction,
+  checkerRefusal,
   decidingReply,
+  maybeSelfInflicted,
   replyMeta,
   switchedOff,
   transactionBlocked,
@@ -22,7 +24,18 @@ const FIX_NULL_SENDER =
 function recipientRefused(e: EndpointProbe): boolean {
   const t = transactionOf(e, 'null_sender');
   const pm = transactionOf(e, 'postmaster');
-  return t?.outcome === 'rejected' && t.decided_at === 'rcpt' && pm?.outcome === 'rejected' && pm.decided_at === 'rcpt';
+  return (
+    t?.outcome === 'rejected' &&
+    t.decided_at === 'rcpt' &&
+    pm?.outcome === 'rejected' &&
+    pm.decided_at === 'rcpt' &&
+    !aimedAtTheChecker(e, t)
+  );
+}
+
+/** The null-sender transaction was refused for who the checker is (its address, name, rate), not for <>. */
+function aimedAtTheChecker(e: EndpointProbe, t: Transaction): boolean {
+  return checkerRefusal(NAME, '', e, t, '', { senderCounts: false }) !== null;
 }
 
 function judge(e: EndpointProbe): CheckState | null {
@@ -32,13 +45,18 @@ function judge(e: EndpointProbe): CheckState | null {
   const reply = decidingReply(t);
   const quoted = reply ? quoteReply(reply) : 'no reply';
   const meta = { mx: e.mx, address: e.address, ...replyMeta(t) };
-  if (t.outcome === 'accepted' || recipientRefused(e)) return null;
+  if (t.outcome === 'accepted') return null;
+  const aimed = checkerRefusal(NAME, 'smtp.null_sender.checker_refused', e, t, 'whether the null sender is accepted', {
+    senderCounts: false,
+  });
+  if (aimed) return aimed;
+  if (recipientRefused(e)) return null;
   if (t.outcome === 'tempfail') {
     return finding(NAME, {
       status: Status.WARN,
       code: 'smtp.null_sender.tempfail',
       subject: e.subject,
-      message: `${e.subject} answered the null sender with a temporary refusal ${quoted} at ${t.decided_at === 'mail' ? 'MAIL FROM:<>' : `RCPT TO:<${t.rcpt_to}>`} (greylisting or a rate limit?); bounces to it will be delayed.`,
+      message: `${e.subject} answered the null sender with a temporary refusal ${quoted} at ${t.decided_at === 'mail' ? 'MAIL FROM:<>' : `RCPT TO:<${t.rcpt_to}>`} (greylisting or a rate limit?); bounces to it will be delayed.${maybeSelfInflicted(t)}`,
       fix: 'If it persists, exempt the null sender from greylisting and rate limits (e.g. postgrey or Postfix policy services, Exim ratelimit ACLs).',
       meta,
     });

@@ -1,9 +1,12 @@
-import type { EndpointProbe } from '../model/observation.js';
+import type { EndpointProbe, Reply, Transaction } from '../model/observation.js';
+import { classifyRefusal } from '../model/refusal.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
 import {
   brokenTransaction,
+  checkerRefusal,
   decidingReply,
+  maybeSelfInflicted,
   replyMeta,
   switchedOff,
   transactionBlocked,
@@ -14,6 +17,36 @@ const NAME = 'smtp.open_relay';
 
 const FIX_RELAY =
   'Relay only for your own users: Postfix "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" with a tight mynetworks (only your own hosts); Exim: keep relay_from_hosts to your own hosts and the default acl_smtp_rcpt check "require message = relay not permitted / domains = +local_domains : +relay_to_domains". Then check the address is not already on blocklists.';
+
+/** Replies compared without their addresses: "<a@x>: Sender address rejected" and "<b@y>: Sender…" are one answer. */
+function withoutAddresses(reply: Reply): string {
+  return reply.lines
+    .join(' ')
+    .replace(/<[^>]*>/g, '<>')
+    .replace(/\S+@\S+/g, '@')
+    .toLowerCase();
+}
+
+/**
+ * The postmaster@domain transaction that was refused at RCPT with exactly
+ * the answer the relay probe got, if any, when that answer names nothing: a
+ * server that answers its own postmaster and an outside recipient alike is
+ * not judging the recipient.
+ */
+function sameRefusalAsLocal(e: EndpointProbe, relay: Transaction): Transaction | null {
+  if (relay.outcome !== 'rejected' || relay.decided_at !== 'rcpt' || !relay.rcpt) return null;
+  // Words that name relaying or the recipient say what was judged, even when the local refusal reads alike
+  // (OpenSMTPD answers "Invalid recipient" to an unknown local user and an outside one).
+  if (classifyRefusal(relay.rcpt).target !== 'unknown') return null;
+  const wanted = withoutAddresses(relay.rcpt);
+  for (const kind of ['postmaster', 'null_sender'] as const) {
+    const t = transactionOf(e, kind);
+    if (t?.outcome === 'rejected' && t.decided_at === 'rcpt' && t.rcpt && t.rcpt.code === relay.rcpt.code) {
+      if (withoutAddresses(t.rcpt) === wanted) return t;
+    }
+  }
+  return null;
+}
 
 function judge(e: EndpointProbe): CheckState | null {
   const broken = brokenTransaction(NAME, 'smtp.open_relay.no_answer', Status.UNKNOWN, e, 'open_relay');
@@ -32,12 +65,26 @@ function judge(e: EndpointProbe): CheckState | null {
       fix: FIX_RELAY,
     });
   }
+  // A relay verdict is OK only when the refusal is about relaying: a refusal of the checker's
+  // address, HELO name or sender leaves relaying untested (the same server may relay for others).
+  const aimed = checkerRefusal(NAME, 'smtp.open_relay.checker_refused', e, t, `whether it relays to <${t.rcpt_to}>`);
+  if (aimed) return aimed;
   if (t.outcome === 'tempfail') {
     return finding(NAME, {
       ...base,
       status: Status.UNKNOWN,
       code: 'smtp.open_relay.tempfail',
-      message: `${e.subject} answered the relay probe to <${t.rcpt_to}> with a temporary refusal ${quoted}, so whether it relays could not be told.`,
+      message: `${e.subject} answered the relay probe to <${t.rcpt_to}> with a temporary refusal ${quoted}, so whether it relays could not be told.${maybeSelfInflicted(t)}`,
+    });
+  }
+  const same = sameRefusalAsLocal(e, t);
+  if (same) {
+    return finding(NAME, {
+      ...base,
+      status: Status.UNKNOWN,
+      code: 'smtp.open_relay.inconclusive',
+      message: `${e.subject} refused the outside recipient <${t.rcpt_to}> with ${quoted}, the same answer it gave RCPT TO:<${same.rcpt_to}> of its own domain: the refusal is about the sender or the client, not about relaying, so whether it relays could not be told.`,
+      fix: 'Look up why the server refuses the checker (its log for this session), or run the check from another host or with another --mail-from.',
     });
   }
   if (t.decided_at === 'mail') {

@@ -3,7 +3,9 @@ import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, quoteReply, untestedSuffix } from './rule.js';
 import {
   brokenTransaction,
+  checkerRefusal,
   decidingReply,
+  maybeSelfInflicted,
   replyMeta,
   switchedOff,
   transactionBlocked,
@@ -21,12 +23,14 @@ function judge(e: EndpointProbe): CheckState | null {
   const meta = { mx: e.mx, address: e.address, ...replyMeta(t) };
   const base = { subject: e.subject, meta };
   if (t.outcome === 'accepted') return null;
+  const aimed = checkerRefusal(NAME, 'smtp.postmaster.checker_refused', e, t, `whether postmaster@ takes mail`);
+  if (aimed) return aimed;
   if (t.outcome === 'tempfail') {
     return finding(NAME, {
       ...base,
       status: Status.WARN,
       code: 'smtp.postmaster.tempfail',
-      message: `${e.subject} answered ${t.decided_at === 'mail' ? `MAIL FROM:<${t.mail_from}>` : `RCPT TO:<${t.rcpt_to}>`} with a temporary refusal ${quoted} (greylisting or a rate limit?), so the postmaster address could not be confirmed.`,
+      message: `${e.subject} answered ${t.decided_at === 'mail' ? `MAIL FROM:<${t.mail_from}>` : `RCPT TO:<${t.rcpt_to}>`} with a temporary refusal ${quoted} (greylisting or a rate limit?), so the postmaster address could not be confirmed.${maybeSelfInflicted(t)}`,
       fix: 'If it persists, exempt postmaster@ from greylisting and rate limits so problem reports always get through.',
     });
   }

@@ -23,6 +23,26 @@ function failure(e: EndpointProbe): string {
   return `accepted STARTTLS but the TLS handshake did not complete${e.error ? `: ${e.error.message}` : ''}`;
 }
 
+/** How the plaintext connection after the failed handshake went: what senders that fall back meet. */
+function fallbackOutcome(e: EndpointProbe): 'accepted' | 'refused' | 'failed' {
+  const fb = e.plaintext_fallback;
+  if (!fb?.connected || fb.greeting?.code !== 220 || !is2xx(fb.hello)) return 'failed';
+  return e.transactions.some((t) => !t.tls && t.outcome === 'accepted') ? 'accepted' : 'refused';
+}
+
+/** " Senders that fall back to plaintext … " after a failed handshake, from the second connection. */
+function fallbackNote(e: EndpointProbe): string {
+  if (!e.plaintext_fallback) return '';
+  switch (fallbackOutcome(e)) {
+    case 'accepted':
+      return ' Mail still flows, unencrypted: on a second connection without STARTTLS, as senders that fall back make it (Postfix smtp_tls_security_level = may, Exim tls_tempfail_tryclear), it accepted the test transactions; senders that insist on TLS defer their mail.';
+    case 'refused':
+      return ' On a second connection without STARTTLS, as senders that fall back make it, it refused the test transactions (see the transaction findings): such senders cannot deliver either.';
+    case 'failed':
+      return ` A second connection without STARTTLS, as senders that fall back make it, did not get as far as a transaction${e.plaintext_fallback.error ? ` (${e.plaintext_fallback.error.message})` : ''}.`;
+  }
+}
+
 function judge(e: EndpointProbe): CheckState[] {
   const meta = {
     mx: e.mx,
@@ -37,9 +57,9 @@ function judge(e: EndpointProbe): CheckState[] {
         status: Status.CRIT,
         code: 'smtp.starttls.failed',
         subject: e.subject,
-        message: `${e.subject} advertises STARTTLS but ${failure(e)}.`,
+        message: `${e.subject} advertises STARTTLS but ${failure(e)}.${fallbackNote(e)}`,
         fix: FIX_HANDSHAKE,
-        meta,
+        meta: { ...meta, ...(e.plaintext_fallback ? { plaintext_fallback: fallbackOutcome(e) } : {}) },
       }),
     );
     return out;

@@ -5,7 +5,8 @@
  */
 import type { EndpointProbe, Observation, Reply, Transaction, TransactionKind } from '../model/observation.js';
 import { Status, type CheckState, type StatusValue } from '../model/status.js';
-import { blockedBefore, dialogueStop, finding, is2xx, quoteReply } from './rule.js';
+import { aimedAtChecker, classifyRefusal, type RefusalClass, type RefusalTarget } from '../model/refusal.js';
+import { blockedBefore, dialogueStop, finding, is2xx, plural, quoteReply } from './rule.js';
 
 export function transactionOf(e: EndpointProbe, kind: TransactionKind): Transaction | null {
   return e.transactions.find((t) => t.kind === kind) ?? null;
@@ -43,6 +44,8 @@ export function brokenTransaction(
   if (t?.outcome !== 'error') return null;
   const command = t.mail && is2xx(t.mail) ? `RCPT TO:<${t.rcpt_to}>` : `MAIL FROM:<${t.mail_from}>`;
   const reply = t.decided_at ? decidingReply(t) : null;
+  if (!reply && e.pipelined && e.outstanding.length > 0 && e.error?.code === 'timeout')
+    return heldBack(rule, code, e, t);
   const what = reply
     ? `answered ${command} with ${quoteReply(reply)}, which is not an SMTP answer to it`
     : `gave no usable answer to ${command}${e.error ? `: ${e.error.message}` : ''}`;
@@ -54,6 +57,99 @@ export function brokenTransaction(
     fix: 'A sender stuck at this step defers the mail. Check the MTA log for this session: a crash or a slow policy check (Postfix smtpd_recipient_restrictions lookups, a milter, Exim ACL callouts) often stalls MAIL or RCPT.',
     meta: { mx: e.mx, address: e.address, ...replyMeta(t), error: e.error },
   });
+}
+
+/**
+ * The server held back its replies to a pipelined group until the budget ran
+ * out. Servers slow every reply after an error on purpose (Postfix
+ * smtpd_error_sleep_time past smtpd_soft_error_limit, tarpits), and the
+ * relay probe's refusal is an error to them: which probe has no answer says
+ * little about the server, so the finding names the group and says so.
+ */
+function heldBack(rule: string, code: string, e: EndpointProbe, t: Transaction): CheckState {
+  const waiting = e.outstanding.join(', ');
+  return finding(rule, {
+    status: Status.UNKNOWN,
+    code,
+    subject: e.subject,
+    message: `${e.subject} held back its replies to the pipelined commands until the time budget ran out (${plural(e.outstanding.length, 'reply', 'replies')} outstanding: ${waiting}), so the ${t.kind.replace('_', ' ')} probe got no answer. Servers delay every reply after an error (Postfix smtpd_error_sleep_time), and a refused relay probe counts as one.`,
+    fix: 'Run again with a longer --timeout to see the answers. If real senders meet the delay, lower the error sleep (Postfix smtpd_error_sleep_time, smtpd_soft_error_limit) or exempt refusals of relaying from it.',
+    meta: { mx: e.mx, address: e.address, ...replyMeta(t), outstanding: e.outstanding, error: e.error },
+  });
+}
+
+/** How to fix, on the checker's side, a refusal aimed at the checker. */
+const CHECKER_FIX: Partial<Record<RefusalTarget, string>> = {
+  client:
+    "Run the check from a host whose address has forward-confirmed reverse DNS (a PTR naming a host that resolves back to the address) and is on no blocklist: the server refused the checker's address, as it would any client without it.",
+  helo: "Run with --helo (option helo_name) set to the checker host's fully-qualified name: one that resolves to its address and matches its PTR.",
+  sender:
+    'Run with --mail-from (option test_mail_from) set to an address whose domain resolves (MX or A records) and, for servers that verify senders by callout, a mailbox that exists.',
+  rate: "Run the check again later. Per-client limits (Postfix smtpd_client_message_rate_limit, Exim ratelimit ACLs) count every transaction, the checker's own included.",
+  tls_required: 'STARTTLS did not come up, so the transaction could not run where the server wants it.',
+};
+
+/** What a refusal aimed at the checker is about, in words. */
+const CHECKER_TARGET: Partial<Record<RefusalTarget, string>> = {
+  client: "the checker's address (its reverse DNS or reputation)",
+  helo: "the checker's HELO name",
+  sender: "the checker's sender address",
+  rate: 'how much the checker (or this address) sent',
+  tls_required: 'a transaction in plaintext',
+};
+
+/** Why the refusal was classified so: the enhanced code or the words. */
+function because(c: RefusalClass): string {
+  if (c.basis === 'enhanced')
+    return ` (status ${c.evidence}${c.evidence?.endsWith('.7.25') ? ': reverse DNS of the client, RFC 7372' : ''})`;
+  if (c.basis === 'text' && c.evidence) return ` ("${c.evidence}")`;
+  return '';
+}
+
+/**
+ * The finding for a refusal aimed at the checker rather than at the mail
+ * (see model/refusal.ts): UNKNOWN, because `question` was not answered, with
+ * what the server refused and the fix on the checker's side. Null when the
+ * refusal is about the mail itself. `senderCounts`: a refusal of the sender
+ * counts as aimed at the checker (false for MAIL FROM:<>, whose refusal is
+ * the null-sender finding itself).
+ */
+export function checkerRefusal(
+  rule: string,
+  code: string,
+  e: EndpointProbe,
+  t: Transaction,
+  question: string,
+  { senderCounts = true } = {},
+): CheckState | null {
+  const reply = decidingReply(t);
+  if (!reply || (t.outcome !== 'rejected' && t.outcome !== 'tempfail')) return null;
+  const c = classifyRefusal(reply);
+  if (!aimedAtChecker(c.target) || (c.target === 'sender' && !senderCounts)) return null;
+  const command = t.decided_at === 'mail' ? `MAIL FROM:<${t.mail_from}>` : `RCPT TO:<${t.rcpt_to}>`;
+  const earlier =
+    c.target === 'rate' && t.sequence > 1
+      ? ` The checker's own ${plural(t.sequence - 1, 'earlier transaction')} on this connection may have used the allowance.`
+      : '';
+  return finding(rule, {
+    status: Status.UNKNOWN,
+    code,
+    subject: e.subject,
+    message: `${e.subject} answered ${command} with ${quoteReply(reply)}: a refusal of ${CHECKER_TARGET[c.target] ?? 'the checker'}${because(c)}, not an answer about the mail, so ${question} could not be told.${earlier}`,
+    fix: CHECKER_FIX[c.target] ?? '',
+    meta: { mx: e.mx, address: e.address, ...replyMeta(t), refused: c.target, basis: c.basis },
+  });
+}
+
+/**
+ * " It may also be a per-client limit that the checker's earlier
+ * transactions on this connection used up." for a temporary refusal that
+ * came after other transactions, empty otherwise: a tempfail the checker
+ * may have caused must say so.
+ */
+export function maybeSelfInflicted(t: Transaction): string {
+  if (t.outcome !== 'tempfail' || t.sequence <= 1) return '';
+  return ` It may also be a per-client limit (Postfix smtpd_client_message_rate_limit) that the checker's ${plural(t.sequence - 1, 'earlier transaction')} on this connection used up.`;
 }
 
 /** The reply that decided the transaction. */

@@ -54,6 +54,8 @@ export class ConnectionLog {
   tlsError: string | undefined;
   /** A socket error or a failure of the peer's own script: a broken test peer, not client behaviour. */
   error: string | undefined;
+  /** The client reset the connection (ECONNRESET or EPIPE here): a good client never does in a normal dialogue. */
+  clientReset = false;
 
   private reads = 0;
   private lastReadAt = this.openedAt;

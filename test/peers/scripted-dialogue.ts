@@ -35,12 +35,26 @@ export interface DialoguePolicy {
     /** Raw bytes written right after the 220, in the same write, before the handshake (injection tests). */
     injectAfterReady?: string;
   };
-  /** Raw reply to `MAIL FROM:<address>`; default 250 2.1.0 Ok. */
-  mailFrom?: (address: string) => string;
+  /** Raw reply to `MAIL FROM:<address>`; default 250 2.1.0 Ok. `session.secure`: inside TLS. */
+  mailFrom?: (address: string, session: { secure: boolean }) => string;
   /** Raw reply to `RCPT TO:<address>`; default 250 2.1.5 Ok. */
-  rcptTo?: (address: string) => string;
+  rcptTo?: (address: string, session: { secure: boolean }) => string;
   /** Fail (554 5.5.0 and close) a client sending a command before the reply to the previous one. */
   strictSync?: boolean;
+  /**
+   * Milliseconds to keep the connection after the 221 before closing it (on
+   * TLS, then close_notify): a client that drops the connection at once
+   * meets these bytes with a reset.
+   */
+  lingerAfterQuitMs?: number;
+  /**
+   * Bytes sent after that pause, as a TLS server's close_notify is (here in
+   * plaintext too, so the case is testable without TLS): a client that has
+   * already dropped the connection answers them with a reset.
+   */
+  afterQuit?: string;
+  /** Milliseconds to wait before answering a command line (an error sleep, a tarpit); default none. */
+  replyDelayMs?: (line: string) => number;
 }
 
 const ADDRESS_COMMAND = /^(?:MAIL\s+FROM|RCPT\s+TO):\s*<([^<>]*)>/i;
@@ -55,6 +69,8 @@ export async function runDialogue(conn: ScriptedConnection, policy: DialoguePoli
   for (;;) {
     const line = await conn.readLine();
     if (line === null) return;
+    const delay = policy.replyDelayMs?.(line) ?? 0;
+    if (delay > 0) await conn.sleep(delay);
     if (policy.strictSync && !(await conn.quietFor(SYNC_CHECK_MS))) {
       await conn.send(reply(554, '5.5.0 Error: SMTP protocol synchronization'));
       return;
@@ -100,11 +116,11 @@ export async function runDialogue(conn: ScriptedConnection, policy: DialoguePoli
         else if (verb === 'MAIL' && inTransaction) await conn.send(reply(503, '5.5.1 Error: nested MAIL command'));
         else if (verb === 'RCPT' && !inTransaction) await conn.send(reply(503, '5.5.1 Error: need MAIL command'));
         else if (verb === 'MAIL') {
-          const answer = policy.mailFrom?.(address) ?? reply(250, '2.1.0 Ok');
+          const answer = policy.mailFrom?.(address, { secure: conn.secure }) ?? reply(250, '2.1.0 Ok');
           inTransaction = answer.startsWith('2');
           await conn.send(answer);
         } else {
-          await conn.send(policy.rcptTo?.(address) ?? reply(250, '2.1.5 Ok'));
+          await conn.send(policy.rcptTo?.(address, { secure: conn.secure }) ?? reply(250, '2.1.5 Ok'));
         }
         break;
       }
@@ -121,6 +137,14 @@ export async function runDialogue(conn: ScriptedConnection, policy: DialoguePoli
         break;
       case 'QUIT':
         await conn.send(reply(221, '2.0.0 Bye'));
+        if (policy.lingerAfterQuitMs) await conn.sleep(policy.lingerAfterQuitMs);
+        if (policy.afterQuit !== undefined) {
+          await conn.send(policy.afterQuit).catch(() => undefined);
+          // A reset that came back shows on the next write (EPIPE).
+          await conn.sleep(20);
+          await conn.send(policy.afterQuit).catch(() => undefined);
+          await conn.sleep(20);
+        }
         return;
       default:
         await conn.send(reply(502, '5.5.2 Error: command not recognized'));

@@ -101,11 +101,14 @@ export interface UnlistenedScriptedServer {
   close(): Promise<void>;
 }
 
-export function createScriptedServer(script: ConnectionScript): UnlistenedScriptedServer {
+export function createScriptedServer(
+  script: ConnectionScript,
+  options: { allowHalfOpen?: boolean } = {},
+): UnlistenedScriptedServer {
   const connections: ConnectionLog[] = [];
   const live = new Set<Connection>();
   const running = new Set<Promise<void>>();
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
     const log = new ConnectionLog(connections.length + 1, socket.remoteAddress ?? '', socket.remotePort ?? 0);
     connections.push(log);
     const conn = new Connection(socket, log);
@@ -132,9 +135,16 @@ export async function startScriptedServer(options: {
   host?: string;
   port?: number;
   script: ConnectionScript;
+  /**
+   * Keep the server's side open after the client's FIN, as a server that
+   * finishes its own shutdown does (TLS close_notify, then reading the
+   * peer's): what it still sends then meets a reset from a client that
+   * dropped the connection instead of closing it.
+   */
+  allowHalfOpen?: boolean;
 }): Promise<ScriptedServer> {
   const host = options.host ?? '127.0.0.1';
-  const peer = createScriptedServer(options.script);
+  const peer = createScriptedServer(options.script, { allowHalfOpen: options.allowHalfOpen ?? false });
   const port = await listen(peer.server, host, options.port ?? 0);
   return { host, port, connections: peer.connections, close: peer.close };
 }
@@ -312,7 +322,7 @@ class Connection implements ScriptedConnection {
     // Resets by the client are client behaviour (the close tells); other errors are worth a look.
     if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET' && (err as NodeJS.ErrnoException).code !== 'EPIPE') {
       this.log.error ??= `Socket error: ${err.message}`;
-    }
+    } else this.log.clientReset = true;
   };
 
   private readonly onClose = (): void => {

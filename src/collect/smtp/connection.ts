@@ -10,8 +10,8 @@ import tls from 'node:tls';
 import { constants as cryptoConstants } from 'node:crypto';
 import type { Phase, ProbeError, ProbeErrorCode, Reply, TlsInfo } from '../../model/observation.js';
 import { CheckerError } from '../../model/errors.js';
-import { MAX_ENDPOINT_BYTES } from '../../model/limits.js';
-import { ReplyParser } from './reply-parser.js';
+import { CLOSE_GRACE_MS, MAX_ENDPOINT_BYTES } from '../../model/limits.js';
+import { ReplyParser, type ParseResult } from './reply-parser.js';
 import { toWire } from './commands.js';
 import type { Transcript } from './transcript.js';
 import { describeTls } from '../tls/describe-tls.js';
@@ -75,6 +75,8 @@ export class SmtpConnection {
   /** The dialogue sets this so failures name the step they happened in. */
   phase: Phase = 'connect';
   bytesReceived = 0;
+  /** The server answered QUIT with 221: the dialogue ended normally, so close() may close gracefully. */
+  quitAnswered = false;
 
   private socket: net.Socket;
   private parser = new ReplyParser();
@@ -82,7 +84,12 @@ export class SmtpConnection {
   private waiter: { resolve: (r: Reply) => void; reject: (e: ProbeAbort) => void } | null = null;
   private failure: ProbeError | null = null;
   /** Stop parsing after the next complete reply (STARTTLS: nothing after its 220 may be read as plaintext). */
-  private stopAfterReply = false;
+  /**
+   * Replies still to parse before parsing must stop (a group that ends with
+   * STARTTLS: nothing after its 220 may be read as plaintext); null when
+   * not holding back.
+   */
+  private stopAfter: number | null = null;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
 
   /** The TCP socket under any TLS layer: what the server counts as our connection. */
@@ -138,7 +145,7 @@ export class SmtpConnection {
       if (RESET.has(code)) this.fail('reset', `connection reset by the server (${code})`);
       else this.fail('error', `socket error: ${err.message}`);
     });
-    socket.on('end', () => this.fail('closed', 'the server closed the connection'));
+    socket.on('end', () => this.onEnd());
     socket.on('close', () => this.fail('closed', 'the connection closed'));
   }
 
@@ -153,15 +160,28 @@ export class SmtpConnection {
   }
 
   private parse(chunk: Buffer): void {
-    const result = this.parser.push(chunk, { stopAfterReply: this.stopAfterReply });
-    for (const line of result.lines) this.transcript.add('S', line);
-    for (const reply of result.replies) this.deliver(reply);
-    if (result.replies.length > 0 && this.stopAfterReply) {
-      // Leave whatever follows in the parser buffer and the socket: it is not ours to read.
-      this.stopAfterReply = false;
-      this.socket.pause();
+    const result = this.parser.push(chunk, this.stopAfter === null ? {} : { stopAfterReplies: this.stopAfter });
+    this.take(result);
+    if (this.stopAfter !== null && result.replies.length > 0) {
+      this.stopAfter -= result.replies.length;
+      if (this.stopAfter <= 0) {
+        // Leave whatever follows in the parser buffer and the socket: it is not ours to read.
+        this.stopAfter = null;
+        this.socket.pause();
+      }
     }
     if (result.fault) this.fail(result.fault.code, result.fault.message);
+  }
+
+  private take(result: ParseResult): void {
+    for (const line of result.lines) this.transcript.add('S', line);
+    for (const reply of result.replies) this.deliver(reply);
+  }
+
+  /** The server closed its side: its last line may lack the CRLF (a 421 then FIN); keep it. */
+  private onEnd(): void {
+    if (!this.failure) this.take(this.parser.finish());
+    this.fail('closed', 'the server closed the connection');
   }
 
   private deliver(reply: Reply): void {
@@ -204,9 +224,19 @@ export class SmtpConnection {
     });
   }
 
-  /** Read the reply to STARTTLS without reading a byte past it. */
+  /**
+   * Stop parsing after the next `replies` replies, keeping every byte after
+   * them unread: call before sending a group that ends with STARTTLS, with
+   * the number of commands in it, so that nothing the server sends after its
+   * 220 can be taken as a reply (the STARTTLS command-injection class).
+   */
+  holdAfter(replies: number): void {
+    this.stopAfter = replies;
+  }
+
+  /** Read the reply to STARTTLS (sent alone) without reading a byte past it. */
   readStartTlsReply(): Promise<Reply> {
-    this.stopAfterReply = true;
+    if (this.stopAfter === null) this.stopAfter = 1 + this.queue.length;
     return this.read();
   }
 
@@ -227,15 +257,17 @@ export class SmtpConnection {
     ca: string[],
     signal: AbortSignal,
   ): Promise<{ tls: TlsInfo; discarded: number }> {
-    // stopAfterReply kept everything after the 220 unparsed, so the parser holds it all.
-    this.queue.length = 0;
-    let discarded = this.parser.discard();
-    for (let chunk = this.socket.read(); chunk !== null; chunk = this.socket.read())
-      discarded += (chunk as Buffer).length;
-    if (discarded > 0) this.transcript.event(`discarded ${discarded} bytes of plaintext sent after the STARTTLS 220`);
-
+    // Detach first: reading the socket's buffer with our listener still on would hand an
+    // injection sent after the 220 to the parser as if it were a reply.
     const plain = this.socket;
     plain.off('data', this.onData);
+    // holdAfter() kept everything after the 220 unparsed, so the parser and the socket hold it all.
+    this.queue.length = 0;
+    this.stopAfter = null;
+    let discarded = this.parser.discard();
+    for (let chunk = plain.read(); chunk !== null; chunk = plain.read()) discarded += (chunk as Buffer).length;
+    if (discarded > 0) this.transcript.event(`discarded ${discarded} bytes of plaintext sent after the STARTTLS 220`);
+
     plain.removeAllListeners('end');
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
@@ -284,20 +316,33 @@ export class SmtpConnection {
   }
 
   /**
-   * Close if still open; never throws. Resolves once the TCP socket itself is
-   * closed: destroying a TLS socket closes the one under it only later, and a
-   * connection gate must not hand the address to the next probe before our
-   * previous connection is gone (politeness counts connections, not sessions).
+   * Close if still open; never throws. `graceful` (the server said 221 to
+   * QUIT): half-close as a good client does (on TLS, close_notify first),
+   * keep reading until the server closes too or CLOSE_GRACE_MS pass, then
+   * release: a server never sees a reset from a normal dialogue. Otherwise
+   * (a failure, the budget) the connection is dropped at once.
+   *
+   * Resolves once the TCP socket itself is closed: a connection gate must not
+   * hand the address to the next probe before our previous connection is
+   * gone (politeness counts connections, not sessions).
    */
-  close(): Promise<void> {
-    if (!this.failure) {
-      this.failure = { code: 'closed', phase: this.phase, message: 'closed by the checker' };
+  async close(graceful = false): Promise<void> {
+    const open = !this.failure;
+    if (!this.failure) this.failure = { code: 'closed', phase: this.phase, message: 'closed by the checker' };
+    if (graceful && open && !this.tcp.closed) {
+      // Our listeners stay on: what still arrives is read (and ignored), so the kernel never answers it with a reset.
+      this.socket.resume();
+      const serverClosed = new Promise<void>((resolve) => this.tcp.once('close', () => resolve()));
+      this.socket.end();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([serverClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
     }
     this.socket.destroy();
-    if (this.tcp.closed) return Promise.resolve();
+    if (this.tcp.closed) return;
     const closed = new Promise<void>((resolve) => this.tcp.once('close', () => resolve()));
     this.tcp.destroy();
-    return closed;
+    await closed;
   }
 }
 

@@ -55,14 +55,14 @@ after(async () => {
   await dns.close();
 });
 
-async function peer(script: ConnectionScript): Promise<ScriptedServer> {
-  const p = await startScriptedServer({ host: HOST, script });
+async function peer(script: ConnectionScript, allowHalfOpen = false): Promise<ScriptedServer> {
+  const p = await startScriptedServer({ host: HOST, script, allowHalfOpen });
   peers.push(p);
   return p;
 }
 
-const dialogue = (policy: Partial<DialoguePolicy> = {}) =>
-  peer((conn) => runDialogue(conn, { hostname: MX, ...policy }));
+const dialogue = (policy: Partial<DialoguePolicy> = {}, allowHalfOpen = false) =>
+  peer((conn) => runDialogue(conn, { hostname: MX, ...policy }), allowHalfOpen);
 
 /** A well-run server: STARTTLS with a certificate for the MX name, PIPELINING, relaying refused. */
 const HEALTHY: Partial<DialoguePolicy> = {
@@ -98,51 +98,96 @@ const commands = (e: EndpointProbe) => e.transcript.filter((l) => l.dir === 'C')
 const outcomes = (e: EndpointProbe) => e.transactions.map((t) => `${t.kind}:${t.outcome}`);
 const notes = (e: EndpointProbe) => e.transactions.map((t) => t.note);
 
-/** The commands of the three transactions as sent in order, each reset with RSET. */
-const TRANSACTIONS = [
-  'MAIL FROM:<>',
-  `RCPT TO:<postmaster@${DOMAIN}>`,
-  'RSET',
-  `MAIL FROM:<postmaster@${HELO}>`,
-  `RCPT TO:<postmaster@${DOMAIN}>`,
-  'RSET',
-  `MAIL FROM:<postmaster@${HELO}>`,
-  `RCPT TO:<${OUTSIDE}>`,
-  'RSET',
-];
+/** The null-sender transaction to postmaster@domain, reset: it answers the postmaster question when accepted. */
+const NULL_SENDER = ['MAIL FROM:<>', `RCPT TO:<postmaster@${DOMAIN}>`, 'RSET'];
+/** The postmaster probe with the checker's sender, sent only when the null-sender transaction did not answer it. */
+const POSTMASTER = [`MAIL FROM:<postmaster@${HELO}>`, `RCPT TO:<postmaster@${DOMAIN}>`, 'RSET'];
+const RELAY = [`MAIL FROM:<postmaster@${HELO}>`, `RCPT TO:<${OUTSIDE}>`, 'RSET'];
 
 describe('probeEndpoint() on a healthy server', () => {
-  it('greets, says EHLO, starts TLS, says EHLO again, pipelines the transactions with QUIT, in that order', async () => {
+  it('greets, says EHLO, sends the null-sender transaction with STARTTLS, says EHLO again over TLS, then the relay probe with QUIT', async () => {
     const p = await dialogue(HEALTHY);
     const { probe: e, phases } = await probe(p);
     assert.deepEqual(phases, [
       'connect',
       'greeting',
       'ehlo',
+      'null_sender',
       'starttls',
       'tls',
       'ehlo_tls',
-      'null_sender',
-      'postmaster',
       'open_relay',
       'quit',
     ]);
-    assert.deepEqual(commands(e), [`EHLO ${HELO}`, 'STARTTLS', `EHLO ${HELO}`, ...TRANSACTIONS, 'QUIT']);
+    // The null-sender transaction to postmaster@ was accepted, so it answers the postmaster question too.
+    assert.deepEqual(commands(e), [`EHLO ${HELO}`, ...NULL_SENDER, 'STARTTLS', `EHLO ${HELO}`, ...RELAY, 'QUIT']);
 
-    // What the server saw: everything after STARTTLS inside TLS, the transactions and QUIT in one flight.
+    // What the server saw: the first transaction and STARTTLS in one flight in plaintext (RFC 3207 §4.2
+    // lets STARTTLS end a pipelined group), everything after STARTTLS inside TLS, the relay probe and QUIT
+    // in one flight: as many round trips as without the plaintext transaction.
     const log = p.connections[0]!;
     assert.equal(log.spokeEarly, false, 'nothing before the whole greeting');
     assert.deepEqual(
       log.lines.map((l) => l.tls),
-      [false, false, ...Array<boolean>(TRANSACTIONS.length + 2).fill(true)],
+      [false, false, false, false, false, ...Array<boolean>(RELAY.length + 2).fill(true)],
     );
-    const flight = log.lines.slice(3);
-    assert.deepEqual(
-      flight.map((l) => l.sameRead),
-      [false, ...Array<boolean>(flight.length - 1).fill(true)],
-      'MAIL … QUIT written at once',
-    );
+    const sameRead = log.lines.map((l) => l.sameRead);
+    assert.deepEqual(sameRead.slice(1, 5), [false, true, true, true], 'MAIL … STARTTLS written at once');
+    assert.deepEqual(sameRead.slice(6), [false, true, true, true], 'MAIL … QUIT written at once');
     assert.equal(log.sentData, false);
+  });
+
+  it('spends two MAIL transactions when the null sender is accepted, and says where each ran', async () => {
+    const { probe: e } = await probe(await dialogue(HEALTHY));
+    assert.deepEqual(
+      e.transactions.map((t) => [t.kind, t.tls, t.sequence, t.answered_by]),
+      [
+        ['null_sender', false, 1, null],
+        ['postmaster', false, 1, 'null_sender'],
+        ['open_relay', true, 2, null],
+      ],
+    );
+    assert.match(e.transactions[1]!.note!, /answered by the null-sender transaction/);
+    assert.equal(e.starttls.plaintext_refused, null);
+  });
+
+  it("sends the postmaster probe with the checker's sender when the null sender is refused", async () => {
+    const p = await dialogue({
+      ...HEALTHY,
+      mailFrom: (address) => (address === '' ? reply(550, '5.7.1 Null sender refused') : reply(250, '2.1.0 Ok')),
+    });
+    const { probe: e } = await probe(p);
+    // MAIL refused, so the pipelined RCPT gets 503 from this server too; the postmaster probe follows over TLS.
+    assert.deepEqual(commands(e).slice(-7), [...POSTMASTER, ...RELAY, 'QUIT']);
+    assert.deepEqual(outcomes(e), ['null_sender:rejected', 'postmaster:accepted', 'open_relay:rejected']);
+    assert.deepEqual(
+      e.transactions.map((t) => [t.tls, t.sequence]),
+      [
+        [false, 1],
+        [true, 2],
+        [true, 3],
+      ],
+    );
+  });
+
+  it('notes a server that refuses mail in plaintext, and runs the transaction again inside TLS', async () => {
+    const p = await dialogue({
+      ...HEALTHY,
+      mailFrom: (_address, session) =>
+        session.secure ? reply(250, '2.1.0 Ok') : reply(530, '5.7.0 Must issue a STARTTLS command first'),
+    });
+    const { probe: e } = await probe(p);
+    assert.deepEqual(e.starttls.plaintext_refused, {
+      command: 'mail',
+      reply: { code: 530, enhanced: '5.7.0', lines: ['530 5.7.0 Must issue a STARTTLS command first'] },
+    });
+    assert.deepEqual(commands(e).slice(-7), [...NULL_SENDER, ...RELAY, 'QUIT']);
+    assert.deepEqual(outcomes(e), ['null_sender:accepted', 'postmaster:accepted', 'open_relay:rejected']);
+    assert.deepEqual(
+      e.transactions.map((t) => t.tls),
+      [true, true, true],
+      'judged inside TLS',
+    );
   });
 
   it('records every step of the dialogue in the probe', async () => {
@@ -184,7 +229,7 @@ describe('probeEndpoint() on a healthy server', () => {
   it('sends only the transactions the options leave on, noting why the others were not', async () => {
     const p = await dialogue(HEALTHY);
     const { probe: e } = await probe(p, { options: options({ test_postmaster: false, test_open_relay: false }) });
-    assert.deepEqual(commands(e).slice(3), ['MAIL FROM:<>', `RCPT TO:<postmaster@${DOMAIN}>`, 'RSET', 'QUIT']);
+    assert.deepEqual(commands(e), [`EHLO ${HELO}`, ...NULL_SENDER, 'STARTTLS', `EHLO ${HELO}`, 'QUIT']);
     assert.deepEqual(outcomes(e), ['null_sender:accepted', 'postmaster:skipped', 'open_relay:skipped']);
     assert.deepEqual(notes(e), [
       null,
@@ -217,10 +262,11 @@ describe('probeEndpoint() on servers that refuse a step', () => {
     // strictSync: the server fails a client that sends a command before the previous reply.
     const p = await dialogue({ ehloReply: reply(502, '5.5.2 Error: command not recognized'), strictSync: true });
     const { probe: e, phases } = await probe(p);
-    // Without pipelining, QUIT is said without a progress report of its own.
-    assert.deepEqual(phases, ['connect', 'greeting', 'ehlo', 'helo', 'null_sender', 'postmaster', 'open_relay']);
+    // Without pipelining, QUIT is said without a progress report of its own; the null sender accepted at
+    // postmaster@ answers the postmaster probe, so it is not sent.
+    assert.deepEqual(phases, ['connect', 'greeting', 'ehlo', 'helo', 'null_sender', 'open_relay']);
     // RFC 5321 §4.1.1.10: QUIT aborts the last transaction, so it gets no RSET of its own.
-    assert.deepEqual(commands(e), [`EHLO ${HELO}`, `HELO ${HELO}`, ...TRANSACTIONS.slice(0, -1), 'QUIT']);
+    assert.deepEqual(commands(e), [`EHLO ${HELO}`, `HELO ${HELO}`, ...NULL_SENDER, ...RELAY.slice(0, -1), 'QUIT']);
     assert.equal(p.connections[0]!.pipelined, false);
     assert.equal(e.ehlo?.code, 502);
     assert.deepEqual([e.helo_fallback, e.helo?.code, e.extensions], [true, 250, null]);
@@ -230,6 +276,7 @@ describe('probeEndpoint() on servers that refuse a step', () => {
     assert.deepEqual(
       e.transactions.map((t) => t.rset?.code ?? null),
       [250, 250, null],
+      'the postmaster record carries the null-sender transaction it was answered by',
     );
     assert.equal(e.quit?.code, 221);
     assert.equal(e.error, null);
@@ -342,5 +389,120 @@ describe('probeEndpoint() and the time budget', () => {
     assert.match(e.transactions[1]!.note ?? '', /^not run: the dialogue stopped early/);
     assert.equal(e.pipelined, true, 'the flight was sent');
     assert.equal(e.quit, null);
+  });
+});
+
+describe('probeEndpoint() and a pipelined group the server holds back', () => {
+  it('records the commands still waiting for replies when the budget ran out', async () => {
+    const p = await dialogue({
+      extensions: ['PIPELINING'],
+      rcptTo: (address) => (address === OUTSIDE ? reply(554, '5.7.1 Relay access denied') : reply(250, '2.1.5 Ok')),
+      // An error sleep on the relay probe, longer than the budget (Postfix smtpd_error_sleep_time).
+      replyDelayMs: (line) => (line === `RCPT TO:<${OUTSIDE}>` ? 5000 : 0),
+    });
+    const { probe: e } = await probe(p, { options: options({ timeout: 1 }) });
+    assert.equal(e.error?.code, 'timeout');
+    assert.deepEqual(e.outstanding, [`RCPT TO:<${OUTSIDE}>`, 'RSET', 'QUIT']);
+    // The null sender's answers came in their own flight, before the one held back.
+    assert.deepEqual(outcomes(e), ['null_sender:accepted', 'postmaster:accepted', 'open_relay:error']);
+  });
+});
+
+describe('probeEndpoint() after a failed TLS handshake', () => {
+  const RELAY_DENIED: Partial<DialoguePolicy> = {
+    rcptTo: (address) => (address === OUTSIDE ? reply(554, '5.7.1 Relay access denied') : reply(250, '2.1.5 Ok')),
+  };
+  /** First connection: STARTTLS answered 220, then garbage instead of TLS; second connection: a plain healthy server. */
+  const brokenTlsThenPlain = () =>
+    peer(async (conn) => {
+      if (p.connections.length > 1) {
+        return runDialogue(conn, { hostname: MX, extensions: ['PIPELINING', 'STARTTLS'], ...RELAY_DENIED });
+      }
+      await conn.send(reply(220, `${MX} ESMTP`));
+      await conn.readLine(); // EHLO
+      await conn.send(reply(250, MX, 'PIPELINING', 'STARTTLS'));
+      for (let i = 0; i < 4; i++) await conn.readLine(); // MAIL, RCPT, RSET, STARTTLS
+      await conn.send(reply(250, '2.1.0 Ok') + reply(250, '2.1.5 Ok') + reply(250, '2.0.0 Ok'));
+      await conn.send(reply(220, '2.0.0 Ready to start TLS'));
+      await conn.sleep(50); // the client's ClientHello arrives; the answer is not TLS
+      await conn.send('this is not a TLS record\r\n');
+    });
+  let p: ScriptedServer;
+
+  it('reconnects without STARTTLS, as senders do, and runs the transactions still to run there', async () => {
+    p = await brokenTlsThenPlain();
+    const { probe: e } = await probe(p);
+    assert.equal(p.connections.length, 2, 'a second connection, one after the other');
+    assert.equal(e.starttls.ok, false);
+    assert.equal(e.starttls.error?.code, 'tls.handshake');
+    assert.equal(e.plaintext_fallback?.connected, true);
+    assert.equal(e.plaintext_fallback?.greeting?.code, 220);
+    assert.equal(e.plaintext_fallback?.error, null);
+    assert.deepEqual(p.connections[1]!.commands, [`EHLO ${HELO}`, ...RELAY, 'QUIT'], 'no STARTTLS the second time');
+    assert.deepEqual(outcomes(e), ['null_sender:accepted', 'postmaster:accepted', 'open_relay:rejected']);
+    assert.deepEqual(
+      e.transactions.map((t) => t.tls),
+      [false, false, false],
+    );
+    assert.ok(e.transcript.some((l) => l.dir === '*' && /reconnecting without STARTTLS/.test(l.text)));
+  });
+});
+
+describe('probeEndpoint() closes like a good client', () => {
+  const cases: [string, Partial<DialoguePolicy>][] = [
+    ['in plaintext', { extensions: ['PIPELINING'] }],
+    ['over TLS, pipelined', { extensions: ['PIPELINING', 'STARTTLS'], tls: leafCertificate(MX) }],
+    ['over TLS, without PIPELINING', { extensions: ['STARTTLS'], tls: leafCertificate(MX) }],
+  ];
+  for (const [name, policy] of cases) {
+    it(`never leaves the server a reset after QUIT (${name})`, async () => {
+      // The server keeps its side open a moment after its 221, then sends a few bytes (as a TLS server's
+      // close_notify is): a client that dropped the connection at once answers them with a reset.
+      const p = await dialogue({ ...HEALTHY, ...policy, lingerAfterQuitMs: 50, afterQuit: 'bye\r\n' }, true);
+      const { probe: e } = await probe(p);
+      // Let the server finish its side before closing it: what it sends last is where a reset would show.
+      for (const started = Date.now(); p.connections[0]!.closedAt === undefined && Date.now() - started < 3000;) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await p.close();
+      assert.equal(e.quit?.code, 221);
+      assert.equal(p.connections[0]!.clientReset, false, 'the server saw no ECONNRESET');
+      assert.equal(p.connections[0]!.error, undefined);
+    });
+  }
+});
+
+describe('probeEndpoint() and what the server says as it goes', () => {
+  it('keeps a last reply line sent without CRLF before the server closed', async () => {
+    const p = await peer(async (conn) => {
+      await conn.send('421 4.3.2 Service shutting down, try later');
+      await conn.end();
+    });
+    const { probe: e } = await probe(p);
+    assert.deepEqual(e.greeting?.lines, ['421 4.3.2 Service shutting down, try later']);
+    assert.deepEqual(commands(e), [], 'nothing sent after a 421');
+  });
+
+  it('never reads plaintext that follows the STARTTLS 220 in a later segment as a reply', async () => {
+    const p = await peer(async (conn) => {
+      await conn.send(reply(220, `${MX} ESMTP`));
+      await conn.readLine();
+      await conn.send(reply(250, MX, 'STARTTLS'));
+      await conn.readLine(); // MAIL
+      await conn.send(reply(250, '2.1.0 Ok'));
+      await conn.readLine(); // RCPT
+      await conn.send(reply(250, '2.1.5 Ok'));
+      await conn.readLine(); // RSET
+      await conn.send(reply(250, '2.0.0 Ok'));
+      await conn.readLine(); // STARTTLS
+      await conn.send(reply(220, '2.0.0 Ready to start TLS'));
+      await conn.sleep(20);
+      await conn.send(reply(250, 'injected after the 220'));
+      await conn.upgradeTls(leafCertificate(MX));
+      await conn.waitClosed();
+    });
+    const { probe: e } = await probe(p, { options: options({ timeout: 2 }) });
+    assert.ok(!e.transcript.some((l) => l.dir === 'S' && /injected/.test(l.text)), 'the injection is never a reply');
+    assert.notEqual(e.ehlo_tls?.lines[0], '250 injected after the 220');
   });
 });

@@ -36,6 +36,12 @@ export interface PushOptions {
    * 220 must never be taken as a reply (STARTTLS command-injection class).
    */
   stopAfterReply?: boolean;
+  /**
+   * The same after this many replies completed by this push (a pipelined
+   * group that ends with STARTTLS: the replies before its 220 are ours to
+   * read, nothing after it). `stopAfterReply: true` is `stopAfterReplies: 1`.
+   */
+  stopAfterReplies?: number;
 }
 
 const LF = 0x0a;
@@ -101,11 +107,27 @@ export class ReplyParser {
       const fault = this.#acceptLine(line, result);
       if (fault) return this.#die(result, fault);
 
-      if (options.stopAfterReply && result.replies.length > 0) {
+      const stopAt = options.stopAfterReplies ?? (options.stopAfterReply ? 1 : Infinity);
+      if (result.replies.length >= stopAt) {
         this.#unread = Buffer.from(data.subarray(start));
         break;
       }
     }
+    return result;
+  }
+
+  /**
+   * The server closed the connection: a last line it sent without CRLF
+   * ("421 4.3.2 Try again later" then FIN) is still its answer, taken when it
+   * completes a reply. Anything else left over is dropped.
+   */
+  finish(): ParseResult {
+    const result: ParseResult = { lines: [], replies: [], fault: this.#fault };
+    if (this.#fault || this.#lineLength === 0) return result;
+    const { bytes } = this.#takeLine();
+    // Not a reply line: nothing more will come, so there is no fault to report, only nothing to take.
+    const fault = this.#acceptLine({ bytes, wireBytes: bytes.length }, result);
+    if (fault) return { lines: result.lines, replies: [], fault: null };
     return result;
   }
 

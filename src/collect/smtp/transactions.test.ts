@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { reply } from '../../../test/fixtures/observations.js';
 import { parseOptions } from '../../config/options.js';
 import type { TransactionKind } from '../../model/observation.js';
-import { planTransactions, settleTransaction, skippedTransaction, withProbesSkipped } from './transactions.js';
+import {
+  planTransactions,
+  postmasterAnswered,
+  settleTransaction,
+  skippedTransaction,
+  withProbesSkipped,
+} from './transactions.js';
 
 const options = (extra: Record<string, unknown> = {}) => parseOptions({ domain: 'example.com', ...extra });
 
@@ -75,22 +81,36 @@ describe('withProbesSkipped()', () => {
 
 describe('settleTransaction() and skippedTransaction()', () => {
   const [nullSender] = planTransactions(options());
+  /** A transaction sent first, in plaintext. */
+  const PLAIN = { tls: false, sequence: 1 };
 
   it('lets a refusal at MAIL decide, whatever RCPT got', () => {
-    const t = settleTransaction(nullSender!, reply(550, '5.7.1 No'), reply(503, '5.5.1 Need MAIL'), null);
+    const t = settleTransaction(nullSender!, reply(550, '5.7.1 No'), reply(503, '5.5.1 Need MAIL'), null, PLAIN);
     assert.deepEqual([t.outcome, t.decided_at, t.note], ['rejected', 'mail', null]);
   });
 
   it('lets RCPT decide once MAIL was accepted, a 4xx being temporary', () => {
-    const t = settleTransaction(nullSender!, reply(250, '2.1.0 Ok'), reply(451, '4.7.1 Later'), reply(250, 'Ok'));
+    const t = settleTransaction(
+      nullSender!,
+      reply(250, '2.1.0 Ok'),
+      reply(451, '4.7.1 Later'),
+      reply(250, 'Ok'),
+      PLAIN,
+    );
     assert.deepEqual([t.outcome, t.decided_at, t.rset?.code], ['tempfail', 'rcpt', 250]);
   });
 
   it('calls a missing or out-of-place reply an error, saying which', () => {
-    assert.equal(settleTransaction(nullSender!, null, null, null).note, 'no answer to MAIL FROM');
-    assert.equal(settleTransaction(nullSender!, reply(250), null, null).note, 'no answer to RCPT TO');
-    assert.equal(settleTransaction(nullSender!, reply(354), null, null).note, 'unexpected reply 354 to MAIL FROM');
-    assert.equal(settleTransaction(nullSender!, reply(250), reply(354), null).note, 'unexpected reply 354 to RCPT TO');
+    assert.equal(settleTransaction(nullSender!, null, null, null, PLAIN).note, 'no answer to MAIL FROM');
+    assert.equal(settleTransaction(nullSender!, reply(250), null, null, PLAIN).note, 'no answer to RCPT TO');
+    assert.equal(
+      settleTransaction(nullSender!, reply(354), null, null, PLAIN).note,
+      'unexpected reply 354 to MAIL FROM',
+    );
+    assert.equal(
+      settleTransaction(nullSender!, reply(250), reply(354), null, PLAIN).note,
+      'unexpected reply 354 to RCPT TO',
+    );
   });
 
   it('records a skipped transaction with its addresses and why', () => {
@@ -104,6 +124,35 @@ describe('settleTransaction() and skippedTransaction()', () => {
       outcome: 'skipped',
       decided_at: null,
       note: 'not run: because',
+      tls: false,
+      sequence: 0,
+      answered_by: null,
     });
+  });
+
+  it('records where a transaction ran: inside TLS or not, and its place on the connection', () => {
+    const t = settleTransaction(nullSender!, reply(250), reply(250), reply(250), { tls: true, sequence: 2 });
+    assert.deepEqual([t.tls, t.sequence, t.answered_by], [true, 2, null]);
+  });
+});
+
+describe('postmasterAnswered()', () => {
+  const [nullSender, postmaster] = planTransactions(options());
+  const settled = (rcpt: number) =>
+    settleTransaction(nullSender!, reply(250, '2.1.0 Ok'), reply(rcpt, 'x'), reply(250), { tls: true, sequence: 1 });
+
+  it('takes the answer of an accepted null-sender transaction to postmaster@domain, saying so', () => {
+    const t = postmasterAnswered(settled(250), postmaster!)!;
+    assert.deepEqual(
+      [t.kind, t.outcome, t.answered_by, t.mail_from, t.rcpt?.code],
+      ['postmaster', 'accepted', 'null_sender', '', 250],
+    );
+    assert.match(t.note!, /answered by the null-sender transaction/);
+  });
+
+  it('leaves a refused or missing null-sender transaction to a postmaster probe of its own', () => {
+    assert.equal(postmasterAnswered(settled(550), postmaster!), null);
+    assert.equal(postmasterAnswered(settled(450), postmaster!), null);
+    assert.equal(postmasterAnswered(undefined, postmaster!), null);
   });
 });

@@ -48,13 +48,20 @@ export function withProbesSkipped(options: CheckOptions, skip: readonly Transact
 }
 
 /**
- * Postmaster and relay probes use a sender at the EHLO name: outside the
- * tested domain (a spoofed local sender would test anti-spoofing instead),
- * and a name the operator of this checker answers for.
+ * The three probes. Postmaster and relay probes use `test_mail_from`, by
+ * default postmaster@ the EHLO name: outside the tested domain (a spoofed
+ * local sender would test anti-spoofing instead), a name the operator of
+ * this checker answers for, and one a sender-verifying server can resolve
+ * when the EHLO name is set up as it should be.
+ *
+ * Fewest MAIL transactions (per-client message rate limits count them): the
+ * null-sender transaction goes to postmaster@domain, so when it is accepted
+ * it answers the postmaster question too, and the postmaster probe is sent
+ * only when it is not (see postmasterAnswered).
  */
 export function planTransactions(options: CheckOptions): PlannedTransaction[] {
   const postmaster = `postmaster@${options.domain}`;
-  const sender = `postmaster@${options.helo_name}`;
+  const sender = options.test_mail_from;
   const plan = (kind: TransactionKind, mailFrom: string, rcptTo: string): PlannedTransaction => ({
     kind,
     run: options[PROBE_OPTIONS[kind]],
@@ -80,7 +87,33 @@ export function skippedTransaction(p: PlannedTransaction, note: string): Transac
     outcome: 'skipped',
     decided_at: null,
     note,
+    tls: false,
+    sequence: 0,
+    answered_by: null,
   };
+}
+
+/**
+ * The postmaster probe's answer when the null-sender transaction already gave
+ * it: MAIL FROM:<> then RCPT TO:<postmaster@domain> accepted means postmaster
+ * takes mail (from anyone, bounces included). Null when that transaction
+ * does not answer it (not run, or refused: then only a transaction with a
+ * normal sender tells whether the refusal is about the recipient).
+ */
+export function postmasterAnswered(nullSender: Transaction | undefined, p: PlannedTransaction): Transaction | null {
+  if (!nullSender || nullSender.outcome !== 'accepted' || nullSender.rcpt_to !== p.rcptTo) return null;
+  return {
+    ...nullSender,
+    kind: p.kind,
+    note: `answered by the null-sender transaction: RCPT TO:<${p.rcptTo}> was accepted`,
+    answered_by: nullSender.kind,
+  };
+}
+
+/** Where a transaction ran: inside TLS or not, and its place among the connection's MAIL transactions. */
+export interface TransactionContext {
+  tls: boolean;
+  sequence: number;
 }
 
 function classOf(r: Reply): 'accepted' | 'tempfail' | 'rejected' | null {
@@ -100,8 +133,19 @@ export function settleTransaction(
   mail: Reply | null,
   rcpt: Reply | null,
   reset: Reply | null,
+  where: TransactionContext,
 ): Transaction {
-  const base = { kind: p.kind, mail_from: p.mailFrom, rcpt_to: p.rcptTo, mail, rcpt, rset: reset };
+  const base = {
+    kind: p.kind,
+    mail_from: p.mailFrom,
+    rcpt_to: p.rcptTo,
+    mail,
+    rcpt,
+    rset: reset,
+    tls: where.tls,
+    sequence: where.sequence,
+    answered_by: null,
+  };
   if (!mail) return { ...base, outcome: 'error', decided_at: null, note: 'no answer to MAIL FROM' };
   const atMail = classOf(mail);
   if (atMail === null)

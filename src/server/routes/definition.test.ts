@@ -38,6 +38,7 @@ describe('GET /definition', () => {
       'test_null_sender',
       'test_postmaster',
       'test_open_relay',
+      'test_mail_from',
       'test_probe_address',
       'service',
     ]);

@@ -12,7 +12,7 @@
  * as Postfix, Exim, Sendmail, Haraka, Microsoft and Google word it. The
  * tables are data: a new wording is a new row, tested in refusal.test.ts.
  */
-import type { Reply } from '../model/observation.js';
+import type { Reply } from './observation.js';
 
 export type RefusalTarget =
   /** The checker's IP address: no or unconfirmed reverse DNS, a blocklist, a banned or dynamic range. */

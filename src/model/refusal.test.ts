@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Reply } from '../model/observation.js';
+import type { Reply } from './observation.js';
 import { aimedAtChecker, classifyRefusal, type RefusalTarget } from './refusal.js';
 
 /** A reply as the parser records it: code and enhanced code from the first line, every line kept. */
