@@ -44,11 +44,14 @@ export function brokenTransaction(
   if (t?.outcome !== 'error') return null;
   const command = t.mail && is2xx(t.mail) ? `RCPT TO:<${t.rcpt_to}>` : `MAIL FROM:<${t.mail_from}>`;
   const reply = t.decided_at ? decidingReply(t) : null;
-  if (!reply && e.pipelined && e.outstanding.length > 0 && e.error?.code === 'timeout')
-    return heldBack(rule, code, e, t);
+  if (!reply && e.error?.code === 'timeout' && errorSleepLikely(e)) return heldBack(rule, code, e, t);
+  const waiting =
+    e.outstanding.length > 0
+      ? ` (${plural(e.outstanding.length, 'reply', 'replies')} outstanding: ${e.outstanding.join(', ')})`
+      : '';
   const what = reply
     ? `answered ${command} with ${quoteReply(reply)}, which is not an SMTP answer to it`
-    : `gave no usable answer to ${command}${e.error ? `: ${e.error.message}` : ''}`;
+    : `gave no usable answer to ${command}${e.error ? `: ${e.error.message}` : ''}${waiting}`;
   return finding(rule, {
     status,
     code,
@@ -57,6 +60,21 @@ export function brokenTransaction(
     fix: 'A sender stuck at this step defers the mail. Check the MTA log for this session: a crash or a slow policy check (Postfix smtpd_recipient_restrictions lookups, a milter, Exim ACL callouts) often stalls MAIL or RCPT.',
     meta: { mx: e.mx, address: e.address, ...replyMeta(t), error: e.error },
   });
+}
+
+/**
+ * Replies held back in a pipelined group after something the server counts
+ * as an error: a refusal that came back, or the relay probe's RCPT among the
+ * commands still waiting (its refusal is the error, and its own reply the
+ * first one delayed).
+ */
+function errorSleepLikely(e: EndpointProbe): boolean {
+  if (!e.pipelined || e.outstanding.length === 0) return false;
+  const relay = transactionOf(e, 'open_relay');
+  return (
+    e.transactions.some((t) => t.outcome === 'rejected' || t.outcome === 'tempfail') ||
+    (relay !== null && e.outstanding.includes(`RCPT TO:<${relay.rcpt_to}>`))
+  );
 }
 
 /**

@@ -21,11 +21,29 @@ export async function greetAndReadEhlo(conn: ScriptedConnection): Promise<boolea
   return (await conn.readLine()) !== null;
 }
 
-/** Greets, answers EHLO with STARTTLS offered, and reads the STARTTLS command. */
-export async function upToStartTls(conn: ScriptedConnection): Promise<void> {
-  await greetAndReadEhlo(conn);
+/**
+ * Greets, answers EHLO with STARTTLS offered, answers what the client sends
+ * before STARTTLS (its first transaction, in the same flight) as a
+ * well-run server would, and reads the STARTTLS command. On a connection
+ * that never says STARTTLS (the plaintext fallback after a failed
+ * handshake) it plays the well-run server to the end and resolves false.
+ */
+export async function upToStartTls(conn: ScriptedConnection): Promise<boolean> {
+  if (!(await greetAndReadEhlo(conn))) return false;
   await conn.send(EHLO_WITH_STARTTLS);
-  await conn.readLine();
+  for (;;) {
+    const line = await conn.readLine();
+    if (line === null) return false;
+    const verb = line.split(' ', 1)[0]!.toUpperCase();
+    if (verb === 'STARTTLS') return true;
+    if (verb === 'QUIT') {
+      await conn.send(reply(221, '2.0.0 Bye'));
+      return false;
+    }
+    if (verb === 'RCPT' && /@example\.com>/i.test(line)) await conn.send(reply(554, '5.7.1 Relay access denied'));
+    else if (verb === 'MAIL' || verb === 'RCPT' || verb === 'RSET') await conn.send(reply(250, '2.0.0 Ok'));
+    else await conn.send(reply(502, '5.5.2 Error: command not recognized'));
+  }
 }
 
 /** Writes `total` bytes made of `unit`, a write at a time, until done or the client leaves. */
@@ -76,7 +94,7 @@ export async function ignoreUntilClosed(conn: ScriptedConnection): Promise<void>
  * leaves.
  */
 export async function answerClientHello(conn: ScriptedConnection, answer: string | null): Promise<void> {
-  await upToStartTls(conn);
+  if (!(await upToStartTls(conn))) return;
   await conn.send('220 2.0.0 Ready to start TLS\r\n');
   await waitForClientHello(conn);
   if (answer !== null) await conn.send(answer);

@@ -143,7 +143,7 @@ test('three MX over IPv4 and IPv6 on one port, probed in parallel; a PTR that do
       [`127.0.0.70:${port}`, `[::1]:${port}`, `127.0.0.71:${port}`, `127.0.0.72:${port}`],
     );
     assert.deepEqual(problems(states), [
-      `CRIT smtp.banner.timeout 127.0.0.72:${port}`,
+      `UNKNOWN smtp.banner.timeout 127.0.0.72:${port}`,
       `WARN smtp.fcrdns.mismatch 127.0.0.71:${port}`,
       `WARN smtp.ptr.missing 127.0.0.72:${port}`,
     ]);

@@ -13,7 +13,9 @@
  * for the checker's three transactions (null sender → postmaster@domain,
  * postmaster@mx-checker.happydomain.org → postmaster@domain and → the outside
  * postmaster@example.com), and prints the replies to MAIL and RCPT, whether
- * TLS started and whether AUTH was offered before TLS.
+ * TLS started and whether AUTH was offered before TLS. Where the TLS
+ * handshake failed, the three are run again without TLS, as senders fall
+ * back (and the checker does): those replies are the ones shown.
  */
 import { execFileSync } from 'node:child_process';
 import { startDnsServer } from '../peers/dns-server.js';
@@ -47,7 +49,7 @@ interface SwaksRun {
  * inside TLS) and errors `<**` (`<~*`); TLS failures go to stderr, so both
  * streams are read in order.
  */
-function swaks(host: string, port: number, from: string, to: string): SwaksRun {
+function swaks(host: string, port: number, from: string, to: string, withTls = true): SwaksRun {
   let out: string;
   try {
     out = execFileSync(
@@ -60,7 +62,7 @@ function swaks(host: string, port: number, from: string, to: string): SwaksRun {
         `${host}:${port}`,
         '--ehlo',
         DEFAULT_HELO_NAME,
-        '--tls-optional',
+        ...(withTls ? ['--tls-optional'] : []),
         '--quit-after',
         'RCPT',
         '--timeout',
@@ -119,9 +121,11 @@ async function main(): Promise<void> {
           const rounds = name === 'postscreen' ? 2 : 1;
           const runs: SwaksView[] = [];
           for (let round = 0; round < rounds; round++) {
-            const nullSender = swaks(setup.host, instance.port, '', postmaster);
-            const pm = swaks(setup.host, instance.port, sender, postmaster);
-            const relay = swaks(setup.host, instance.port, sender, OUTSIDE_RECIPIENT);
+            let nullSender = swaks(setup.host, instance.port, '', postmaster);
+            const tlsFailed = nullSender.tls === 'failed';
+            if (tlsFailed) nullSender = { ...swaks(setup.host, instance.port, '', postmaster, false), tls: 'failed' };
+            const pm = swaks(setup.host, instance.port, sender, postmaster, !tlsFailed);
+            const relay = swaks(setup.host, instance.port, sender, OUTSIDE_RECIPIENT, !tlsFailed);
             const view: SwaksView = {
               tls: nullSender.tls,
               authBeforeTls: nullSender.authBeforeTls,
