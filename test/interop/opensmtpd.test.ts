@@ -22,6 +22,7 @@ import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView 
 import { OPENSMTPD } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { interopDecision } from './interop-prerequisites.js';
+import { OPENSMTPD_TLS_POLICIES } from './opensmtpd.js';
 
 /** STARTTLS offered and failing: nothing after it could be tested on that connection. */
 const handshakeFailed = (s: string, d: string) => [
@@ -51,6 +52,8 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
   open_relay: plaintext((s) => [`CRIT smtp.open_relay ${s}`]),
   no_starttls: plaintext(() => []),
   auth_before_tls: handshakeFailed,
+  auth_challenge_before_tls: handshakeFailed,
+  weak_certificate: handshakeFailed,
   null_sender_refused: plaintext((s) => [`CRIT smtp.null_sender.rejected ${s}`]),
   postmaster_refused: plaintext((s) => [`CRIT smtp.postmaster.rejected ${s}`]),
   greylisting: plaintext((s) => [`WARN smtp.null_sender.tempfail ${s}`, `WARN smtp.postmaster.tempfail ${s}`]),
@@ -88,6 +91,8 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
     open_relay: ['250 2.0.0 Ok', NO_RELAY],
   },
   auth_before_tls: TLS_FAILED,
+  auth_challenge_before_tls: TLS_FAILED,
+  weak_certificate: TLS_FAILED,
   null_sender_refused: {
     tls: 'none',
     authBeforeTls: false,
@@ -121,7 +126,7 @@ suiteNeeding('OpenSMTPD', interopDecision([OPENSMTPD]), () => {
         const ep = observation.endpoints[0]!;
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
         assertPoliteDialogue(ep);
-        if (policy === 'healthy' || policy === 'auth_before_tls') {
+        if (OPENSMTPD_TLS_POLICIES.has(policy)) {
           // The server's TLS alert, in plain words, is what the operator reads.
           assert.equal(ep.starttls.reply?.code, 220);
           assert.ok(ep.starttls.error, 'the failed handshake is recorded');
