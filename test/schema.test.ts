@@ -222,8 +222,10 @@ describe('observation schema', () => {
     );
   });
 
-  it('rejects another version', () =>
-    assertInvalid({ ...observation(), version: 1 }, /^\/version: must be equal to constant/));
+  it('rejects another version, the previous one included', () => {
+    assertInvalid({ ...observation(), version: 1 }, /^\/version: must be equal to constant/);
+    assertInvalid({ ...observation(), version: 3 }, /^\/version: must be equal to constant/);
+  });
 
   it('rejects values outside the enums and bad timestamps', () => {
     const ep = endpoint({ error: { code: 'connect.refused', phase: 'data' as Phase, message: 'x' } });

@@ -231,8 +231,20 @@ export const CertificateInfoSchema = definition(
       valid_to: described(Timestamp, 'End of validity, RFC 3339.'),
       serial: Type.String({ description: 'Serial number, hexadecimal.' }),
       fingerprint_sha256: Type.String({ description: 'SHA-256 fingerprint of the DER certificate.' }),
-      key_type: nullable(Type.String(), 'Public key algorithm, e.g. "RSA".'),
-      key_bits: nullable(Type.Integer({ minimum: 0 }), 'Public key size in bits, e.g. 2048.'),
+      key_type: nullable(Type.String(), 'Public key algorithm, e.g. "RSA", "EC prime256v1", "ED25519".'),
+      key_bits: nullable(Type.Integer({ minimum: 0 }), 'Public key size in bits, e.g. 2048 (256 for EC P-256).'),
+      signature_algorithm: nullable(
+        Type.String(),
+        'Algorithm of the issuer\'s signature on this certificate, OpenSSL\'s name ("sha256WithRSAEncryption", "ecdsa-with-SHA384", "rsassaPss"), the dotted OID when unknown; null when the DER could not be read.',
+      ),
+      signature_hash: nullable(
+        Type.String(),
+        'Hash of that signature: "MD5", "SHA-1", "SHA-256"…; null for a signature without a separate hash (Ed25519) or an unknown algorithm.',
+      ),
+      self_signed: Type.Boolean({
+        description:
+          'Issued by itself and signed with its own key (a root, or a self-signed leaf): its own signature vouches for nothing.',
+      }),
       der_base64: Type.String({ description: 'The certificate, DER, base64: enough for a later re-evaluation.' }),
     },
     { description: 'One certificate of the peer chain.' },
@@ -259,7 +271,8 @@ export const TlsInfoSchema = definition(
       ),
       chain: Type.Array(CertificateInfoSchema, { description: 'Peer chain as presented, leaf first.' }),
       chain_trusted: Type.Boolean({
-        description: 'Verification against the trust store, done by the TLS stack during the handshake.',
+        description:
+          "Verification against the trust store, done by the TLS stack during the handshake at OpenSSL security level 0 (so old servers still negotiate): weak keys and MD5/SHA-1 signatures pass it; smtp.tls_quality judges them from the chain's key and signature fields.",
       }),
       chain_error: nullable(Type.String(), 'OpenSSL\'s verdict when untrusted, e.g. "DEPTH_ZERO_SELF_SIGNED_CERT".'),
       sni: nullable(Type.String(), 'SNI we sent (the MX name); null for an implicit MX address without a name.'),

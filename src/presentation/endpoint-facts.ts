@@ -3,8 +3,16 @@
  * the certificate, the transactions, reverse DNS, where the dialogue
  * stopped, the transcript. All server-supplied text is sanitized here.
  */
-import type { CertificateInfo, EndpointProbe, Extensions, Transaction, TranscriptLine } from '../model/observation.js';
+import type {
+  CertificateInfo,
+  EndpointProbe,
+  Extensions,
+  TlsInfo,
+  Transaction,
+  TranscriptLine,
+} from '../model/observation.js';
 import { sanitize } from '../model/text.js';
+import { chainRole, isWeakKey, isWeakSignature, keyDescription } from '../rules/certificate-strength.js';
 import { distinguishedName, duration, replyView, type Cell, type KeyValue, type ReplyView } from './wording.js';
 
 export interface TransactionView {
@@ -35,6 +43,8 @@ export interface CertificateView {
   expiry: Cell;
   trust: Cell;
   key: string | null;
+  /** Every certificate of the chain, leaf first: role, subject, key and signature; weak ones warn and say so. */
+  chain: Cell[];
   sni: string | null;
   fingerprint: string;
 }
@@ -117,6 +127,44 @@ function expiry(leaf: CertificateInfo, checkedAt: string): Cell {
   return { text: `${days} days left at the check`, tone: days < EXPIRY_WARNING_DAYS ? 'warn' : 'ok' };
 }
 
+/** What a sender at default security (OpenSSL level 2) refuses is said in words, not only by tone. */
+const TOO_SMALL = 'too small for default security';
+const WEAK_HASH = 'a hash default security refuses';
+
+/** "leaf CN=mx1.example.com: RSA 2048 bits, signed with sha256WithRSAEncryption". */
+function chainLine(chain: readonly CertificateInfo[], index: number): Cell {
+  const cert = chain[index]!;
+  const weakKey = isWeakKey(cert);
+  const weakSignature = isWeakSignature(chain, index);
+  const key = keyDescription(cert);
+  const facts = [
+    ...(key ? [`${sanitize(key)}${weakKey ? ` (${TOO_SMALL})` : ''}`] : []),
+    cert.self_signed
+      ? 'self-signed'
+      : `signed with ${sanitize(cert.signature_algorithm ?? 'an unreadable algorithm')}${weakSignature ? ` (${WEAK_HASH})` : ''}`,
+  ];
+  return {
+    text: `${chainRole(chain, index)} ${distinguishedName(cert.subject)}: ${facts.join(', ')}`,
+    tone: weakKey || weakSignature ? 'warn' : 'ok',
+  };
+}
+
+/**
+ * The handshake's chain verdict, reached at OpenSSL security level 0: when
+ * it says trusted but a key or signature fails default security, say so.
+ */
+function trustCell(tls: TlsInfo): Cell {
+  if (!tls.chain_trusted)
+    return { text: `untrusted${tls.chain_error ? `: ${sanitize(tls.chain_error)}` : ''}`, tone: 'warn' };
+  const weak = tls.chain.some((c, i) => isWeakKey(c) || isWeakSignature(tls.chain, i));
+  return weak
+    ? {
+        text: 'trusted at the lowest security level only: a sender verifying at default security refuses this chain',
+        tone: 'warn',
+      }
+    : { text: 'trusted chain', tone: 'ok' };
+}
+
 export function certificateView(ep: EndpointProbe, checkedAt: string): CertificateView | null {
   const tls = ep.starttls.tls;
   const leaf = tls?.chain[0];
@@ -127,10 +175,9 @@ export function certificateView(ep: EndpointProbe, checkedAt: string): Certifica
     names: leaf.subject_alt_names.map(sanitize),
     validity: `${sanitize(leaf.valid_from.slice(0, 10))} → ${sanitize(leaf.valid_to.slice(0, 10))}`,
     expiry: expiry(leaf, checkedAt),
-    trust: tls.chain_trusted
-      ? { text: 'trusted chain', tone: 'ok' }
-      : { text: `untrusted${tls.chain_error ? `: ${sanitize(tls.chain_error)}` : ''}`, tone: 'warn' },
+    trust: trustCell(tls),
     key: leaf.key_type ? `${sanitize(leaf.key_type)}${leaf.key_bits ? ` ${leaf.key_bits} bits` : ''}` : null,
+    chain: tls.chain.map((_, i) => chainLine(tls.chain, i)),
     sni: tls.sni ? sanitize(tls.sni) : null,
     fingerprint: sanitize(leaf.fingerprint_sha256),
   };

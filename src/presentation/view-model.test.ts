@@ -180,6 +180,37 @@ describe('buildReportView()', () => {
     assert.match(ep.tlsSource!, /our own evaluation/);
   });
 
+  it("lists the chain's keys and signatures, and does not call a chain refused at default security plainly trusted", () => {
+    const e = observation().endpoints[0]!;
+    const tls = e.starttls.tls!;
+    const leaf = { ...tls.chain[0]!, key_bits: 1024, signature_algorithm: 'ecdsa-with-SHA1', signature_hash: 'SHA-1' };
+    const root = {
+      ...tls.chain[0]!,
+      subject: { CN: 'Example CA' },
+      key_type: 'EC prime256v1',
+      key_bits: 256,
+      self_signed: true,
+    };
+    const weak = { ...e, starttls: { ...e.starttls, tls: { ...tls, chain: [leaf, root] } } };
+    const healthy = view(observation({ endpoints: [e] })).endpoints[0]!.certificate!;
+    assert.deepEqual(healthy.trust, { text: 'trusted chain', tone: 'ok' });
+    assert.deepEqual(healthy.chain, [
+      { text: 'leaf CN=mx1.example.com: RSA 2048 bits, signed with sha256WithRSAEncryption', tone: 'ok' },
+    ]);
+    const cert = view(observation({ endpoints: [weak] })).endpoints[0]!.certificate!;
+    assert.deepEqual(cert.trust, {
+      text: 'trusted at the lowest security level only: a sender verifying at default security refuses this chain',
+      tone: 'warn',
+    });
+    assert.deepEqual(cert.chain, [
+      {
+        text: 'leaf CN=mx1.example.com: RSA 1024 bits (too small for default security), signed with ecdsa-with-SHA1 (a hash default security refuses)',
+        tone: 'warn',
+      },
+      { text: 'root CN=Example CA: EC prime256v1 256 bits, self-signed', tone: 'ok' },
+    ]);
+  });
+
   it('collapses the same finding said by many rules (null MX) into one item', () => {
     const vm = view(nullMxObservation());
     assert.match(vm.verdict.sentence, /publishes a null MX: it accepts no mail/);

@@ -67,6 +67,37 @@ describe('smtp.banner_sanity', () => {
     assert.match(String(states[0]!.meta?.['fix']), /--timeout 300/);
   });
 
+  it('warns of a 220 greeting that names no host, and names a firewall when the banner is masked', () => {
+    const named = (address: string, text: string) => endpoint({ address, greeting: reply(220, text) });
+    const obs = observation({
+      endpoints: [
+        named('192.0.2.1', '*************************0****0*2***0*0****2'),
+        named('192.0.2.2', 'ESMTP Postfix'),
+        named('192.0.2.3', '[192.0.2.3] ESMTP ready'),
+        named('192.0.2.4', 'mx1.example.com ESMTP'),
+      ],
+    });
+    const states = bannerSanity.evaluate(obs);
+    assert.deepEqual(brief(states), [
+      [3, 'smtp.banner.no_hostname', '192.0.2.1:25'],
+      [3, 'smtp.banner.no_hostname', '192.0.2.2:25'],
+    ]);
+    const [masked, bare] = states;
+    assert.match(
+      masked!.message,
+      /^192\.0\.2\.1:25 greeted with "220 \*+0.*": a banner of asterisks is the mark of a firewall's SMTP inspection \(Cisco PIX\/ASA/,
+    );
+    assert.match(masked!.message, /breaks STARTTLS/);
+    assert.match(String(masked!.meta?.['fix']), /no inspect esmtp/);
+    assert.match(String(masked!.meta?.['fix']), /"220 mx1\.example\.com ESMTP"/);
+    assert.equal(
+      bare!.message,
+      '192.0.2.2:25 greeted with "220 ESMTP Postfix", which does not begin with the server\'s domain: RFC 5321 §4.2 wants the greeting to name the host first, e.g. "220 mx1.example.com ESMTP".',
+    );
+    assert.match(String(bare!.meta?.['fix']), /smtpd_banner = \$myhostname ESMTP/);
+    assert.deepEqual(bare!.meta?.['reply'], ['220 ESMTP Postfix']);
+  });
+
   it('leaves unreachable endpoints to smtp.endpoint_reachable and says so when OK', () => {
     const obs = observation({ endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11')] });
     const states = bannerSanity.evaluate(obs);

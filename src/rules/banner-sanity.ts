@@ -1,6 +1,7 @@
-import type { EndpointProbe, Observation } from '../model/observation.js';
+import type { EndpointProbe, Observation, Reply } from '../model/observation.js';
 import { MAX_TIMEOUT_S } from '../model/limits.js';
 import { Status, type CheckState } from '../model/status.js';
+import { greetingDomain } from './greeting-domain.js';
 import {
   allEndpoints,
   blockedBefore,
@@ -20,11 +21,30 @@ const GREETING_WAIT_S = MAX_TIMEOUT_S;
 const FIX_GREETING =
   'The MTA must greet with "220 <host name> ESMTP" (RFC 5321 §4.3.1). Check the smtpd logs for why it refuses clients: Postfix postscreen or smtpd_client_restrictions, Exim acl_smtp_connect, a full queue or disk.';
 
+/** A 220 greeting must name the server first (RFC 5321 §4.2, §4.3.1); null when it does. */
+function nameless(e: EndpointProbe, g: Reply, base: { subject: string; meta: Record<string, unknown> }) {
+  const kind = greetingDomain(g);
+  if (kind === 'domain' || kind === 'address_literal') return null;
+  const proper = `"220 ${e.mx[0] ?? 'mx.example.com'} ESMTP"`;
+  const masked = kind === 'masked';
+  return finding(NAME, {
+    ...base,
+    status: Status.WARN,
+    code: 'smtp.banner.no_hostname',
+    message: masked
+      ? `${e.subject} greeted with ${quoteReply(g)}: a banner of asterisks is the mark of a firewall's SMTP inspection (Cisco PIX/ASA "fixup smtp" / "inspect esmtp") rewriting the server's greeting, which also hides the server's name that RFC 5321 §4.2 puts first; such inspection commonly breaks STARTTLS and ESMTP too.`
+      : `${e.subject} greeted with ${quoteReply(g)}, which does not begin with the server's domain: RFC 5321 §4.2 wants the greeting to name the host first, e.g. ${proper}.`,
+    fix: masked
+      ? `Turn off the firewall's SMTP inspection so the MTA's own greeting, e.g. ${proper}, reaches senders: on a Cisco ASA "policy-map global_policy", "class inspection_default", "no inspect esmtp"; on a PIX "no fixup protocol smtp 25".`
+      : `Make the MTA greet with its host name first, e.g. ${proper}: Postfix smtpd_banner = $myhostname ESMTP, Exim smtp_banner = $smtp_active_hostname ESMTP; and check that no firewall or proxy rewrites the banner.`,
+  });
+}
+
 function judge(e: EndpointProbe, obs: Observation): CheckState | null {
   const g = e.greeting;
   const meta = { mx: e.mx, address: e.address, ...(g ? { reply: g.lines } : { error: e.error }) };
   const base = { subject: e.subject, meta };
-  if (g?.code === 220) return null;
+  if (g?.code === 220) return nameless(e, g, base);
   if (g && is4xx(g)) {
     return finding(NAME, {
       ...base,
@@ -69,10 +89,11 @@ function judge(e: EndpointProbe, obs: Observation): CheckState | null {
 
 export const bannerSanity = endpointRule({
   name: NAME,
-  description: 'Every reachable endpoint greets with a 220 reply.',
+  description: 'Every reachable endpoint greets with a 220 reply that names the server first.',
   untestedCode: 'smtp.banner.untested',
   what: 'the greeting',
   why: (e) => blockedBefore(e, 'greeting'),
   judge: (p, obs) => p.judged.map((e) => judge(e, obs)).filter((s): s is CheckState => s !== null),
-  okMessage: (p) => `${allEndpoints(p.judged, 'greets', 'greet')} with a 220 reply${untestedSuffix(p)}.`,
+  okMessage: (p) =>
+    `${allEndpoints(p.judged, 'greets', 'greet')} with a 220 reply naming the server${untestedSuffix(p)}.`,
 });

@@ -52,6 +52,107 @@ describe('smtp.tls_quality', () => {
     assert.match(states[6]!.message, /mx1\.example\.com.*DNS:mail\.provider\.net/);
   });
 
+  describe('keys and signatures a sender at default security refuses', () => {
+    /** The healthy chain under a root from the trust store, its leaf and root changed. */
+    function chained(
+      address: string,
+      leaf: Partial<CertificateInfo>,
+      root: Partial<CertificateInfo> = {},
+      tls: Partial<TlsInfo> = {},
+    ) {
+      const e = withTls(address, tls, leaf);
+      const anchor: CertificateInfo = {
+        ...tlsInfo().chain[0]!,
+        subject: { CN: 'Example CA' },
+        issuer: { CN: 'Example CA' },
+        subject_alt_names: [],
+        self_signed: true,
+        ...root,
+      };
+      return {
+        ...e,
+        starttls: { ...e.starttls, tls: { ...e.starttls.tls!, chain: [...e.starttls.tls!.chain, anchor] } },
+      };
+    }
+
+    it('warns of an RSA-1024 leaf and a SHA-1 signature, saying our own trusted verdict was reached at level 0', () => {
+      const endpoints = [
+        chained('192.0.2.1', { key_bits: 1024 }),
+        chained('192.0.2.2', { signature_algorithm: 'sha1WithRSAEncryption', signature_hash: 'SHA-1' }),
+        chained('192.0.2.3', { key_type: 'EC prime192v1', key_bits: 192 }, { key_bits: 1024 }),
+        chained('192.0.2.4', { signature_algorithm: 'md5WithRSAEncryption', signature_hash: 'MD5' }),
+      ];
+      const states = tlsQuality.evaluate(observation({ endpoints }));
+      assert.deepEqual(brief(states), [
+        [3, 'smtp.tls.weak_key', '192.0.2.1:25'],
+        [3, 'smtp.tls.weak_signature', '192.0.2.2:25'],
+        [3, 'smtp.tls.weak_key', '192.0.2.3:25'],
+        [3, 'smtp.tls.weak_signature', '192.0.2.4:25'],
+      ]);
+      assert.equal(
+        states[0]!.message,
+        "The certificate chain of 192.0.2.1:25 has 1 key too small for a sender at default security: the leaf CN=mx1.example.com (RSA 1024 bits). OpenSSL's default security level 2 (Debian's) wants RSA and DSA keys of at least 2048 bits and EC keys of at least 224, so verifying senders (MTA-STS enforcement, Postfix smtp_tls_security_level = verify) refuse this chain, although it verifies at the lowest security level our probe uses; opportunistic senders still deliver.",
+      );
+      assert.match(
+        states[1]!.message,
+        /1 certificate signed with a hash .*: the leaf CN=mx1\.example\.com \(signed with sha1WithRSAEncryption\)\. OpenSSL 3 refuses MD5 and SHA-1/,
+      );
+      assert.match(
+        states[2]!.message,
+        /2 keys .*the leaf CN=mx1\.example\.com \(EC prime192v1 192 bits\); the root CN=Example CA \(RSA 1024 bits\)/,
+      );
+      assert.match(String(states[0]!.meta?.['fix']), /at least 2048 bits/);
+      assert.match(String(states[1]!.meta?.['fix']), /SHA-256/);
+      assert.deepEqual(states[0]!.meta?.['certificates'], [
+        { index: 0, role: 'leaf', name: 'CN=mx1.example.com', weakness: 'RSA 1024 bits' },
+      ]);
+      assert.equal(states[0]!.meta?.['source'], 'own');
+    });
+
+    it('leaves out "although it verifies" when our own check already found the chain untrusted', () => {
+      const e = chained('192.0.2.1', { key_bits: 1024 }, {}, { chain_trusted: false, chain_error: 'CERT_UNTRUSTED' });
+      const states = tlsQuality.evaluate(observation({ endpoints: [e] }));
+      assert.deepEqual(brief(states), [
+        [3, 'smtp.tls.untrusted', '192.0.2.1:25'],
+        [3, 'smtp.tls.weak_key', '192.0.2.1:25'],
+      ]);
+      assert.doesNotMatch(states[1]!.message, /although/);
+    });
+
+    it('does not judge the SHA-1 self-signature of the root a chain ends in, nor a strong chain', () => {
+      const e = chained('192.0.2.1', {}, { signature_algorithm: 'sha1WithRSAEncryption', signature_hash: 'SHA-1' });
+      assert.deepEqual(brief(tlsQuality.evaluate(observation({ endpoints: [e] }))), [
+        [1, 'smtp.tls_quality.ok', 'example.com'],
+      ]);
+    });
+
+    it("still warns when the TLS checker's findings take over the certificate, with our own source", () => {
+      const e = chained('192.0.2.1', {
+        key_bits: 1024,
+        signature_algorithm: 'sha1WithRSAEncryption',
+        signature_hash: 'SHA-1',
+      });
+      const related = {
+        tls_probes: [
+          relatedTls('mx1.example.com:25', {
+            chain_valid: true,
+            hostname_match: true,
+            not_after: '2027-06-01T00:00:00Z',
+          }),
+        ],
+      };
+      const states = tlsQuality.evaluate(observation({ endpoints: [e] }), { related });
+      assert.deepEqual(brief(states), [
+        [3, 'smtp.tls.weak_key', '192.0.2.1:25'],
+        [3, 'smtp.tls.weak_signature', '192.0.2.1:25'],
+      ]);
+      assert.deepEqual(
+        states.map((s) => s.meta?.['source']),
+        ['own', 'own'],
+      );
+    });
+  });
+
   it('matches when any MX name of the endpoint is covered, wildcards included', () => {
     const shared = withTls(
       '192.0.2.1',

@@ -3,19 +3,24 @@
  * STARTTLS. When the host hands back the TLS checker's findings for an
  * endpoint (`related["tls_probes"]`, matched by ref) and they are usable,
  * they replace our own certificate evaluation for it; otherwise we judge the
- * certificate we saw on our own connection. Every state says which source it
- * comes from in `meta.source` ("related" or "own").
+ * certificate we saw on our own connection. What the TLS checker does not
+ * judge we always judge from our own connection: the key exchange, and the
+ * keys and signatures of the chain a sender at default security refuses.
+ * Every state says which source it comes from in `meta.source` ("related" or
+ * "own").
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { CertificateInfo, EndpointProbe, Observation } from '../model/observation.js';
 import { parseRelatedTls, type EndpointTlsCoverage, type RelatedTlsIndex } from './related-tls.js';
 import { Status, type CheckState } from '../model/status.js';
+import { MIN_EC_BITS, MIN_RSA_BITS, weakKeys, weakSignatures, type WeakCertificate } from './certificate-strength.js';
 import {
   allEndpoints,
   blockedBefore,
   dialogueStop,
   endpointRule,
   finding,
+  plural,
   untestedSuffix,
   type Rule,
   type RuleContext,
@@ -89,6 +94,52 @@ function weakDh(e: EndpointProbe): CheckState[] {
   ];
 }
 
+/** "the leaf CN=mx1.example.com (RSA 1024 bits); the root CN=Old CA (RSA 1024 bits)". */
+function listWeak(weak: readonly WeakCertificate[]): string {
+  return weak.map((w) => `the ${w.role} ${w.name} (${w.weakness})`).join('; ');
+}
+
+/**
+ * Keys and signatures of the chain a verifying sender at default security
+ * refuses. Judged from our own connection whatever the source of the rest:
+ * the handshake ran at security level 0, so its own verdict cannot be taken
+ * for theirs, and the TLS checker's findings need not cover it.
+ */
+function weakChain(e: EndpointProbe): CheckState[] {
+  const tls = e.starttls.tls!;
+  const out: CheckState[] = [];
+  const meta = { mx: e.mx, address: e.address, chain_trusted: tls.chain_trusted, source: 'own' };
+  // Say why our own check did not catch it, when it called the chain trusted.
+  const despite = tls.chain_trusted ? ', although it verifies at the lowest security level our probe uses' : '';
+  const keys = weakKeys(tls.chain);
+  if (keys.length > 0) {
+    out.push(
+      finding(NAME, {
+        subject: e.subject,
+        status: Status.WARN,
+        code: 'smtp.tls.weak_key',
+        message: `The certificate chain of ${e.subject} has ${plural(keys.length, 'key')} too small for a sender at default security: ${listWeak(keys)}. OpenSSL's default security level 2 (Debian's) wants RSA and DSA keys of at least ${MIN_RSA_BITS} bits and EC keys of at least ${MIN_EC_BITS}, so verifying senders (MTA-STS enforcement, Postfix smtp_tls_security_level = verify) refuse this chain${despite}; opportunistic senders still deliver.`,
+        fix: `Make a new key (RSA of at least ${MIN_RSA_BITS} bits, or ECDSA P-256) and get a certificate for it, e.g. certbot --key-type ecdsa or --rsa-key-size 4096; if an intermediate or the root has the small key, install the chain your CA issues today.`,
+        meta: { ...meta, certificates: keys },
+      }),
+    );
+  }
+  const signatures = weakSignatures(tls.chain);
+  if (signatures.length > 0) {
+    out.push(
+      finding(NAME, {
+        subject: e.subject,
+        status: Status.WARN,
+        code: 'smtp.tls.weak_signature',
+        message: `The certificate chain of ${e.subject} has ${plural(signatures.length, 'certificate')} signed with a hash a sender at default security refuses: ${listWeak(signatures)}. OpenSSL 3 refuses MD5 and SHA-1 signatures from security level 1 up, so verifying senders (MTA-STS enforcement, Postfix smtp_tls_security_level = verify) refuse this chain${despite}; opportunistic senders still deliver.`,
+        fix: 'Have the certificate reissued with a SHA-256 signature (what every public CA issues today), and replace any SHA-1-signed intermediate with the chain your CA currently serves.',
+        meta: { ...meta, certificates: signatures },
+      }),
+    );
+  }
+  return out;
+}
+
 function judge(e: EndpointProbe, obs: Observation): CheckState[] {
   const tls = e.starttls.tls!;
   const leaf = tls.chain[0];
@@ -107,7 +158,7 @@ function judge(e: EndpointProbe, obs: Observation): CheckState[] {
       }),
     );
   }
-  out.push(...weakDh(e));
+  out.push(...weakDh(e), ...weakChain(e));
   if (!leaf) return out;
   const now = Date.parse(obs.collected_at);
   const notAfter = Date.parse(leaf.valid_to);
@@ -227,7 +278,7 @@ function judgeAll(judged: EndpointProbe[], obs: Observation, context: RuleContex
   const related = parseRelatedTls(context?.related, obs.collected_at);
   return judged.flatMap((e) => {
     const cov = related.forEndpoint(e);
-    if (cov.usable.length > 0) return [...relatedStates(e, cov), ...weakDh(e)];
+    if (cov.usable.length > 0) return [...relatedStates(e, cov), ...weakDh(e), ...weakChain(e)];
     return [...judge(e, obs), ...(cov.unusable.length > 0 ? [unusableState(e, cov)] : [])];
   });
 }
@@ -243,7 +294,8 @@ function sources(obs: Observation, related: RelatedTlsIndex): Record<string, 're
 
 const rule = endpointRule({
   name: NAME,
-  description: 'TLS posture of the endpoints: protocol version, key exchange, certificate expiry, trust and host name.',
+  description:
+    'TLS posture of the endpoints: protocol version, key exchange, certificate expiry, trust, key and signature strength, and host name.',
   untestedCode: 'smtp.tls.untested',
   what: 'the TLS posture',
   why,

@@ -166,10 +166,10 @@ test('NUL and 8-bit bytes in replies are kept as data and never reach the termin
     run.hostile.transactions.map((t) => t.outcome),
     ['accepted', 'accepted', 'accepted'],
   );
-  // It accepts any recipient and offers no STARTTLS: findings of their own, whose messages quote its replies.
+  // It names no host in its greeting, accepts any recipient and offers no STARTTLS: findings of their own, whose messages quote its replies.
   assert.deepEqual(
     run.findings.map((s) => s.code),
-    ['smtp.ext.missing', 'smtp.open_relay', 'smtp.starttls.missing'],
+    ['smtp.banner.no_hostname', 'smtp.ext.missing', 'smtp.open_relay', 'smtp.starttls.missing'],
   );
   for (const state of run.states)
     assert.doesNotMatch(state.message, CONTROL_CHARACTER, `raw control character in ${JSON.stringify(state.message)}`);

@@ -15,7 +15,6 @@ import {
   greetAndReadEhlo,
   ignoreUntilClosed,
   upToStartTls,
-  wellRunServer,
 } from './hostile-steps.js';
 
 /** This file's loopback addresses (range 127.0.0.180–189). */

@@ -12,6 +12,7 @@ import { mailDomainRecords } from '../peers/dns-records.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
 import { testCa } from '../peers/certs.js';
 import { runCli } from './run-cli.js';
+import { OBSERVATION_VERSION } from '../../src/model/observation.js';
 
 let dns: DnsServer;
 let healthy: ScenarioPeer;
@@ -59,7 +60,7 @@ test('check --json prints exactly one JSON object and exits 0 for a healthy doma
     states: { status: number; rule: string }[];
   };
   assert.equal(doc.domain, 'ok.test');
-  assert.equal(doc.observation.version, 2);
+  assert.equal(doc.observation.version, OBSERVATION_VERSION);
   assert.equal(doc.observation.endpoints.length, 1);
   assert.ok(doc.states.length >= 16);
   assert.ok(doc.states.every((s) => Number.isInteger(s.status) && typeof s.rule === 'string'));

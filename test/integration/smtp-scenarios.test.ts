@@ -86,6 +86,57 @@ test('AUTH before STARTTLS is a plaintext-credentials finding', async () => {
   assert.match(String(states.find((s) => s.code === 'smtp.auth.plaintext')?.meta?.['fix']), /smtpd_tls_auth_only/);
 });
 
+test('AUTH CRAM-MD5 before STARTTLS is a login before TLS, not clear-text credentials', async () => {
+  const { states, observation, subject } = await check('authChallengeBeforeTls');
+  assert.deepEqual(observation.endpoints[0]!.extensions?.auth, ['CRAM-MD5']);
+  assert.deepEqual(problems(states), [`WARN smtp.auth.before_tls ${subject}`]);
+  const state = states.find((s) => s.code === 'smtp.auth.before_tls')!;
+  assert.match(state.message, /\(CRAM-MD5\) before STARTTLS\. It sends no reusable secret, but .* offline/);
+  assert.match(String(state.meta?.['fix']), /smtpd_tls_auth_only = yes/);
+});
+
+test('a greeting masked by a firewall (Cisco ASA inspect esmtp) names the firewall, and its hidden STARTTLS is missing', async () => {
+  const { states, observation, subject, domain } = await check('maskedGreeting');
+  assert.match(observation.endpoints[0]!.greeting!.lines[0]!, /^220 \*{20,}[*02]*$/);
+  assert.equal(observation.endpoints[0]!.greeting_host, null);
+  assert.deepEqual(problems(states), [
+    `WARN smtp.banner.no_hostname ${subject}`,
+    `CRIT smtp.starttls.missing ${subject}`,
+    `CRIT smtp.all_no_starttls ${domain}`,
+  ]);
+  const banner = states.find((s) => s.code === 'smtp.banner.no_hostname')!;
+  assert.match(banner.message, /firewall's SMTP inspection \(Cisco PIX\/ASA/);
+  assert.match(String(banner.meta?.['fix']), /no inspect esmtp/);
+  assert.match(String(banner.meta?.['fix']), /"220 mx\.maskedgreeting\.test ESMTP"/);
+});
+
+test('an RSA-1024 certificate signed with SHA-1: handshake at level 0, and what default security refuses is reported', async () => {
+  const { states, observation, subject } = await check('weakCertificate');
+  const tls = observation.endpoints[0]!.starttls.tls!;
+  // Our own handshake, at security level 0, verifies the chain: the verdict alone would say "trusted".
+  assert.equal(tls.chain_trusted, true);
+  assert.deepEqual(
+    tls.chain.map((c) => [c.key_type, c.key_bits, c.signature_algorithm, c.self_signed]),
+    [
+      ['RSA', 1024, 'ecdsa-with-SHA1', false],
+      ['EC prime256v1', 256, 'ecdsa-with-SHA256', true],
+    ],
+  );
+  assert.deepEqual(problems(states), [`WARN smtp.tls.weak_key ${subject}`, `WARN smtp.tls.weak_signature ${subject}`]);
+  const key = states.find((s) => s.code === 'smtp.tls.weak_key')!;
+  assert.match(key.message, /the leaf CN=mx\.weakcertificate\.test \(RSA 1024 bits\)/);
+  assert.match(key.message, /although it verifies at the lowest security level our probe uses/);
+  const signature = states.find((s) => s.code === 'smtp.tls.weak_signature')!;
+  assert.match(signature.message, /the leaf CN=mx\.weakcertificate\.test \(signed with ecdsa-with-SHA1\)/);
+});
+
+test("a TLS alert from the server is recorded in OpenSSL's words, without its source paths", async () => {
+  const { observation } = await check('tlsNoSharedCipher');
+  const error = observation.endpoints[0]!.starttls.error;
+  assert.equal(error?.code, 'tls.handshake');
+  assert.equal(error?.message, 'TLS handshake failed: sslv3 alert handshake failure (SSL alert number 40)');
+});
+
 test('EHLO refused, HELO accepted: fallback flagged, no ESMTP extensions', async () => {
   const { states, observation, subject, domain } = await check('ehloRefused');
   assert.deepEqual(problems(states), [

@@ -11,7 +11,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findings } from '../integration/harness.js';
 import { suiteNeeding } from '../prerequisites.js';
-import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import {
+  assertPoliteDialogue,
+  assertWeakChainRecorded,
+  interopDns,
+  swaksViewOf,
+  withMta,
+  type SwaksView,
+} from './interop-check.js';
 import { EXIM } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { interopDecision } from './interop-prerequisites.js';
@@ -35,6 +42,17 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
     `CRIT smtp.auth.plaintext ${s}`,
     `INFO smtp.ext.missing ${s}`,
     `INFO smtp.ipv6.none ${d}`,
+  ],
+  auth_challenge_before_tls: (s, d) => [
+    `WARN smtp.auth.before_tls ${s}`,
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+  ],
+  weak_certificate: (s, d) => [
+    `INFO smtp.ext.missing ${s}`,
+    `INFO smtp.ipv6.none ${d}`,
+    `WARN smtp.tls.weak_key ${s}`,
+    `WARN smtp.tls.weak_signature ${s}`,
   ],
   null_sender_refused: (s, d) => [
     `CRIT smtp.null_sender.rejected ${s}`,
@@ -87,6 +105,21 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
     postmaster: ['250 OK', '250 Accepted'],
     open_relay: ['250 OK', '550 relay not permitted'],
   },
+  auth_challenge_before_tls: {
+    tls: 'started',
+    authBeforeTls: true,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
+  // swaks (OpenSSL at Debian's level 2, but verifying nothing) negotiates with the weak certificate as the checker does.
+  weak_certificate: {
+    tls: 'started',
+    authBeforeTls: false,
+    null_sender: ['250 OK', '250 Accepted'],
+    postmaster: ['250 OK', '250 Accepted'],
+    open_relay: ['250 OK', '550 relay not permitted'],
+  },
   null_sender_refused: {
     tls: 'started',
     authBeforeTls: false,
@@ -123,6 +156,9 @@ suiteNeeding('Exim', interopDecision([EXIM]), () => {
         assert.deepEqual(swaksViewOf(ep), SWAKS[policy]);
         assertPoliteDialogue(ep);
         assert.equal(ep.pipelined, true, 'Exim advertises PIPELINING');
+        if (policy === 'auth_challenge_before_tls') assert.deepEqual(ep.extensions?.auth, ['CRAM-MD5']);
+        // Exim's GnuTLS serves the RSA-1024, SHA-1-signed certificate at its default priorities.
+        if (policy === 'weak_certificate') assertWeakChainRecorded(ep);
       });
     });
   }

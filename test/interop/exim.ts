@@ -130,6 +130,16 @@ plain:
   server_condition = false
   server_advertise_condition = true
 `
-    : ''
+    : policy === 'auth_challenge_before_tls'
+      ? `
+# A CRAM-MD5 authenticator alone, advertised to everyone, TLS or not: no
+# clear-text password, but a login before TLS all the same.
+cram:
+  driver = cram_md5
+  public_name = CRAM-MD5
+  server_secret = \${if eq{$auth1}{checker}{not-a-real-secret}fail}
+  server_advertise_condition = true
+`
+      : ''
 }`;
 }

@@ -39,6 +39,9 @@ export function interopDns(): () => DnsServer {
   };
 }
 
+/** The weak certificate's key size: below the 2048 bits a sender at default security wants. */
+const WEAK_RSA_BITS = 1024;
+
 /** Per-endpoint budget: a loaded machine and postscreen's greet pause both fit with room to spare. */
 const CHECK_TIMEOUT_S = 15;
 
@@ -46,7 +49,9 @@ const CHECK_TIMEOUT_S = 15;
  * Starts the MTA for `policy` on `host`, hands the running check to `body`,
  * and always stops the MTA. The certificate is self-signed for the MX name
  * (RSA 2048, which every MTA here loads) and trusted by the check, so TLS
- * findings come from the MTA's TLS, not from the test PKI.
+ * findings come from the MTA's TLS, not from the test PKI; `weak_certificate`
+ * serves an RSA-1024 leaf signed with SHA-1 by the test CA, which the check
+ * trusts instead.
  */
 export async function withMta<T>(
   dns: DnsServer,
@@ -57,7 +62,7 @@ export async function withMta<T>(
   const setup = publishSetup(dns, mta, policy);
   const instance = await mta.start(setup);
   const check = () =>
-    runCheck(dns, instance.port, { domain: setup.domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [setup.tls.cert] });
+    runCheck(dns, instance.port, { domain: setup.domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [setup.tls.ca] });
   try {
     const result = await check();
     return await body({
@@ -84,7 +89,10 @@ export async function withMta<T>(
 export function publishSetup(dns: DnsServer, mta: InteropMta, policy: MtaPolicy): MtaSetup {
   const domain = `${mta.prefix}-${policy.replace(/_/g, '-')}.test`;
   const mxName = `mx.${domain}`;
-  const tls = leafCertificate(mxName, { keyType: 'rsa', selfSigned: true });
+  const tls =
+    policy === 'weak_certificate'
+      ? leafCertificate(mxName, { keyType: 'rsa', rsaBits: WEAK_RSA_BITS, digest: 'sha1' })
+      : leafCertificate(mxName, { keyType: 'rsa', selfSigned: true });
   dns.set(...mailDomainRecords(domain, [{ name: mxName, addresses: [mta.host] }]));
   return { host: mta.host, domain, mxName, policy, tls };
 }
@@ -139,4 +147,22 @@ export function assertPoliteDialogue(endpoint: EndpointProbe): void {
   const offered = (endpoint.extensions_tls ?? endpoint.extensions)?.keywords.includes('PIPELINING') ?? false;
   const ran = endpoint.transactions.some((t) => t.mail !== null);
   assert.equal(endpoint.pipelined, offered && ran, `pipelined ${endpoint.pipelined}, PIPELINING offered ${offered}`);
+}
+
+/**
+ * The `weak_certificate` chain as the checker recorded it: the MTA's RSA-1024
+ * leaf signed with SHA-1, under the test CA, which our own handshake (at
+ * security level 0) calls trusted.
+ */
+export function assertWeakChainRecorded(endpoint: EndpointProbe): void {
+  const tls = endpoint.starttls.tls;
+  assert.ok(tls, 'TLS was established');
+  assert.equal(tls.chain_trusted, true);
+  assert.deepEqual(
+    tls.chain.map((c) => [c.key_type, c.key_bits, c.signature_algorithm, c.self_signed]),
+    [
+      ['RSA', WEAK_RSA_BITS, 'ecdsa-with-SHA1', false],
+      ['EC prime256v1', 256, 'ecdsa-with-SHA256', true],
+    ],
+  );
 }

@@ -12,8 +12,12 @@ export type MtaPolicy =
   /** Relaying allowed for the checker's address (127.0.0.1, the kernel's pick for a 127.0.0.x destination). */
   | 'open_relay'
   | 'no_starttls'
-  /** AUTH offered on the plaintext session. */
+  /** AUTH offered on the plaintext session, PLAIN among its mechanisms. */
   | 'auth_before_tls'
+  /** AUTH offered on the plaintext session with challenge-response mechanisms only (no clear-text password). */
+  | 'auth_challenge_before_tls'
+  /** STARTTLS with an RSA-1024 certificate signed with SHA-1 (by the test CA): refused at default security. */
+  | 'weak_certificate'
   | 'null_sender_refused'
   | 'postmaster_refused'
   /** A 4xx at RCPT for the domain's recipients, as greylisting answers. */

@@ -42,7 +42,14 @@ export const SMTPD_BINARY = join(UNPACKED_ROOT, 'usr', 'sbin', 'smtpd');
 const SPOOL = '/var/spool/smtpd';
 
 /** Policies whose listener keeps `tls` (STARTTLS offered, and failing on this build). */
-export const OPENSMTPD_TLS_POLICIES: ReadonlySet<MtaPolicy> = new Set(['healthy', 'auth_before_tls']);
+export const OPENSMTPD_TLS_POLICIES: ReadonlySet<MtaPolicy> = new Set([
+  'healthy',
+  'auth_before_tls',
+  'auth_challenge_before_tls',
+  'weak_certificate',
+]);
+/** Policies whose listener offers AUTH (`auth` requires `tls`; OpenSMTPD picks the mechanisms). */
+const OPENSMTPD_AUTH_POLICIES: ReadonlySet<MtaPolicy> = new Set(['auth_before_tls', 'auth_challenge_before_tls']);
 
 export function openSmtpdVersion(): string {
   requireBinary(SMTPD_BINARY, 'OpenSMTPD');
@@ -103,7 +110,7 @@ function smtpdConf(setup: MtaSetup, dir: string, port: number): string {
         ? ' filter "no-null-sender"'
         : '';
   return `# checker-smtp interop: OpenSMTPD for policy ${policy}
-pki ${mxName} cert "${dir}/cert.pem"
+${policy === 'weak_certificate' ? '# OpenSSL refuses to load an RSA-1024, SHA-1-signed certificate above security level 0.\nsmtp ciphers "DEFAULT:@SECLEVEL=0"\n' : ''}pki ${mxName} cert "${dir}/cert.pem"
 pki ${mxName} key "${dir}/key.pem"
 table aliases { postmaster = root }
 # Builtin filters: a decision with a 4xx/5xx message at one SMTP phase.
@@ -111,7 +118,7 @@ table null-sender { "^$" }
 table local-recipients { "@${escapedDomain}$" }
 filter "no-null-sender" phase mail-from match mail-from regex <null-sender> reject "550 5.7.1 Null sender refused"
 filter "greylist" phase rcpt-to match rcpt-to regex <local-recipients> reject "450 4.2.0 ${GREYLIST_TEXT}"
-listen on ${host} port ${port}${tls ? ` tls pki ${mxName}` : ''}${policy === 'auth_before_tls' ? ' auth' : ''} hostname ${mxName}${filter}
+listen on ${host} port ${port}${tls ? ` tls pki ${mxName}` : ''}${OPENSMTPD_AUTH_POLICIES.has(policy) ? ' auth' : ''} hostname ${mxName}${filter}
 action "local" mbox alias <aliases>
 action "relay" relay
 ${policy === 'postmaster_refused' ? `match from any for rcpt-to "postmaster@${domain}" reject\n` : ''}match from any for domain "${domain}" action "local"

@@ -12,7 +12,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { findings } from '../integration/harness.js';
 import { suiteNeeding } from '../prerequisites.js';
-import { assertPoliteDialogue, interopDns, swaksViewOf, withMta, type SwaksView } from './interop-check.js';
+import {
+  assertPoliteDialogue,
+  assertWeakChainRecorded,
+  interopDns,
+  swaksViewOf,
+  withMta,
+  type SwaksView,
+} from './interop-check.js';
 import { POSTFIX, POSTFIX_POSTSCREEN } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { interopDecision } from './interop-prerequisites.js';
@@ -31,6 +38,12 @@ const EXPECTED: Record<MtaPolicy, (s: string, d: string) => string[]> = {
     `UNKNOWN smtp.tls.untested ${d}`,
   ],
   auth_before_tls: (s, d) => [`CRIT smtp.auth.plaintext ${s}`, `INFO smtp.ipv6.none ${d}`],
+  auth_challenge_before_tls: (s, d) => [`WARN smtp.auth.before_tls ${s}`, `INFO smtp.ipv6.none ${d}`],
+  weak_certificate: (s, d) => [
+    `INFO smtp.ipv6.none ${d}`,
+    `WARN smtp.tls.weak_key ${s}`,
+    `WARN smtp.tls.weak_signature ${s}`,
+  ],
   null_sender_refused: (s, d) => [`CRIT smtp.null_sender.rejected ${s}`, `INFO smtp.ipv6.none ${d}`],
   postmaster_refused: (s, d) => [`CRIT smtp.postmaster.rejected ${s}`, `INFO smtp.ipv6.none ${d}`],
   greylisting: (s, d) => [
@@ -73,6 +86,21 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
     postmaster: ['250 2.1.0 Ok', '250 2.1.5 Ok'],
     open_relay: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@example.com>: Relay access denied'],
   },
+  auth_challenge_before_tls: {
+    tls: 'started',
+    authBeforeTls: true,
+    null_sender: ['250 2.1.0 Ok', '250 2.1.5 Ok'],
+    postmaster: ['250 2.1.0 Ok', '250 2.1.5 Ok'],
+    open_relay: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@example.com>: Relay access denied'],
+  },
+  // swaks (OpenSSL at Debian's level 2, but verifying nothing) negotiates with the weak certificate as the checker does.
+  weak_certificate: {
+    tls: 'started',
+    authBeforeTls: false,
+    null_sender: ['250 2.1.0 Ok', '250 2.1.5 Ok'],
+    postmaster: ['250 2.1.0 Ok', '250 2.1.5 Ok'],
+    open_relay: ['250 2.1.0 Ok', '554 5.7.1 <postmaster@example.com>: Relay access denied'],
+  },
   null_sender_refused: {
     tls: 'started',
     authBeforeTls: false,
@@ -110,6 +138,18 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
 };
 
 const POLICIES = Object.keys(EXPECTED) as MtaPolicy[];
+
+/** The mechanisms Postfix offers through Debian 12's libsasl2-modules with "smtpd_sasl_security_options = noanonymous, noplaintext". */
+const CYRUS_WITHOUT_PLAINTEXT = [
+  'SCRAM-SHA-512',
+  'SCRAM-SHA-384',
+  'SCRAM-SHA-256',
+  'SCRAM-SHA-224',
+  'SCRAM-SHA-1',
+  'DIGEST-MD5',
+  'CRAM-MD5',
+  'NTLM',
+];
 
 /**
  * Postfix logs the commands of each session at disconnect: the proof that
@@ -167,6 +207,8 @@ function postscreenFirstFindings(policy: MtaPolicy, s: string, d: string): strin
       `UNKNOWN smtp.tls.untested ${d}`,
     ];
   }
+  // postscreen hands STARTTLS to tlsproxy, which serves smtpd's certificate.
+  if (policy === 'weak_certificate') return [...tempfails, ...rest, ...EXPECTED.weak_certificate(s, d).slice(1)];
   return [...tempfails, ...rest];
 }
 
@@ -191,6 +233,11 @@ suiteNeeding('Postfix interop', interopDecision([POSTFIX, POSTFIX_POSTSCREEN]), 
           assertPoliteDialogue(ep);
           // Postfix advertises PIPELINING: one flight for the transactions.
           assert.equal(ep.pipelined, true);
+          if (policy === 'auth_challenge_before_tls') {
+            // What Debian's Cyrus modules offer once noplaintext drops PLAIN and LOGIN: challenge-response only.
+            assert.deepEqual(ep.extensions?.auth, CYRUS_WITHOUT_PLAINTEXT);
+          }
+          if (policy === 'weak_certificate') assertWeakChainRecorded(ep);
           await assertNoDataInLog(mta.logFile);
         });
       });

@@ -4,7 +4,7 @@
  * changing an MTA configuration and compare with the SWAKS tables in the
  * *.test.ts files beside it:
  *
- *   node --import tsx test/interop/swaks-compare.ts [postfix|postscreen|exim|opensmtpd ...]
+ *   node --import tsx test/interop/swaks-compare.ts [postfix|postscreen|exim|opensmtpd ...] [POLICY ...]
  *
  * For each policy it starts the MTA exactly as the tests do and runs, like an
  * operator would:
@@ -30,6 +30,8 @@ export const POLICIES: MtaPolicy[] = [
   'open_relay',
   'no_starttls',
   'auth_before_tls',
+  'auth_challenge_before_tls',
+  'weak_certificate',
   'null_sender_refused',
   'postmaster_refused',
   'greylisting',
@@ -105,13 +107,17 @@ async function main(): Promise<void> {
     exim: EXIM,
     opensmtpd: OPENSMTPD,
   };
-  const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(all);
+  const args = process.argv.slice(2);
+  const chosen = args.filter((a) => a in all);
+  const names = chosen.length > 0 ? chosen : Object.keys(all);
+  const only = POLICIES.filter((p) => args.includes(p));
+  const policies = only.length > 0 ? only : POLICIES;
   const dns = await startDnsServer([]);
   try {
     for (const name of names) {
       const mta = { ...all[name]!, host: SWAKS_HOSTS[name]! };
       const table: Record<string, unknown> = {};
-      for (const policy of POLICIES) {
+      for (const policy of policies) {
         const setup = publishSetup(dns, mta, policy);
         const instance = await mta.start(setup);
         try {

@@ -6,6 +6,7 @@
  *
  *   const { key, cert, ca } = leafCertificate('mx.example.test');
  *   const rsa = leafCertificate('mx.example.test', { keyType: 'rsa' }); // for TLS 1.0 peers
+ *   const weak = leafCertificate('mx.example.test', { keyType: 'rsa', rsaBits: 1024, digest: 'sha1' });
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,17 @@ export interface LeafOptions {
    * clients from that era and their cipher suites expect an RSA key.
    */
   keyType?: 'ec' | 'rsa';
+  /**
+   * RSA modulus size (default 2048). 1024 makes the weak key a sender at
+   * default security (OpenSSL level 2) refuses; serve it at level 0.
+   */
+  rsaBits?: number;
+  /**
+   * Hash of the issuer's signature (default sha256). `sha1` makes the weak
+   * signature a sender at default security refuses; `md5` needs an RSA
+   * signer (there is no ECDSA with MD5), so only with `selfSigned` and `rsa`.
+   */
+  digest?: 'sha256' | 'sha1' | 'md5';
   /** Self-signed instead of signed by the test CA; `ca` is then the leaf itself. */
   selfSigned?: boolean;
   /** Default: a day ago (clock skew never makes a fresh certificate "not yet valid"). */
@@ -35,6 +47,8 @@ export interface LeafOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** RSA keys are this size unless a test asks for another: the smallest a sender at default security accepts. */
+const DEFAULT_RSA_BITS = 2048;
 /** Validity of the test CA: long enough to outlive any test run. */
 const CA_VALIDITY_DAYS = 3650;
 
@@ -81,10 +95,20 @@ export function leafCertificate(names: string | string[], options: LeafOptions =
   if (commonName === undefined) throw new TypeError('leafCertificate() needs at least one name');
   const now = Date.now();
   const keyType = options.keyType ?? 'ec';
+  const rsaBits = options.rsaBits ?? DEFAULT_RSA_BITS;
+  const digest = options.digest ?? 'sha256';
   const notBefore = options.notBefore ?? new Date(now - DAY_MS);
   const notAfter = options.notAfter ?? new Date(now + 365 * DAY_MS);
   // Default dates move with the clock; keying on the options keeps one certificate per request shape.
-  const cacheKey = JSON.stringify([list, keyType, !!options.selfSigned, options.notBefore, options.notAfter]);
+  const cacheKey = JSON.stringify([
+    list,
+    keyType,
+    rsaBits,
+    digest,
+    !!options.selfSigned,
+    options.notBefore,
+    options.notAfter,
+  ]);
   const cached = leafCache.get(cacheKey);
   if (cached) return cached;
 
@@ -93,7 +117,7 @@ export function leafCertificate(names: string | string[], options: LeafOptions =
   const base = `leaf-${++serial}`;
   writeFileSync(join(dir, `${base}.cnf`), leafConfig(dir, list, keyType));
   if (keyType === 'rsa') {
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${base}.key`]);
+    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${rsaBits}`, '-out', `${base}.key`]);
   } else {
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`]);
   }
@@ -123,6 +147,8 @@ export function leafCertificate(names: string | string[], options: LeafOptions =
     asn1Time(notBefore),
     '-enddate',
     asn1Time(notAfter),
+    '-md',
+    digest,
     '-out',
     `${base}.crt`,
     ...(options.selfSigned ? ['-selfsign', '-keyfile', `${base}.key`] : ['-cert', 'ca.crt', '-keyfile', 'ca.key']),

@@ -82,7 +82,11 @@ export type ScenarioName =
   | 'silent'
   | 'noPipelining'
   | 'starttlsInjection'
-  | 'tls10Only';
+  | 'tls10Only'
+  | 'maskedGreeting'
+  | 'authChallengeBeforeTls'
+  | 'weakCertificate'
+  | 'tlsNoSharedCipher';
 
 export type ScenarioFactory = (options: ScenarioOptions) => Promise<ScenarioPeer>;
 
@@ -101,6 +105,19 @@ export const scenarios: Record<ScenarioName, ScenarioFactory> = {
       {
         disabledCommands: [],
         authMethods: ['PLAIN', 'LOGIN'],
+        allowInsecureAuth: true,
+        onAuth: (_auth, _session, callback) => callback(smtpError(535, '5.7.8 Authentication failed')),
+      },
+    ),
+  /** AUTH CRAM-MD5 alone advertised (and usable) in plaintext: a login before TLS, but no clear-text password. */
+  authChallengeBeforeTls: (options: ScenarioOptions) =>
+    smtpServerScenario(
+      'authChallengeBeforeTls',
+      options,
+      {},
+      {
+        disabledCommands: [],
+        authMethods: ['CRAM-MD5'],
         allowInsecureAuth: true,
         onAuth: (_auth, _session, callback) => callback(smtpError(535, '5.7.8 Authentication failed')),
       },
@@ -205,7 +222,57 @@ export const scenarios: Record<ScenarioName, ScenarioFactory> = {
         },
       }),
     ),
+  /**
+   * An MTA behind a Cisco ASA with "inspect esmtp": the firewall masks the
+   * greeting with asterisks (keeping its 2s and 0s) and rewrites the
+   * STARTTLS keyword of the EHLO reply to X's, so STARTTLS is never offered.
+   */
+  maskedGreeting: (options: ScenarioOptions) =>
+    scriptedScenario('maskedGreeting', options, (conn, mx, policy) =>
+      runDialogue(conn, {
+        ...dialoguePolicy(mx, policy),
+        greeting: reply(220, asaMasked(`${mx} ESMTP Postfix (Debian/GNU) 2023-10-20`)),
+        extensions: POSTFIX_EXTENSIONS.map((keyword) => (keyword === 'STARTTLS' ? 'XXXXXXXA' : keyword)),
+      }),
+    ),
+  /**
+   * STARTTLS with a chain a sender at default security refuses: an RSA-1024
+   * leaf signed with SHA-1 by the test CA, served at OpenSSL security level
+   * 0 (as an old server does: level 1 and up would not even load it).
+   */
+  weakCertificate: (options: ScenarioOptions) =>
+    scriptedScenario('weakCertificate', options, (conn, mx, policy) =>
+      runDialogue(conn, {
+        ...dialoguePolicy(mx, policy),
+        tls: {
+          ...leafCertificate(mx, { keyType: 'rsa', rsaBits: WEAK_RSA_BITS, digest: 'sha1' }),
+          ciphers: 'DEFAULT:@SECLEVEL=0',
+        },
+      }),
+    ),
+  /**
+   * STARTTLS whose TLS takes only a NULL cipher no client offers: the server
+   * answers the ClientHello with a handshake_failure alert (40).
+   */
+  tlsNoSharedCipher: (options: ScenarioOptions) =>
+    scriptedScenario('tlsNoSharedCipher', options, (conn, mx, policy) =>
+      runDialogue(conn, {
+        ...dialoguePolicy(mx, policy),
+        tls: {
+          ...leafCertificate(mx, { keyType: 'rsa' }),
+          maxVersion: 'TLSv1.2',
+          ciphers: 'NULL-SHA256:@SECLEVEL=0',
+        },
+      }),
+    ),
 };
+
+/** What a Cisco PIX/ASA's SMTP inspection leaves of a banner: asterisks, but for the 2s and 0s. */
+function asaMasked(banner: string): string {
+  return banner.replace(/[^02]/g, '*');
+}
+/** Below the 2048 bits OpenSSL security level 2 wants. */
+const WEAK_RSA_BITS = 1024;
 
 function mxNameOf(options: ScenarioOptions): string {
   return options.mxName ?? `mx.${options.domain}`;

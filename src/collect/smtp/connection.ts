@@ -15,6 +15,7 @@ import { ReplyParser, type ParseResult } from './reply-parser.js';
 import { toWire } from './commands.js';
 import type { Transcript } from './transcript.js';
 import { describeTls } from '../tls/describe-tls.js';
+import { tlsErrorMessage } from '../tls/tls-error-message.js';
 
 /**
  * Thrown inside the dialogue to unwind it; carries the ProbeError to record.
@@ -298,7 +299,7 @@ export class SmtpConnection {
         cleanup();
         resolve(s);
       };
-      const onError = (err: Error) => failWith('tls.handshake', `TLS handshake failed: ${err.message}`);
+      const onError = (e: Error) => failWith('tls.handshake', `TLS handshake failed: ${tlsErrorMessage(e.message)}`);
       const onClose = () => failWith('tls.handshake', 'TLS handshake failed: the server closed the connection');
       const onAbort = () => failWith('timeout', 'TLS handshake did not finish within the time budget');
       s.once('secureConnect', onSecure);

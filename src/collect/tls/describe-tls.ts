@@ -6,6 +6,7 @@
 import type tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo, TlsInfo } from '../../model/observation.js';
+import { signatureAlgorithm } from './signature-algorithm.js';
 
 /** Chains longer than this are junk or loops (issuerCertificate cycles at the root). */
 const MAX_CHAIN_LENGTH = 10;
@@ -24,18 +25,35 @@ function toIso(date: string): string {
   return Number.isNaN(d.getTime()) ? date : d.toISOString();
 }
 
+/**
+ * Issued by itself and signed with its own key: a root, or a self-signed
+ * leaf. Compared by name, then checked by signature (OpenSSL's check_issued
+ * would also want keyCertSign, which a self-signed leaf does not have).
+ */
+function selfSigned(x: X509Certificate): boolean {
+  try {
+    return x.subject === x.issuer && x.verify(x.publicKey);
+  } catch {
+    // A key Node cannot verify with: not shown to be self-signed.
+    return false;
+  }
+}
+
 export function describeCertificate(c: tls.DetailedPeerCertificate): CertificateInfo {
   let keyType: string | null = null;
   let keyBits: number | null = typeof c.bits === 'number' ? c.bits : null;
+  let self = false;
   try {
     const x = new X509Certificate(c.raw);
     keyType = x.publicKey.asymmetricKeyType?.toUpperCase() ?? null;
     const details = x.publicKey.asymmetricKeyDetails;
     keyBits = details?.modulusLength ?? keyBits;
     if (keyType === 'EC' && details?.namedCurve) keyType = `EC ${details.namedCurve}`;
+    self = selfSigned(x);
   } catch {
     // A certificate Node cannot parse is still recorded from the TLS stack's view.
   }
+  const signature = c.raw ? signatureAlgorithm(c.raw) : null;
   return {
     subject: names(c.subject),
     issuer: names(c.issuer),
@@ -46,6 +64,9 @@ export function describeCertificate(c: tls.DetailedPeerCertificate): Certificate
     fingerprint_sha256: c.fingerprint256 ?? '',
     key_type: keyType,
     key_bits: keyBits,
+    signature_algorithm: signature?.name ?? null,
+    signature_hash: signature?.hash ?? null,
+    self_signed: self,
     der_base64: c.raw ? c.raw.toString('base64') : '',
   };
 }

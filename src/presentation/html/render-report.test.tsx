@@ -188,6 +188,23 @@ describe('renderReport()', () => {
     assert.ok(!html.includes('<b>not'));
   });
 
+  it("lists the certificate chain's keys and signatures, warning of those default security refuses", () => {
+    const healthy = renderReport(observation());
+    assert.match(
+      healthy,
+      /<dt>chain<\/dt><dd><ul class="r-list"><li><span class="r-t-ok">leaf CN=mx1\.example\.com: RSA 2048 bits, signed with sha256WithRSAEncryption<\/span>/,
+    );
+    const obs = observation();
+    for (const e of obs.endpoints) e.starttls.tls!.chain[0]!.key_bits = 1024;
+    const weak = renderReport(obs);
+    assert.match(
+      weak,
+      /<span class="r-t-warn">leaf CN=mx1\.example\.com: RSA 1024 bits \(too small for default security\)/,
+    );
+    assert.match(weak, /<span class="r-t-warn">trusted at the lowest security level only/);
+    assert.match(weak, /smtp\.tls\.weak_key/);
+  });
+
   it('shows hostile banners, EHLO parameters, certificate fields and the domain as text', () => {
     const html = renderReport(hostileObservation());
     assertSelfContained(html);

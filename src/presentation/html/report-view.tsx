@@ -247,6 +247,16 @@ function Tls({ ep }: { ep: EndpointSection }) {
                 <dd>{c.key}</dd>
               </>
             )}
+            <dt>chain</dt>
+            <dd>
+              <ul class="r-list">
+                {c.chain.map((cert) => (
+                  <li>
+                    <Tone c={cert} />
+                  </li>
+                ))}
+              </ul>
+            </dd>
             {c.sni && (
               <>
                 <dt>SNI sent</dt>

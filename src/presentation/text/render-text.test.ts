@@ -235,6 +235,7 @@ describe('renderText()', () => {
     );
     assert.match(block, /CN=mx1\.example\.com · issuer CN=Example CA/);
     assert.match(block, /2026-01-01 → 2027-06-01 · 191 days left at the check · trusted chain · SNI mx1\.example\.com/);
+    assert.match(block, /chain\s+leaf CN=mx1\.example\.com: RSA 2048 bits, signed with sha256WithRSAEncryption\n/);
     assert.match(block, /Null sender\s+accepted · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 250/);
     assert.match(block, /Open relay\s+refused · .*RCPT <postmaster@example\.net> 550/);
     assert.match(block, /PTR\s+mx1\.example\.com: forward-confirmed/);

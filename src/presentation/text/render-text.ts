@@ -196,6 +196,7 @@ function endpointBlock(ep: EndpointSection, width: number): Line[] {
   if (c) {
     const sni = c.sni ? ` · SNI ${c.sni}` : '';
     row('certificate', `${c.subject} · issuer ${c.issuer}`, `${c.validity} · ${c.expiry.text} · ${c.trust.text}${sni}`);
+    row('chain', ...c.chain.flatMap((cert) => wrap(cert.text, room)));
   }
   if (ep.ehloTls) row('EHLO (TLS)', oneLine(ep.ehloTls, room));
   if (ep.extensionsAfter) row('after TLS', ...list(ep.extensionsAfter));
