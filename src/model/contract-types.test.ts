@@ -34,10 +34,10 @@ test('observation fields keep their literal unions and nullability', () => {
   // @ts-expect-error "data" is not a phase
   const phase: Phase = 'data';
   const reply: Reply = { code: 250, enhanced: null, lines: ['250 OK'] };
-  const version: Observation['version'] = 1;
-  // @ts-expect-error the version is the literal 1
-  const two: Observation['version'] = 2;
-  assert.ok(family && five && phase && reply && version && two);
+  const version: Observation['version'] = 2;
+  // @ts-expect-error the version is the literal 2
+  const one: Observation['version'] = 1;
+  assert.ok(family && five && phase && reply && version && one);
 });
 
 test('request bodies are typed: /evaluate finds our observation under its key', () => {

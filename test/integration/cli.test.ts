@@ -59,7 +59,7 @@ test('check --json prints exactly one JSON object and exits 0 for a healthy doma
     states: { status: number; rule: string }[];
   };
   assert.equal(doc.domain, 'ok.test');
-  assert.equal(doc.observation.version, 1);
+  assert.equal(doc.observation.version, 2);
   assert.equal(doc.observation.endpoints.length, 1);
   assert.ok(doc.states.length >= 16);
   assert.ok(doc.states.every((s) => Number.isInteger(s.status) && typeof s.rule === 'string'));
