@@ -75,7 +75,7 @@ export async function measureFlights(dns: DnsServer, log: (line: string) => void
     try {
       const obs = await collect(
         { domain, timeout: 10 },
-        { resolver: parseResolver(dns.address), port: proxy.port, trustStore: [testCa().cert] },
+        { resolver: parseResolver(dns.address), port: proxy.port, trustStore: [testCa().cert], egressCanary: [] },
       );
       const ep = obs.endpoints[0]!;
       const flights = proxy.connections.map((cn) => cn.flights);

@@ -34,7 +34,7 @@ async function runOnce(dns: DnsServer, domain: string, port: number): Promise<Ru
   const started = performance.now();
   const obs: Observation = await collect(
     { domain, timeout: 10 },
-    { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert] },
+    { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert], egressCanary: [] },
   );
   const wall = performance.now() - started;
   const broken = obs.endpoints.filter((e) => e.error !== null || !e.starttls.ok);

@@ -49,7 +49,17 @@ export {
   DEFAULT_PROBE_ADDRESS,
   type CheckOptions,
 } from './config/options.js';
-export { parseResolver, parsePort, SMTP_PORT, type ResolverAddress } from './config/settings.js';
+export {
+  parseResolver,
+  parsePort,
+  parseEgressCanaries,
+  DEFAULT_EGRESS_CANARIES,
+  SMTP_PORT,
+  type EgressCanary,
+  type ResolverAddress,
+} from './config/settings.js';
+export { defaultCollectDeadlineMs } from './model/limits.js';
+export { verdictStatus } from './presentation/view-model.js';
 export { createDnsClient, type DnsClient } from './collect/dns/dns-client.js';
 export {
   createDnsCache,

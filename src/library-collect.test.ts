@@ -37,7 +37,8 @@ after(async () => {
   await dns.close();
 });
 
-const settings = () => ({ resolver: parseResolver(dns.address), port: peer.port });
+// No egress check: tests never dial outside loopback.
+const settings = () => ({ resolver: parseResolver(dns.address), port: peer.port, egressCanary: [] });
 
 /** The recipients of the probes the peer saw on its latest connection. */
 function recipientsSeen(): string[] {

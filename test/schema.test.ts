@@ -19,7 +19,15 @@ import {
 } from '../src/model/observation-schema.js';
 import { PACKAGE_ROOT } from '../src/model/package-info.js';
 import { createAjv } from '../src/model/ajv.js';
-import { endpoint, mxTarget, observation, reply, transaction, unreachableEndpoint } from './fixtures/observations.js';
+import {
+  endpoint,
+  mxTarget,
+  observation,
+  reply,
+  transaction,
+  unreachableEndpoint,
+  SYSTEM_RESOLVER,
+} from './fixtures/observations.js';
 
 /** The file as shipped in the package, for other tools. */
 const committedText = readFileSync(join(PACKAGE_ROOT, OBSERVATION_SCHEMA_FILE), 'utf8');
@@ -63,8 +71,8 @@ describe('observation schema', () => {
 
   it('is a draft 2020-12 document with its $id, title and shared types under $defs', () => {
     assert.equal(committed['$schema'], 'https://json-schema.org/draft/2020-12/schema');
-    assert.equal(committed['$id'], 'https://checker-smtp.invalid/schema/observation-v1.json');
-    assert.equal(committed['title'], 'checker-smtp observation, version 1');
+    assert.equal(committed['$id'], 'https://checker-smtp.invalid/schema/observation-v2.json');
+    assert.equal(committed['title'], 'checker-smtp observation, version 2');
     const defs = Object.keys(committed['$defs'] as object);
     for (const name of ['Timestamp', 'Reply', 'DnsFailure', 'EndpointProbe', 'ProbeError', 'TlsInfo'])
       assert.ok(defs.includes(name), `$defs has ${name}`);
@@ -103,7 +111,15 @@ describe('observation schema', () => {
   it('accepts a null MX with no endpoint', () =>
     assertValid(
       observation({
-        dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] },
+        dns: {
+          source: 'live',
+          resolver: SYSTEM_RESOLVER,
+          resolver_check: null,
+          mx_error: null,
+          null_mx: true,
+          implicit_mx: false,
+          mx: [],
+        },
         endpoints: [],
       }),
     ));
@@ -113,6 +129,8 @@ describe('observation schema', () => {
       observation({
         dns: {
           source: 'live',
+          resolver: SYSTEM_RESOLVER,
+          resolver_check: null,
           mx_error: null,
           null_mx: false,
           implicit_mx: true,
@@ -127,6 +145,8 @@ describe('observation schema', () => {
       observation({
         dns: {
           source: 'service',
+          resolver: SYSTEM_RESOLVER,
+          resolver_check: null,
           mx_error: { name: 'example.com', rrtype: 'MX', code: 'SERVFAIL', message: 'queryMx ESERVFAIL example.com' },
           null_mx: false,
           implicit_mx: false,
@@ -268,6 +288,8 @@ const PROBE_ERROR_CODES = [
   'connect.unreachable',
   'connect.error',
   'policy.refused',
+  'cancelled',
+  'deadline',
   'timeout',
   'closed',
   'reset',
@@ -286,7 +308,7 @@ const DNS_ERROR_CODES = [
   'TIMEOUT',
   'ERROR',
 ] as const satisfies readonly DnsErrorCode[];
-const RR_TYPES = ['MX', 'A', 'AAAA', 'CNAME', 'PTR'] as const satisfies readonly RrType[];
+const RR_TYPES = ['MX', 'A', 'AAAA', 'CNAME', 'PTR', 'SOA'] as const satisfies readonly RrType[];
 const KINDS = ['null_sender', 'postmaster', 'open_relay'] as const satisfies readonly TransactionKind[];
 const OUTCOMES = [
   'accepted',

@@ -9,8 +9,9 @@ import { collect } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
 import { CheckerError, type CheckerErrorDetails } from '../model/errors.js';
 import { quoteAtMost } from '../model/text.js';
-import { exitCodeFor, worstStatus } from '../model/status.js';
-import { parsePort, parseResolver } from '../config/settings.js';
+import { exitCodeFor } from '../model/status.js';
+import { parseEgressCanaries, parsePort, parseResolver } from '../config/settings.js';
+import { verdictStatus } from '../presentation/view-model.js';
 import { renderReport } from '../presentation/html/render-report.js';
 import { renderText } from '../presentation/text/render-text.js';
 import { createProgress } from './progress.js';
@@ -35,10 +36,15 @@ Options:
   --no-open-relay        do not probe relaying to an outside recipient
   --resolver IP[:PORT]   DNS resolver to ask (default: the system's)
   --port N               SMTP port to probe (default 25)
+  --egress-canary HOST[:PORT]
+                         when no endpoint answers, dial this to tell a blocked
+                         port 25 here from dead servers (default: large public
+                         MX hosts: gmail-smtp-in.l.google.com, …; "none": off)
   --color / --no-color   force colours on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help             show this help
 
-Exit status: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR or bad usage.`;
+Exit status: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR (could not be tested,
+e.g. port 25 blocked here) or bad usage.`;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -72,6 +78,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
         'no-open-relay': { type: 'boolean' },
         resolver: { type: 'string' },
         port: { type: 'string' },
+        'egress-canary': { type: 'string', multiple: true },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -105,6 +112,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   };
   const resolver = values.resolver !== undefined ? parseResolver(values.resolver) : null;
   const port = values.port !== undefined ? parsePort(values.port) : undefined;
+  const canaries = values['egress-canary'];
+  const egressCanary = canaries !== undefined ? parseEgressCanaries(canaries.join(',')) : undefined;
   const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
 
   const htmlFile = values.html !== undefined ? htmlTarget(values.html) : null;
@@ -114,6 +123,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     observation = await collect(raw, {
       resolver,
       ...(port ? { port } : {}),
+      ...(egressCanary ? { egressCanary } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     });
   } finally {
@@ -126,7 +136,8 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   } else {
     io.stdout.write(renderText(observation, states, { color }));
   }
-  return exitCodeFor(worstStatus(states));
+  // The verdict's status, not merely the worst state: "could not be tested" (port 25 blocked here) exits 3.
+  return exitCodeFor(verdictStatus(observation, states));
 }
 
 /**

@@ -26,3 +26,26 @@ test('createProgress() rewrites one line with what each endpoint is doing, and c
     '\r\x1b[2K',
   ]);
 });
+
+test('createProgress() counts a retried endpoint once, and says when it checks port 25 itself', () => {
+  const out = Object.assign(new PassThrough(), { columns: 0 });
+  const chunks: string[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const progress = createProgress(out);
+  const ep = endpoint({ address: '192.0.2.10' });
+  progress.update({
+    type: 'dns',
+    dns: observation().dns,
+    endpoints: [{ address: ep.address, family: 4, port: 25, mx: ep.mx, preference: 10 }],
+  });
+  progress.update({ type: 'endpoint-done', endpoint: ep });
+  progress.update({ type: 'endpoint-retry', subject: ep.subject });
+  progress.update({ type: 'endpoint-done', endpoint: ep });
+  progress.update({ type: 'egress-check' });
+  assert.deepEqual(chunks.slice(2), [
+    '\r\x1b[2KProbing 1 endpoint (1 done)',
+    '\r\x1b[2KProbing 1 endpoint (0 done): 192.0.2.10:25 waiting to try again',
+    '\r\x1b[2KProbing 1 endpoint (1 done)',
+    '\r\x1b[2KNo endpoint answered: checking whether this machine can reach port 25 at all…',
+  ]);
+});

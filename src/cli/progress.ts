@@ -15,10 +15,12 @@ export function createProgress(out: NodeJS.WritableStream & { columns?: number }
   const phases = new Map<string, string>();
   let total = 0;
   let finished = 0;
+  let egress = false;
   const draw = () => {
     const active = [...phases.entries()].map(([subject, phase]) => `${subject} ${phase}`).join(', ');
-    const line =
-      total === 0
+    const line = egress
+      ? 'No endpoint answered: checking whether this machine can reach port 25 at all…'
+      : total === 0
         ? 'Resolving MX records…'
         : `Probing ${total} endpoint${total === 1 ? '' : 's'} (${finished} done)${active ? `: ${active}` : ''}`;
     const width = (out.columns || 100) - 1; // a pty may report 0 columns
@@ -29,6 +31,11 @@ export function createProgress(out: NodeJS.WritableStream & { columns?: number }
     update(event) {
       if (event.type === 'dns') total = event.endpoints.length;
       else if (event.type === 'endpoint-phase') phases.set(event.subject, event.phase.replace('_', ' '));
+      else if (event.type === 'endpoint-retry') {
+        // Done once already; its second attempt counts when it is done again.
+        finished--;
+        phases.set(event.subject, 'waiting to try again');
+      } else if (event.type === 'egress-check') egress = true;
       else {
         phases.delete(event.endpoint.subject);
         finished++;

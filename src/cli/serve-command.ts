@@ -27,6 +27,10 @@ Options:
   --resolver IP[:PORT]        DNS resolver to ask (default: the system's)
                                                                    ${SETTING_ENV.resolver}
   --port N                    SMTP port to probe (default 25)      ${SETTING_ENV.port}
+  --egress-canary HOST[:PORT] when no endpoint of a domain answers, dial
+                              this to tell a blocked port 25 here from dead
+                              servers (comma-separated; default large public
+                              MX hosts; "none": off)               ${SETTING_ENV.egressCanary}
   --token TOKEN               require this access token on every route but
                               /health (Authorization: Bearer, or the /check
                               form field, remembered in a cookie)  ${SETTING_ENV.token}
@@ -99,6 +103,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
         listen: { type: 'string' },
         resolver: { type: 'string' },
         port: { type: 'string' },
+        'egress-canary': { type: 'string' },
         token: { type: 'string' },
         'rate-limit': { type: 'string' },
         'allow-private-targets': { type: 'boolean' },
@@ -124,6 +129,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       listen: values.listen,
       resolver: values.resolver,
       port: values.port,
+      egressCanary: values['egress-canary'],
       token: values.token,
       rateLimit: values['rate-limit'],
       allowPrivateTargets: values['allow-private-targets'],
@@ -152,6 +158,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       protocol_refuses_private_targets: settings.refusePrivateOnProtocol,
       allowed_domains: settings.allowedDomains,
       smtp_port: settings.smtpPort,
+      egress_canary: settings.egressCanary.map((c) => `${c.host}:${c.port}`),
     },
     'checker-smtp ready',
   );

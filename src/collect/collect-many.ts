@@ -9,7 +9,7 @@
  *
  *   const observations = await collectMany(['a.example', 'b.example'], { gate });
  */
-import type { EndpointProbe, Observation, Phase } from '../model/observation.js';
+import type { EgressCheck, EndpointProbe, Observation, Phase } from '../model/observation.js';
 import { OBSERVATION_VERSION } from '../model/observation.js';
 import { parseOptions, type CheckOptions } from '../config/options.js';
 import type { CollectSettings } from './collect.js';
@@ -18,14 +18,22 @@ import { createConnectionGate } from './connection-gate.js';
 import { createDnsClient } from './dns/dns-client.js';
 import { createDnsCache, withDnsCache } from './dns/dns-cache.js';
 import { collectDnsFacts } from './dns/posture.js';
+import { withSignal } from './dns/abortable-dns.js';
+import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut.js';
+import { checkEgress, needsEgressCheck } from './egress-check.js';
 import { probeEndpoint, probeSession, type EndpointTarget, type SessionMember } from './smtp/probe-endpoint.js';
 import { withProbesSkipped } from './smtp/transactions.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { DOMAINS_PER_SESSION } from '../model/limits.js';
-import { SMTP_PORT } from '../config/settings.js';
+import { DEFAULT_EGRESS_CANARIES, SMTP_PORT } from '../config/settings.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 
-export interface CollectManySettings extends Omit<CollectSettings, 'mx' | 'onProgress' | 'concurrency'> {
+/**
+ * As collect()'s settings; `signal` cancels the whole batch (what is left is
+ * recorded as cut). No per-domain deadline: a bulk run's domains wait in the
+ * connection gate's line, and a caller bounds the batch with its signal.
+ */
+export interface CollectManySettings extends Omit<CollectSettings, 'mx' | 'onProgress' | 'concurrency' | 'deadlineMs'> {
   /** Per-check options every domain shares (timeout, helo_name, test_*); `domain` comes from the list. */
   options?: Record<string, unknown>;
   /** Most domains whose transactions share one SMTP session (see DOMAINS_PER_SESSION). */
@@ -79,15 +87,33 @@ export async function collectMany(domains: string[], settings: CollectManySettin
   if (!Number.isInteger(perSession) || perSession < 1)
     throw new RangeError(`domainsPerSession must be a positive integer, got ${perSession}.`);
   const started = Date.now();
+  const cut = startCut(started, null, settings.signal);
+  try {
+    return await collectBatch(domains, options, perSession, settings, started, cut);
+  } finally {
+    cut.dispose();
+  }
+}
+
+async function collectBatch(
+  domains: string[],
+  options: CheckOptions[],
+  perSession: number,
+  settings: CollectManySettings,
+  started: number,
+  cut: CollectCut,
+): Promise<Observation[]> {
   const port = settings.port ?? SMTP_PORT;
-  const dns = settings.dns ?? withDnsCache(createDnsClient({ resolver: settings.resolver ?? null }), createDnsCache());
+  const dns = withSignal(
+    settings.dns ?? withDnsCache(createDnsClient({ resolver: settings.resolver ?? null }), createDnsCache()),
+    cut.signal,
+    cut.message,
+  );
   const trustStore = settings.trustStore ?? defaultTrustStore();
   const gate = settings.gate ?? createConnectionGate();
   const finished: number[] = domains.map(() => started);
-
-  const facts = await Promise.all(options.map((o) => collectDnsFacts(dns, o.domain)));
+  const facts = await Promise.all(options.map((o) => collectDnsFacts(dns, o.domain, undefined, cut.signal)));
   const plans = facts.map((f) => (f.null_mx ? [] : planEndpoints(f, port)));
-
   // Domains reaching one address under one MX name can share a session: same server, same SNI, same certificate.
   const sessions = new Map<string, Planned[]>();
   plans.forEach((plan, index) => {
@@ -98,14 +124,24 @@ export async function collectMany(domains: string[], settings: CollectManySettin
       sessions.set(key, list);
     }
   });
-
   const results = new Map<Planned, EndpointProbe>();
-  const context = (o: CheckOptions) => ({
+  /** Probes of one connection; `dialled.no` is set when the cut kept it from dialling. */
+  const context = (o: CheckOptions, dialled: { no: boolean }) => ({
     options: o,
     dns,
     trustStore,
-    ...(settings.targetPolicy ? { targetPolicy: settings.targetPolicy } : {}),
+    signal: cut.signal,
+    // The cut refuses to dial, as a target policy does: recorded, then renamed by markCut().
+    targetPolicy: (address: string) => {
+      if (cut.signal.aborted) {
+        dialled.no = true;
+        return `not probed: ${cut.message()}`;
+      }
+      return settings.targetPolicy?.(address) ?? null;
+    },
   });
+  const settle = (probe: EndpointProbe, o: CheckOptions, dialled: { no: boolean }) =>
+    markCut(probe, cut.current(), { notDialled: dialled.no, budgetMs: o.timeout * 1000, collectStartedMs: started });
   const runSession = async (batch: Planned[]) => {
     const first = batch[0]!;
     const members: SessionMember[] = batch.map((p) => ({
@@ -114,13 +150,19 @@ export async function collectMany(domains: string[], settings: CollectManySettin
       preference: p.target.preference,
     }));
     const target: EndpointTarget = { ...first.target, preference: Math.min(...batch.map((p) => p.target.preference)) };
-    const probes = await gate.run(target.address, () => probeSession(target, context(first.options), members));
+    const dialled = { no: false };
+    const probes = await gatedUntilCut(
+      gate,
+      target.address,
+      () => probeSession(target, context(first.options, dialled), members),
+      cut.signal,
+    );
     const retry: Planned[] = [];
     batch.forEach((p, i) => {
-      const probe = probes[i]!;
+      const probe = settle(probes[i]!, p.options, dialled);
       // A session cut during the transactions (a 421 past an error limit, a close, a timeout) must not
       // cost a domain its answers: those left without them are probed again, each on its own connection.
-      if (batch.length > 1 && (cutShort(probe) || closedOn(probe))) {
+      if (batch.length > 1 && !cut.signal.aborted && (cutShort(probe) || closedOn(probe))) {
         retry.push(p);
       } else {
         results.set(p, probe);
@@ -128,7 +170,14 @@ export async function collectMany(domains: string[], settings: CollectManySettin
       }
     });
     for (const p of retry) {
-      results.set(p, await gate.run(p.target.address, () => probeEndpoint(p.target, context(p.options))));
+      const again = { no: false };
+      const probe = await gatedUntilCut(
+        gate,
+        p.target.address,
+        () => probeEndpoint(p.target, context(p.options, again)),
+        cut.signal,
+      );
+      results.set(p, settle(probe, p.options, again));
       finished[p.index] = Math.max(finished[p.index]!, Date.now());
     }
   };
@@ -136,11 +185,23 @@ export async function collectMany(domains: string[], settings: CollectManySettin
 
   const byDomain: Planned[][] = domains.map(() => []);
   for (const p of results.keys()) byDomain[p.index]!.push(p);
-  return options.map((o, index) => {
+  const endpointsOf = options.map((_o, index) => {
     const order = plans[index]!;
-    const endpoints = byDomain[index]!.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target)).map((p) =>
+    return byDomain[index]!.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target)).map((p) =>
       results.get(p)!,
     );
+  });
+  // One egress check serves every domain of the batch that needs it: the answer is about this machine.
+  const canaries = settings.egressCanary ?? DEFAULT_EGRESS_CANARIES;
+  let egress: Promise<EgressCheck> | null = null;
+  const egressFor = (endpoints: EndpointProbe[]): Promise<EgressCheck> | null => {
+    if (canaries.length === 0 || cut.signal.aborted || !needsEgressCheck(endpoints)) return null;
+    egress ??= checkEgress(canaries, { dns, gate, timeoutS: options[0]!.timeout, signal: cut.signal });
+    return egress;
+  };
+  const egressChecks = await Promise.all(endpointsOf.map((e) => egressFor(e)));
+  return options.map((o, index) => {
+    const endpoints = endpointsOf[index]!;
     return {
       version: OBSERVATION_VERSION,
       domain: o.domain,
@@ -150,6 +211,8 @@ export async function collectMany(domains: string[], settings: CollectManySettin
       options: { ...withoutDomain(o), port },
       dns: facts[index]!,
       endpoints,
+      egress: egressChecks[index] ?? null,
+      cut: cut.current(),
     };
   });
 }

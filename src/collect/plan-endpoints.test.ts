@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mxTarget } from '../../test/fixtures/observations.js';
+import { mxTarget, SYSTEM_RESOLVER } from '../../test/fixtures/observations.js';
 import type { DnsFacts, MxTarget } from '../model/observation.js';
 import { planEndpoints } from './plan-endpoints.js';
 
 /** Live DNS facts for these targets, given in the order collectDnsFacts sorts them (preference, then name). */
 function facts(...mx: MxTarget[]): DnsFacts {
-  return { source: 'live', mx_error: null, null_mx: false, implicit_mx: false, mx };
+  return {
+    source: 'live',
+    resolver: SYSTEM_RESOLVER,
+    resolver_check: null,
+    mx_error: null,
+    null_mx: false,
+    implicit_mx: false,
+    mx,
+  };
 }
 
 describe('planEndpoints()', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseListen, resolveServiceSettings } from './service-settings.js';
+import { DEFAULT_EGRESS_CANARIES } from './settings.js';
 
 test('parseListen() reads :PORT as all interfaces, and HOST:PORT with IPv4, IPv6 or a name', () => {
   assert.deepEqual(parseListen(':8080'), { host: '::', port: 8080 });
@@ -23,6 +24,16 @@ test('resolveServiceSettings() has safe defaults: /check refuses private targets
   assert.equal(s.allowedDomains, null);
   assert.equal(s.connectionsPerAddress, 1);
   assert.equal(s.drainTimeoutS, 30);
+  assert.deepEqual(s.egressCanary, DEFAULT_EGRESS_CANARIES);
+});
+
+test('resolveServiceSettings() reads the egress canary from its flag or environment variable, "none" switching it off', () => {
+  assert.deepEqual(resolveServiceSettings({}, { CHECKER_SMTP_EGRESS_CANARY: 'none' }).egressCanary, []);
+  assert.deepEqual(
+    resolveServiceSettings({ egressCanary: '127.0.0.1:2525' }, { CHECKER_SMTP_EGRESS_CANARY: 'none' }).egressCanary,
+    [{ host: '127.0.0.1', port: 2525 }],
+  );
+  assert.throws(() => resolveServiceSettings({ egressCanary: 'a,,b' }, {}), /Egress canary "a,,b"/);
 });
 
 test('resolveServiceSettings() reads the environment, and flags win over it', () => {

@@ -5,7 +5,15 @@
  */
 import { CheckerError } from '../model/errors.js';
 import { MAX_CONNECTIONS_PER_ADDRESS, MAX_OPEN_CONNECTIONS } from '../model/limits.js';
-import { parsePort, parseResolver, SMTP_PORT, type ResolverAddress } from './settings.js';
+import {
+  DEFAULT_EGRESS_CANARIES,
+  parseEgressCanaries,
+  parsePort,
+  parseResolver,
+  SMTP_PORT,
+  type EgressCanary,
+  type ResolverAddress,
+} from './settings.js';
 import { quote } from '../model/text.js';
 import { validateHostname } from './validate.js';
 
@@ -24,6 +32,8 @@ export interface ServiceSettings {
   listen: ListenAddress;
   resolver: ResolverAddress | null;
   smtpPort: number;
+  /** Where the egress check dials when no endpoint of a domain answers; empty: off. */
+  egressCanary: readonly EgressCanary[];
   /** Required on every route but /health when set. */
   token: string | null;
   /** Work requests per client per minute; null: unlimited. */
@@ -43,6 +53,7 @@ export const SETTING_ENV = {
   listen: 'CHECKER_SMTP_LISTEN',
   resolver: 'CHECKER_SMTP_RESOLVER',
   port: 'CHECKER_SMTP_PORT',
+  egressCanary: 'CHECKER_SMTP_EGRESS_CANARY',
   token: 'CHECKER_SMTP_TOKEN',
   rateLimit: 'CHECKER_SMTP_RATE_LIMIT',
   allowPrivateTargets: 'CHECKER_SMTP_ALLOW_PRIVATE_TARGETS',
@@ -103,6 +114,7 @@ export interface ServiceFlags {
   listen?: string | undefined;
   resolver?: string | undefined;
   port?: string | undefined;
+  egressCanary?: string | undefined;
   token?: string | undefined;
   rateLimit?: string | undefined;
   allowPrivateTargets?: boolean | undefined;
@@ -118,6 +130,7 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
   const listen = pick('listen', flags.listen) ?? DEFAULT_LISTEN;
   const resolver = pick('resolver', flags.resolver);
   const port = pick('port', flags.port);
+  const canary = pick('egressCanary', flags.egressCanary);
   const token = pick('token', flags.token);
   if (token !== undefined && token.trim() === '')
     settingError('The access token is empty: give a token, or leave the setting out.');
@@ -136,6 +149,7 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
     listen: parseListen(listen),
     resolver: resolver === undefined || resolver === '' ? null : parseResolver(resolver),
     smtpPort: port === undefined || port === '' ? SMTP_PORT : parsePort(port, 'SMTP port'),
+    egressCanary: canary === undefined || canary === '' ? DEFAULT_EGRESS_CANARIES : parseEgressCanaries(canary),
     token: token?.trim() ?? null,
     rateLimitPerMinute:
       rate === undefined || rate === ''

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { CheckerError } from '../model/errors.js';
 import { quote } from '../model/text.js';
+import { validateHostname } from './validate.js';
 
 export const SMTP_PORT = 25;
 const DNS_PORT = 53;
@@ -54,4 +55,66 @@ export function parsePort(input: string | number, what = 'Port'): number {
     );
   }
   return n;
+}
+
+/** Where the egress check dials (see EGRESS_CANARIES). */
+export interface EgressCanary {
+  /** A host name (resolved through the collection's own resolver) or an address. */
+  host: string;
+  port: number;
+}
+
+/**
+ * The default egress canaries: the inbound MX hosts of three of the largest
+ * mailbox providers, which accept TCP on port 25 from anywhere. Names, never
+ * addresses: their addresses change, and a name resolves through the
+ * collection's own resolver, so a test resolver keeps the check on loopback.
+ */
+export const DEFAULT_EGRESS_CANARIES: readonly EgressCanary[] = Object.freeze([
+  { host: 'gmail-smtp-in.l.google.com', port: SMTP_PORT },
+  { host: 'mta5.am0.yahoodns.net', port: SMTP_PORT },
+  { host: 'outlook-com.olc.protection.outlook.com', port: SMTP_PORT },
+]);
+
+/** The spelling that switches the egress check off. */
+export const NO_EGRESS_CANARY = 'none';
+
+/**
+ * Parse the egress canary setting: "none", or a comma-separated list of
+ * HOST[:PORT] (a host name, an IPv4 address, or an IPv6 address in
+ * brackets; port 25 when absent).
+ */
+export function parseEgressCanaries(input: string): EgressCanary[] {
+  const s = input.trim();
+  if (s.toLowerCase() === NO_EGRESS_CANARY) return [];
+  const items = s.split(',').map((x) => x.trim());
+  if (items.some((x) => x === ''))
+    throw new CheckerError(
+      'setting.invalid',
+      `Egress canary ${quote(input)} is empty or has an empty item: give HOST[:PORT], a comma-separated list, or "none".`,
+    );
+  return items.map(parseEgressCanary);
+}
+
+function parseEgressCanary(item: string): EgressCanary {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(item);
+  let host = item;
+  let portText: string | undefined;
+  if (bracketed) {
+    host = bracketed[1]!;
+    portText = bracketed[2];
+  } else if (isIP(item) !== 6) {
+    const i = item.lastIndexOf(':');
+    if (i !== -1) {
+      host = item.slice(0, i);
+      portText = item.slice(i + 1);
+    }
+  }
+  const port = portText === undefined ? SMTP_PORT : parsePort(portText, 'Egress canary port');
+  if (isIP(host) !== 0) return { host, port };
+  if (bracketed)
+    throw new CheckerError('setting.invalid', `Egress canary ${quote(item)}: ${quote(host)} is not an IPv6 address.`);
+  const name = validateHostname(host);
+  if (!name.ok) throw new CheckerError('setting.invalid', `Egress canary ${quote(item)}: the host ${name.reason}.`);
+  return { host: name.value, port };
 }

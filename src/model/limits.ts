@@ -108,3 +108,37 @@ export const DNS_CACHE_NEGATIVE_TTL_S = 30;
  * unanswered again, each alone. RSETs stay far below smtpd_junk_command_limit (100).
  */
 export const DOMAINS_PER_SESSION = 5;
+
+/**
+ * Per-domain deadline of collect(), covering DNS and every probe:
+ * COLLECT_DEADLINE_BUDGETS endpoint budgets (the parallel probes, then one
+ * retry round or the egress check) plus COLLECT_DEADLINE_DNS_S for DNS (five
+ * lookups in a row at DNS_TIMEOUT_MS × DNS_TRIES: the MX, the resolver
+ * check's two questions, a target's CNAME and address). 44 s with the default
+ * 12 s budget: a check that has not finished then is stuck, and what is left
+ * is recorded as cut, not waited for.
+ */
+export const COLLECT_DEADLINE_BUDGETS = 2;
+export const COLLECT_DEADLINE_DNS_S = 20;
+
+/** The default deadline of one collect() for a per-endpoint budget of `timeoutS` seconds. */
+export function defaultCollectDeadlineMs(timeoutS: number): number {
+  return (COLLECT_DEADLINE_BUDGETS * timeoutS + COLLECT_DEADLINE_DNS_S) * 1000;
+}
+
+/**
+ * Wait before probing again an endpoint that answered 421 at the greeting
+ * (or refused us while another probe of the domain ran). Exim and Postfix
+ * free a connection slot as soon as the session's process exits, well within
+ * a second; senders retry much later, but the checker runs while a person
+ * waits.
+ */
+export const RETRY_BACKOFF_MS = 1500;
+
+/**
+ * Longest wait for a canary's TCP connect and greeting in the egress check
+ * (the endpoint budget when that is shorter). A large public MX connects in
+ * well under a second from anywhere it is reachable; five seconds is a
+ * blocked port, not a slow one.
+ */
+export const EGRESS_CANARY_TIMEOUT_S = 5;

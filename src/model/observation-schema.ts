@@ -8,15 +8,15 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { createAjv, describeSchemaError } from './ajv.js';
 import { withDefinitions } from './json-schema.js';
-import { ObservationSchema } from './observation.js';
+import { OBSERVATION_VERSION, ObservationSchema } from './observation.js';
 
 export const OBSERVATION_SCHEMA_FILE = 'schema/observation.schema.json';
 
 /** Header of the published document; the `$id` is a name, not a place to fetch from. */
 const DOCUMENT_HEADER = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://checker-smtp.invalid/schema/observation-v1.json',
-  title: 'checker-smtp observation, version 1',
+  $id: `https://checker-smtp.invalid/schema/observation-v${OBSERVATION_VERSION}.json`,
+  title: `checker-smtp observation, version ${OBSERVATION_VERSION}`,
 };
 
 export interface SchemaValidation {

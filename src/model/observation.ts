@@ -40,7 +40,7 @@ export type DnsErrorCode = Static<typeof DnsErrorCodeSchema>;
 
 export const RrTypeSchema = definition(
   'RrType',
-  Type.Enum(['MX', 'A', 'AAAA', 'CNAME', 'PTR'], { description: 'DNS record type of a question.' }),
+  Type.Enum(['MX', 'A', 'AAAA', 'CNAME', 'PTR', 'SOA'], { description: 'DNS record type of a question.' }),
 );
 export type RrType = Static<typeof RrTypeSchema>;
 
@@ -87,6 +87,62 @@ export const MxTargetSchema = definition(
 );
 export type MxTarget = Static<typeof MxTargetSchema>;
 
+export const ResolverInfoSchema = definition(
+  'ResolverInfo',
+  closedObject(
+    {
+      servers: StringList(
+        'The resolver addresses asked, "IP:PORT" or "[IPv6]:PORT", in the order they are tried ("127.0.0.53:53").',
+      ),
+      source: Type.Enum(['system', 'setting'], {
+        description:
+          "Where they came from: the system's configuration (/etc/resolv.conf), or the resolver setting (--resolver).",
+      }),
+    },
+    { description: 'The DNS resolver every lookup of this collection went to.' },
+  ),
+);
+export type ResolverInfo = Static<typeof ResolverInfoSchema>;
+
+export const ResolverQuestionSchema = definition(
+  'ResolverQuestion',
+  closedObject(
+    {
+      name: Type.String({ description: 'The name asked: "." for the root zone, or the top-level domain ("cmo").' }),
+      rrtype: described(RrTypeSchema, 'The record type asked for (SOA).'),
+      answered: Type.Boolean({ description: 'The resolver answered with the record.' }),
+      error: nullable(DnsFailureSchema, 'Why it did not; null when it answered.'),
+    },
+    { description: 'One question asked of the resolver to judge the resolver itself.' },
+  ),
+);
+export type ResolverQuestion = Static<typeof ResolverQuestionSchema>;
+
+export const ResolverCheckSchema = definition(
+  'ResolverCheck',
+  closedObject(
+    {
+      root: described(
+        ResolverQuestionSchema,
+        "The root zone's SOA: every working resolver answers it, so a failure here is the resolver's.",
+      ),
+      tld: nullable(
+        ResolverQuestionSchema,
+        "The top-level domain's SOA, asked when the domain was NXDOMAIN and the root answered; null otherwise.",
+      ),
+      conclusion: Type.Enum(['resolver', 'tld_missing', 'domain'], {
+        description:
+          "What the answers say: resolver (the resolver itself fails or filters: the MX lookup's failure says nothing about the domain), tld_missing (the top-level domain does not exist), domain (the resolver works: the failure is the domain's).",
+      }),
+    },
+    {
+      description:
+        'Questions asked of the same resolver after the MX lookup failed or was NXDOMAIN, to tell a broken resolver from a broken domain.',
+    },
+  ),
+);
+export type ResolverCheck = Static<typeof ResolverCheckSchema>;
+
 export const DnsFactsSchema = definition(
   'DnsFacts',
   closedObject(
@@ -105,6 +161,11 @@ export const DnsFactsSchema = definition(
       mx: Type.Array(MxTargetSchema, {
         description: 'MX targets sorted by preference then name (the implicit MX appears here with implicit: true).',
       }),
+      resolver: described(ResolverInfoSchema, 'The resolver every lookup went to.'),
+      resolver_check: nullable(
+        ResolverCheckSchema,
+        'Asked only when the MX lookup failed or was NXDOMAIN: whether the resolver itself works; null otherwise.',
+      ),
     },
     { description: 'DNS posture of the domain, looked up once.' },
   ),
@@ -180,6 +241,8 @@ export const ProbeErrorCodeSchema = definition(
       'connect.unreachable',
       'connect.error',
       'policy.refused',
+      'cancelled',
+      'deadline',
       'timeout',
       'closed',
       'reset',
@@ -192,7 +255,7 @@ export const ProbeErrorCodeSchema = definition(
     ],
     {
       description:
-        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
+        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
     },
   ),
 );
@@ -428,6 +491,33 @@ export const StageTimingsSchema = definition(
 );
 export type StageTimings = Static<typeof StageTimingsSchema>;
 
+// ---------------------------------------------------------------- a second attempt
+
+export const RetrySchema = definition(
+  'Retry',
+  closedObject(
+    {
+      reason: Type.Enum(['greeting_421', 'connect_refused', 'closed_before_greeting'], {
+        description:
+          "Why the first attempt was not taken as the server's answer: greeting_421 (a 421 greeting, e.g. a limit on concurrent connections our parallel probes tripped), connect_refused or closed_before_greeting (while another probe of the same domain was connected: the same server may count both).",
+      }),
+      first_started_at: described(Timestamp, 'When the first attempt started.'),
+      first_greeting: nullable(ReplySchema, 'The greeting of the first attempt, when one arrived.'),
+      first_error: nullable(ProbeErrorSchema, 'How the first attempt stopped, when it did.'),
+      delay_ms: Type.Number({
+        minimum: 0,
+        description:
+          'Milliseconds waited before the second attempt, once every other endpoint of the domain had finished (the back-off, RETRY_BACKOFF_MS).',
+      }),
+    },
+    {
+      description:
+        'The first attempt at an endpoint, kept when the checker itself may have caused its failure and tried once more, one endpoint at a time, as senders do; the endpoint record is the second attempt.',
+    },
+  ),
+);
+export type Retry = Static<typeof RetrySchema>;
+
 // ---------------------------------------------------------------- one endpoint
 
 export const EndpointProbeSchema = definition(
@@ -492,11 +582,73 @@ export const EndpointProbeSchema = definition(
         minimum: 0,
         description: 'Bytes read from the endpoint over the whole dialogue (plaintext and decrypted).',
       }),
+      retry: nullable(
+        RetrySchema,
+        'The first attempt, when this record is a second one (a 421 greeting, or a refusal while another probe of the domain ran); null otherwise.',
+      ),
     },
     { description: 'One probed address and port, and everything its dialogue showed.' },
   ),
 );
 export type EndpointProbe = Static<typeof EndpointProbeSchema>;
+
+// ---------------------------------------------------------------- the checker's own network
+
+export const EgressCanaryResultSchema = definition(
+  'EgressCanaryResult',
+  closedObject(
+    {
+      host: Type.String({ description: 'The canary as configured: a host name or an address.' }),
+      port: PortNumber('The port dialled (25).'),
+      address: nullable(Type.String(), 'The address dialled; null when the name did not resolve.'),
+      outcome: Type.Enum(['connected', 'timeout', 'unreachable', 'refused', 'error', 'unresolved', 'cancelled'], {
+        description:
+          'connected (TCP connected: port 25 leaves this machine), timeout (no answer to the SYN), unreachable (no route), refused (an RST: often a filter on the path), error, unresolved (the name did not resolve, nothing dialled), cancelled (the collection was cut first).',
+      }),
+      greeting: nullable(Type.String(), 'The first line of its greeting, when one arrived.'),
+      error: nullable(Type.String(), 'What went wrong, in words; null when it connected and greeted.'),
+      connect_ms: nullable(Type.Number({ minimum: 0 }), 'TCP connect time, when it connected.'),
+    },
+    { description: 'One canary of the egress check.' },
+  ),
+);
+export type EgressCanaryResult = Static<typeof EgressCanaryResultSchema>;
+
+export const EgressCheckSchema = definition(
+  'EgressCheck',
+  closedObject(
+    {
+      outcome: Type.Enum(['reachable', 'blocked', 'unknown'], {
+        description:
+          "reachable (a canary connected: this machine reaches port 25, so the endpoints' failures are theirs), blocked (every canary dialled failed too: this machine cannot reach port 25 anywhere), unknown (no canary could be dialled).",
+      }),
+      canaries: Type.Array(EgressCanaryResultSchema, { description: 'Each canary and what dialling it gave.' }),
+    },
+    {
+      description:
+        'Run only when no endpoint connected and every failure was a connect timeout or no route: a TCP connection to large public MX hosts (canaries) tells whether this machine can reach port 25 at all.',
+    },
+  ),
+);
+export type EgressCheck = Static<typeof EgressCheckSchema>;
+
+export const CutSchema = definition(
+  'Cut',
+  closedObject(
+    {
+      reason: Type.Enum(['cancelled', 'deadline'], {
+        description: 'cancelled (the caller aborted the collection), deadline (its deadline ran out).',
+      }),
+      after_ms: Type.Number({ minimum: 0, description: 'When, in milliseconds after the collection started.' }),
+      message: Type.String({ description: 'What happened, in words.' }),
+    },
+    {
+      description:
+        'The collection was cut short: DNS lookups still pending are recorded as timed out, endpoints not yet probed carry the error `cancelled` or `deadline`.',
+    },
+  ),
+);
+export type Cut = Static<typeof CutSchema>;
 
 // ---------------------------------------------------------------- the document
 
@@ -552,6 +704,11 @@ export const ObservationSchema = definition(
       endpoints: Type.Array(EndpointProbeSchema, {
         description: 'One per distinct address, sorted by preference, then family (v4 first), then address.',
       }),
+      egress: nullable(
+        EgressCheckSchema,
+        'The egress check, run only when no endpoint connected and every failure was a connect timeout or no route; null otherwise.',
+      ),
+      cut: nullable(CutSchema, 'Why and when the collection was cut short; null when it ran to the end.'),
     },
     {
       description:

@@ -3,7 +3,7 @@
  * it says (null MX, implicit MX, nothing), each target with its addresses,
  * aliases and lookup failures.
  */
-import type { DnsFailure, MxTarget, Observation } from '../model/observation.js';
+import type { DnsFacts, DnsFailure, MxTarget, Observation, ResolverQuestion } from '../model/observation.js';
 import { sanitize } from '../model/text.js';
 import type { Tone } from './wording.js';
 
@@ -18,6 +18,8 @@ export interface DnsTargetView {
 
 export interface DnsView {
   source: string;
+  /** "127.0.0.53:53 (the system's resolver)": whose answers these are. */
+  resolver: string;
   notes: { text: string; tone: Tone }[];
   targets: DnsTargetView[];
 }
@@ -41,10 +43,39 @@ function targetView(t: MxTarget): DnsTargetView {
   };
 }
 
+/** The resolver as the reports name it. */
+export function resolverView(dns: DnsFacts): string {
+  const servers = dns.resolver.servers.map(sanitize).join(', ') || '(none configured)';
+  return `${servers} (${dns.resolver.source === 'system' ? "the system's resolver" : 'from the resolver setting'})`;
+}
+
+function question(q: ResolverQuestion): string {
+  const name = q.name === '.' ? 'the root zone (.)' : `the top-level domain .${sanitize(q.name)}`;
+  return `${q.rrtype} of ${name}: ${q.answered ? 'answered' : q.error ? failure(q.error) : 'no answer'}`;
+}
+
+/** The resolver check, when it ran: what was asked, and what it says. */
+function resolverCheckNotes(dns: DnsFacts): DnsView['notes'] {
+  const check = dns.resolver_check;
+  if (!check) return [];
+  const asked = [check.root, ...(check.tld ? [check.tld] : [])].map(question).join('; ');
+  const said =
+    check.conclusion === 'resolver'
+      ? {
+          text: 'the resolver itself fails or filters: the MX lookup says nothing about the domain',
+          tone: 'warn' as const,
+        }
+      : check.conclusion === 'tld_missing'
+        ? { text: `the top-level domain .${sanitize(check.tld?.name ?? '')} does not exist`, tone: 'bad' as const }
+        : { text: "the resolver works: the MX lookup's answer is the domain's", tone: 'info' as const };
+  return [{ text: `Resolver check (asked of the same resolver): ${asked}. So ${said.text}.`, tone: said.tone }];
+}
+
 export function dnsView(obs: Observation): DnsView {
   const dns = obs.dns;
   const notes: DnsView['notes'] = [];
   if (dns.mx_error) notes.push({ text: `MX lookup failed: ${failure(dns.mx_error)}`, tone: 'bad' });
+  notes.push(...resolverCheckNotes(dns));
   if (dns.null_mx)
     notes.push({ text: 'Null MX (MX 0 .): the domain declares that it accepts no mail (RFC 7505).', tone: 'info' });
   else if (dns.implicit_mx)
@@ -56,6 +87,7 @@ export function dnsView(obs: Observation): DnsView {
     notes.push({ text: 'No MX record and no address for the domain.', tone: 'bad' });
   return {
     source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup',
+    resolver: resolverView(dns),
     notes,
     targets: dns.mx.map(targetView),
   };
@@ -65,6 +97,8 @@ export function dnsView(obs: Observation): DnsView {
 export function noEndpointReason(obs: Observation): string | null {
   if (obs.endpoints.length > 0) return null;
   if (obs.dns.null_mx) return 'No endpoint probed: a null MX means there is nothing to probe.';
+  if (obs.dns.mx_error?.code === 'NXDOMAIN' && obs.dns.resolver_check?.conclusion !== 'resolver')
+    return 'No endpoint probed: the domain does not exist (NXDOMAIN).';
   if (obs.dns.mx_error) return 'No endpoint probed: the MX lookup failed.';
   return 'No endpoint probed: no MX target resolved to an address.';
 }

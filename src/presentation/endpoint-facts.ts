@@ -262,6 +262,28 @@ export function stopReason(ep: EndpointProbe): string | null {
   return ep.connected ? null : 'at connect (no error recorded)';
 }
 
+const RETRY_REASONS: Record<NonNullable<EndpointProbe['retry']>['reason'], string> = {
+  greeting_421: 'a 421 greeting: often a limit on concurrent connections that our parallel probes tripped',
+  connect_refused: 'the connection was refused while another probe of the domain was connected',
+  closed_before_greeting: 'the connection closed before any greeting while another probe of the domain was connected',
+};
+
+/**
+ * The first attempt, when this record is a second one: what it got, why it
+ * was not taken as the server's answer, and how long we waited; null when
+ * the endpoint was tried once.
+ */
+export function retryLine(ep: EndpointProbe): string | null {
+  const r = ep.retry;
+  if (!r) return null;
+  const got = r.first_greeting
+    ? `got "${replyView(r.first_greeting).first}"`
+    : r.first_error
+      ? `stopped at ${r.first_error.phase}: ${sanitize(r.first_error.message)}`
+      : 'got no answer';
+  return `The first attempt (${sanitize(r.first_started_at)}) ${got}; ${RETRY_REASONS[r.reason]}. Tried again alone, ${duration(r.delay_ms)} later: what is shown is the second attempt.`;
+}
+
 function transcriptLine(l: TranscriptLine): TranscriptLineView {
   return {
     time: `+${Math.round(l.t)} ms`,

@@ -15,6 +15,7 @@ import {
   pipelinedNote,
   ptrLines,
   relayed,
+  retryLine,
   sessionOpened,
   starttlsLines,
   stopReason,
@@ -98,6 +99,8 @@ export interface EndpointSection {
   ptr: string[];
   /** Where the dialogue stopped early: "at greeting: timeout (…)". */
   stop: string | null;
+  /** The first attempt, when this endpoint was tried a second time (a 421 greeting…). */
+  retry: string | null;
   transcript: TranscriptLineView[];
   transcriptNote: string | null;
 }
@@ -119,8 +122,9 @@ function mxNames(ep: EndpointProbe, domain: string): string {
 
 // ---------------------------------------------------------------- summary row
 
-function reachable(ep: EndpointProbe): Cell {
+function reachable(ep: EndpointProbe, notProbed: string | null): Cell {
   if (ep.connected) return { text: `yes, ${duration(ep.timings.connect_ms)}`, tone: 'ok' };
+  if (notProbed !== null) return { text: notProbed, tone: 'muted' };
   if (ep.error?.code === 'connect.unreachable') return { text: 'no route from the checker', tone: 'muted' };
   if (ep.error?.code === 'connect.refused') return { text: 'no: refused', tone: 'bad' };
   if (ep.error?.code === 'connect.timeout') return { text: 'no: timed out', tone: 'bad' };
@@ -164,11 +168,17 @@ function txCell(ep: EndpointProbe, kind: Transaction['kind']): Cell {
   return relayed(t) ? { text: 'OPEN RELAY', tone: 'bad' } : transactionOutcome(t);
 }
 
+/**
+ * `notProbed`: why the checker could not test this endpoint through no
+ * fault of the server (rules/unprobed.ts), so its cells never read as the
+ * server's failure.
+ */
 export function summaryRow(
   ep: EndpointProbe,
   index: number,
   states: readonly CheckState[],
   domain: string,
+  notProbed: string | null = null,
 ): SummaryRow {
   return {
     anchor: anchorOf(index),
@@ -177,7 +187,7 @@ export function summaryRow(
     preference: String(ep.preference),
     address: ep.address,
     family: `IPv${ep.family}`,
-    reachable: reachable(ep),
+    reachable: reachable(ep, notProbed),
     greeting: greetingCell(ep),
     starttls: starttlsCell(ep),
     tlsVersion: tlsVersionCell(ep),
@@ -282,6 +292,7 @@ export function endpointSection(ep: EndpointProbe, index: number, ctx: SectionCo
     pipelined: pipelinedNote(ep),
     ptr: ptrLines(ep),
     stop: stopReason(ep),
+    retry: retryLine(ep),
     transcript: transcript(ep),
     transcriptNote: transcriptNote(ep),
   };

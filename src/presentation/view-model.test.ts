@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  egressBlockedObservation,
   endpoint,
   mixedObservation,
   noStartTlsObservation,
@@ -8,11 +9,13 @@ import {
   observation,
   openRelayObservation,
   relatedTls,
+  reply,
+  unreachableEndpoint,
 } from '../../test/fixtures/observations.js';
 import { evaluate } from '../rules/index.js';
 import { Status, type CheckState } from '../model/status.js';
 import type { Observation } from '../model/observation.js';
-import { buildReportView } from './view-model.js';
+import { buildReportView, verdictStatus } from './view-model.js';
 
 const state = (status: CheckState['status'], subject: string, code: string, fix?: string): CheckState => ({
   status,
@@ -27,6 +30,128 @@ const state = (status: CheckState['status'], subject: string, code: string, fix?
 function view(obs: Observation, related?: Record<string, unknown[]>) {
   return buildReportView(obs, { states: evaluate(obs, related ? { related } : {}), related });
 }
+
+describe('buildReportView(): what the checker could not test', () => {
+  it('says "could not be tested", UNKNOWN, when port 25 is blocked here, whatever warning DNS adds', () => {
+    const obs = egressBlockedObservation();
+    obs.endpoints[0]!.reverse_dns = { ptr: [], ptr_error: null, forward: [], fcrdns: false };
+    const states = evaluate(obs);
+    assert.ok(
+      states.some((s) => s.status === Status.WARN),
+      'a reverse-DNS warning stands',
+    );
+    const vm = buildReportView(obs, { states });
+    assert.equal(vm.verdict.label, 'UNKNOWN');
+    assert.equal(
+      vm.verdict.sentence,
+      'example.com could not be tested: no endpoint could be probed (not tested: this machine cannot reach port 25); besides, 1 warning.',
+    );
+    assert.equal(verdictStatus(obs, states), Status.UNKNOWN);
+    assert.deepEqual(
+      vm.rows.map((r) => r.reachable),
+      [
+        { text: 'not tested: this machine cannot reach port 25', tone: 'muted' },
+        { text: 'not tested: this machine cannot reach port 25', tone: 'muted' },
+      ],
+    );
+    assert.equal(vm.egress?.verdict.tone, 'warn');
+    assert.deepEqual(vm.egress?.canaries, [
+      'gmail-smtp-in.l.google.com (192.0.2.250) port 25: timed out: no answer to the TCP connection within 5 s',
+    ]);
+  });
+
+  it('says "could not be tested" when the target policy refused every address, never "with reservations"', () => {
+    const obs = observation({
+      endpoints: [unreachableEndpoint('10.0.0.5', 'policy.refused'), unreachableEndpoint('10.0.0.6', 'policy.refused')],
+    });
+    const vm = view(obs);
+    assert.equal(vm.verdict.label, 'UNKNOWN');
+    assert.match(
+      vm.verdict.sentence,
+      /^example\.com could not be tested: no endpoint could be probed \(not probed: refused by the target policy\)/,
+    );
+  });
+
+  it('keeps a confirmed problem as the verdict even when no endpoint could be probed', () => {
+    const obs = egressBlockedObservation();
+    const states = [...evaluate(obs), state(Status.CRIT, 'mx1.example.com', 'smtp.mx.cname')];
+    assert.equal(buildReportView(obs, { states }).verdict.label, 'CRIT');
+  });
+
+  it('judges normally when some endpoint could be tested', () => {
+    const obs = observation({ endpoints: [endpoint(), unreachableEndpoint('10.0.0.5', 'policy.refused')] });
+    assert.notEqual(view(obs).verdict.sentence.includes('could not be tested'), true);
+  });
+
+  it('names a resolver that failed as the reason nothing was tested', () => {
+    const base = observation({ endpoints: [] });
+    const failure = {
+      name: 'example.com',
+      rrtype: 'MX' as const,
+      code: 'REFUSED' as const,
+      message: 'queryMx EREFUSED',
+    };
+    const obs: Observation = {
+      ...base,
+      dns: {
+        ...base.dns,
+        mx: [],
+        mx_error: failure,
+        resolver_check: {
+          root: { name: '.', rrtype: 'SOA', answered: true, error: null },
+          tld: null,
+          conclusion: 'resolver',
+        },
+      },
+    };
+    const vm = view(obs);
+    assert.equal(
+      vm.verdict.sentence,
+      "example.com could not be tested: the DNS resolver 127.0.0.53:53 (the system's resolver) failed, so the MX records could not be looked up.",
+    );
+    assert.equal(vm.dns.resolver, "127.0.0.53:53 (the system's resolver)");
+    assert.deepEqual(vm.dns.notes.at(-1), {
+      text: 'Resolver check (asked of the same resolver): SOA of the root zone (.): answered. So the resolver itself fails or filters: the MX lookup says nothing about the domain.',
+      tone: 'warn',
+    });
+  });
+
+  it('says when the check was cut short, and what it left untested', () => {
+    const cut = {
+      code: 'deadline' as const,
+      phase: 'connect' as const,
+      message: 'not probed: the 44 s deadline of the check ran out',
+    };
+    const obs = observation({
+      endpoints: [endpoint(), unreachableEndpoint('2001:db8::10', 'connect.timeout', { error: cut })],
+      cut: { reason: 'deadline', after_ms: 44000, message: 'the 44 s deadline of the check ran out' },
+    });
+    assert.equal(
+      view(obs).cutNote,
+      'The check was cut short after 44000 ms (the 44 s deadline of the check ran out): 1 endpoint was not probed; what was cut is marked as not tested.',
+    );
+    assert.equal(view(observation()).cutNote, null);
+  });
+
+  it('shows the first attempt of an endpoint tried twice', () => {
+    const e = endpoint({
+      retry: {
+        reason: 'greeting_421',
+        first_started_at: '2026-11-21T10:00:00.000Z',
+        first_greeting: reply(421, 'Too many concurrent SMTP connections'),
+        first_error: null,
+        delay_ms: 1500,
+      },
+    });
+    const vm = view(observation({ endpoints: [e] }));
+    assert.equal(
+      vm.endpoints[0]!.retry,
+      'The first attempt (2026-11-21T10:00:00.000Z) got "421 Too many concurrent SMTP connections"; a 421 greeting: often a limit on concurrent connections that our parallel probes tripped. Tried again alone, 1500 ms later: what is shown is the second attempt.',
+    );
+    assert.equal(view(observation()).endpoints[0]!.retry, null);
+    assert.equal(view(observation()).egress, null, 'no egress check on the common path');
+  });
+});
 
 describe('buildReportView()', () => {
   it('never runs the rules: without states it says none were evaluated and lists nothing', () => {

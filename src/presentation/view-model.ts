@@ -12,7 +12,9 @@ import type { Observation } from '../model/observation.js';
 import { Status, countFindings, severity, worstStatus, type CheckState, type StatusValue } from '../model/status.js';
 import { plural, sanitize } from '../model/text.js';
 import { parseRelatedTls } from '../rules/related-tls.js';
-import { dnsView, noEndpointReason, type DnsView } from './dns-view.js';
+import { notProbedReason } from '../rules/unprobed.js';
+import { dnsView, noEndpointReason, resolverView, type DnsView } from './dns-view.js';
+import { cutNote, egressView, type EgressView } from './network-view.js';
 import { anchorOf, endpointSection, summaryRow, type EndpointSection, type SummaryRow } from './endpoint-view.js';
 import { buildFindings, type FixItem } from './findings.js';
 import { duration, statusView, type StatusView } from './wording.js';
@@ -22,6 +24,7 @@ export type { FixItem } from './findings.js';
 export type { CertificateView, TranscriptLineView, TransactionView } from './endpoint-facts.js';
 export type { EndpointSection, RelatedTlsView, SummaryRow } from './endpoint-view.js';
 export type { DnsTargetView, DnsView } from './dns-view.js';
+export type { EgressView } from './network-view.js';
 export { anchorOf } from './endpoint-view.js';
 
 export interface ReportInput {
@@ -41,6 +44,8 @@ export interface ReportViewModel {
   verdict: StatusView & { sentence: string };
   /** Where the states came from, when the reader should know; null when the host or caller gave them. */
   statesNote: string | null;
+  /** The check was cut short (cancelled, deadline): when, and what it left untested; null when it ran to the end. */
+  cutNote: string | null;
   fixes: FixItem[];
   /** "Could not be tested" consequences of a problem listed in fixes. */
   untested: FixItem[];
@@ -50,6 +55,8 @@ export interface ReportViewModel {
   noEndpoints: string | null;
   endpoints: EndpointSection[];
   dns: DnsView;
+  /** The egress check (can this machine reach port 25 at all?), when it ran; null otherwise. */
+  egress: EgressView | null;
   relatedNotes: string[];
 }
 
@@ -58,26 +65,67 @@ function coverage(obs: Observation): string {
   return obs.dns.implicit_mx ? `${eps} (implicit MX)` : `${eps} (${plural(obs.dns.mx.length, 'MX host')})`;
 }
 
-/** One sentence for the worst status; `d` is the sanitized domain. */
-function verdictSentence(obs: Observation, d: string, states: readonly CheckState[], worst: StatusValue): string {
-  if (states.length === 0) return `${d} was probed but no rules were evaluated.`;
-  if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO))
-    return `${d} publishes a null MX: it accepts no mail (RFC 7505).`;
-  const n = countFindings(states, worst);
-  switch (worst) {
-    case Status.OK:
-      return `${d} receives mail correctly on ${coverage(obs)}.`;
-    case Status.INFO:
-      return `${d} receives mail correctly on ${coverage(obs)}; ${n}.`;
-    case Status.WARN:
-      return `${d} receives mail, with reservations: ${n}.`;
-    case Status.CRIT:
-      return `${d} cannot receive mail reliably: ${n}.`;
-    case Status.UNKNOWN:
-      return `${d} could not be fully assessed: ${n}.`;
-    default:
-      return `${d} could not be checked: ${n}.`;
+/**
+ * Why nothing about the domain's servers could be tested, through no fault
+ * of theirs: the resolver failed, or no endpoint could be probed (target
+ * policy, a cut, no IPv6 route, port 25 blocked here). Null when something
+ * could be tested, or when the domain's own DNS is the answer.
+ */
+export function untestableReason(obs: Observation): string | null {
+  if (obs.dns.resolver_check?.conclusion === 'resolver')
+    return `the DNS resolver ${resolverView(obs.dns)} failed, so the MX records could not be looked up`;
+  if (obs.cut && obs.endpoints.length === 0 && obs.dns.mx_error?.code === 'TIMEOUT')
+    return `${sanitize(obs.cut.message)} before the MX lookup was answered`;
+  if (obs.endpoints.length === 0) return null;
+  const reasons = obs.endpoints.map((e) => notProbedReason(e, obs));
+  if (reasons.some((r) => r === null)) return null;
+  return `no endpoint could be probed (${[...new Set(reasons)].map((r) => sanitize(r!)).join('; ')})`;
+}
+
+export interface Verdict {
+  status: StatusValue;
+  sentence: string;
+}
+
+/**
+ * The headline: the worst status and one sentence. When nothing could be
+ * tested for reasons of the checker's own, the verdict is UNKNOWN "could not
+ * be tested" unless a confirmed problem (CRIT, ERROR) outranks it: a warning
+ * about reverse DNS must not read as "receives mail, with reservations" when
+ * no server was reached. `d` is the sanitized domain.
+ */
+function verdictOf(obs: Observation, d: string, states: readonly CheckState[]): Verdict {
+  // No states means no rule ran: claiming OK would be a lie.
+  if (states.length === 0) return { status: Status.UNKNOWN, sentence: `${d} was probed but no rules were evaluated.` };
+  const worst = worstStatus(states);
+  const untestable = untestableReason(obs);
+  if (untestable !== null && severity(worst) < severity(Status.CRIT)) {
+    const others = countFindings(
+      states.filter((s) => s.status !== Status.UNKNOWN),
+      worst === Status.UNKNOWN ? Status.WARN : worst,
+    );
+    return {
+      status: Status.UNKNOWN,
+      sentence: `${d} could not be tested: ${untestable}${others ? `; besides, ${others}` : ''}.`,
+    };
   }
+  if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO))
+    return { status: worst, sentence: `${d} publishes a null MX: it accepts no mail (RFC 7505).` };
+  const n = countFindings(states, worst);
+  const sentence: Record<StatusValue, string> = {
+    [Status.OK]: `${d} receives mail correctly on ${coverage(obs)}.`,
+    [Status.INFO]: `${d} receives mail correctly on ${coverage(obs)}; ${n}.`,
+    [Status.WARN]: `${d} receives mail, with reservations: ${n}.`,
+    [Status.CRIT]: `${d} cannot receive mail reliably: ${n}.`,
+    [Status.UNKNOWN]: `${d} could not be fully assessed: ${n}.`,
+    [Status.ERROR]: `${d} could not be checked: ${n}.`,
+  };
+  return { status: worst, sentence: sentence[worst] };
+}
+
+/** The verdict's status alone: what the CLI's exit status follows. */
+export function verdictStatus(obs: Observation, states: readonly CheckState[]): StatusValue {
+  return verdictOf(obs, sanitize(obs.domain), states).status;
 }
 
 export function buildReportView(obs: Observation, input: ReportInput): ReportViewModel {
@@ -86,28 +134,29 @@ export function buildReportView(obs: Observation, input: ReportInput): ReportVie
   const related = parseRelatedTls(input.related, obs.collected_at);
   const anchors = new Map(obs.endpoints.map((e, i) => [e.subject, anchorOf(i)]));
   const findings = buildFindings(states, domain, anchors);
-  // No states means no rule ran: claiming OK would be a lie.
-  const worst = states.length === 0 ? Status.UNKNOWN : worstStatus(states);
+  const verdict = verdictOf(obs, domain, states);
   const checker = `${sanitize(obs.checker.name)} ${sanitize(obs.checker.version)}`;
   return {
     domain,
     title: `Inbound mail report for ${domain}`,
     checkedAt: sanitize(obs.collected_at),
     about: `checked ${sanitize(obs.collected_at)} · took ${duration(obs.duration_ms)} · ${checker} · port ${obs.options.port}`,
-    verdict: { ...statusView(worst), sentence: verdictSentence(obs, domain, states, worst) },
+    verdict: { ...statusView(verdict.status), sentence: verdict.sentence },
     statesNote:
       input.evaluatedByReport && states.length > 0
         ? 'Rule states evaluated by this report from the observation.'
         : null,
+    cutNote: cutNote(obs),
     fixes: findings.fixes,
     untested: findings.untested,
     nothingToFix: findings.nothingToFix,
-    rows: obs.endpoints.map((ep, i) => summaryRow(ep, i, states, domain)),
+    rows: obs.endpoints.map((ep, i) => summaryRow(ep, i, states, domain, notProbedReason(ep, obs))),
     noEndpoints: noEndpointReason(obs),
     endpoints: obs.endpoints.map((ep, i) =>
       endpointSection(ep, i, { obs, states, fixes: findings.fixes, related, domain }),
     ),
     dns: dnsView(obs),
+    egress: egressView(obs),
     relatedNotes: related.unattributed.map((p) => `A related TLS observation was ignored: ${sanitize(p.reason)}.`),
   };
 }

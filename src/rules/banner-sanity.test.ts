@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   allUnreachableObservation,
+  egressBlockedObservation,
   endpoint,
   observation,
   reply,
@@ -19,6 +20,29 @@ function greeted(address: string, greeting: EndpointProbe['greeting'], error: Pr
 }
 
 describe('smtp.banner_sanity', () => {
+  it('words a 421 met again on a second attempt as temporary, naming both', () => {
+    const e = greeted('192.0.2.1', reply(421, 'Too many concurrent SMTP connections'));
+    e.retry = {
+      reason: 'greeting_421',
+      first_started_at: '2026-11-21T10:00:00.000Z',
+      first_greeting: reply(421, 'Too many concurrent SMTP connections'),
+      first_error: null,
+      delay_ms: 1500,
+    };
+    const [s] = bannerSanity.evaluate(observation({ endpoints: [e] }));
+    assert.deepEqual(brief([s!]), [[3, 'smtp.banner.tempfail', '192.0.2.1:25']]);
+    assert.equal(
+      s!.message,
+      '192.0.2.1:25 greeted with a temporary refusal "421 Too many concurrent SMTP connections", and again when tried alone 1.5 s after the other endpoints (first: "421 Too many concurrent SMTP connections"), so it could not be tested further; senders will try again later.',
+    );
+  });
+
+  it('leaves endpoints the checker could not probe itself untested, with the reason', () => {
+    const states = bannerSanity.evaluate(egressBlockedObservation());
+    assert.deepEqual(brief(states), [[0, 'smtp.banner.untested', 'example.com']]);
+    assert.match(states[0]!.message, /192\.0\.2\.10:25 not tested: this machine cannot reach port 25/);
+  });
+
   it('is OK when every endpoint greets with 220', () => {
     const states = bannerSanity.evaluate(observation());
     assert.deepEqual(brief(states), [[1, 'smtp.banner_sanity.ok', 'example.com']]);

@@ -46,11 +46,14 @@ function judge(e: EndpointProbe, obs: Observation): CheckState | null {
   const base = { subject: e.subject, meta };
   if (g?.code === 220) return nameless(e, g, base);
   if (g && is4xx(g)) {
+    const again = e.retry
+      ? `, and again when tried alone ${seconds(e.retry.delay_ms)} after the other endpoints (first: ${e.retry.first_greeting ? quoteReply(e.retry.first_greeting) : (e.retry.first_error?.message ?? 'no greeting')})`
+      : '';
     return finding(NAME, {
       ...base,
       status: Status.WARN,
       code: 'smtp.banner.tempfail',
-      message: `${e.subject} greeted with a temporary refusal ${quoteReply(g)}, so it could not be tested further.`,
+      message: `${e.subject} greeted with a temporary refusal ${quoteReply(g)}${again}, so it could not be tested further; senders will try again later.`,
       fix: "A 4xx greeting tells senders to come back later; if it persists, check the MTA's load, connection limits and logs.",
     });
   }
@@ -85,6 +88,11 @@ function judge(e: EndpointProbe, obs: Observation): CheckState | null {
     message: `${e.subject} accepted the connection but sent no valid greeting: ${reason}.`,
     fix: FIX_GREETING,
   });
+}
+
+/** "1.5 s": a back-off, as a person reads it. */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 export const bannerSanity = endpointRule({

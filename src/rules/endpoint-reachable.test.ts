@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   allUnreachableObservation,
+  egressBlockedObservation,
   endpoint,
   noMxObservation,
   nullMxObservation,
@@ -71,6 +72,64 @@ describe('smtp.endpoint_reachable', () => {
       endpoints: [endpoint({ address: '2001:db8::10' }), unreachableEndpoint('2001:db8::11', 'connect.unreachable')],
     });
     assert.deepEqual(brief(endpointReachable.evaluate(obs)), [[4, 'smtp.endpoint.unreachable', '[2001:db8::11]:25']]);
+  });
+
+  it('does not blame the endpoints when this machine reaches port 25 nowhere (the egress check failed too)', () => {
+    const states = endpointReachable.evaluate(egressBlockedObservation());
+    assert.deepEqual(brief(states), [
+      [0, 'smtp.endpoint.egress_blocked', '192.0.2.10:25'],
+      [0, 'smtp.endpoint.egress_blocked', '[2001:db8::10]:25'],
+    ]);
+    assert.match(
+      states[0]!.message,
+      /this machine cannot reach port 25 anywhere \(the egress check failed too: gmail-smtp-in\.l\.google\.com \(192\.0\.2\.250\) port 25: timeout, no answer .*\); many ISPs and clouds block it/,
+    );
+    assert.match(String(states[0]!.meta?.['fix']), /from a host allowed to send on port 25/);
+  });
+
+  it('blames the endpoints when the egress check reached port 25 elsewhere, and says so', () => {
+    const obs = allUnreachableObservation();
+    const egress = {
+      outcome: 'reachable' as const,
+      canaries: [
+        {
+          ...egressBlockedObservation().egress!.canaries[0]!,
+          outcome: 'connected' as const,
+          error: null,
+          greeting: '220 mx.google.com ESMTP',
+          connect_ms: 20,
+        },
+      ],
+    };
+    const states = endpointReachable.evaluate({ ...obs, egress });
+    assert.deepEqual(
+      brief(states).map((s) => s[1]),
+      ['smtp.endpoint.unreachable', 'smtp.endpoint.unreachable', 'smtp.all_unreachable'],
+    );
+    assert.match(
+      states[2]!.message,
+      /This machine does reach port 25 elsewhere .*so the problem is on the domain's side/,
+    );
+  });
+
+  it('reports an endpoint the cut kept from being probed as not probed, and one it interrupted as reachable', () => {
+    const cut = {
+      code: 'cancelled' as const,
+      phase: 'connect' as const,
+      message: 'not probed: the check was cancelled',
+    };
+    const obs = observation({
+      endpoints: [
+        unreachableEndpoint('192.0.2.10', 'connect.timeout', { error: cut }),
+        endpoint({
+          address: '192.0.2.11',
+          error: { code: 'cancelled', phase: 'ehlo', message: 'the check was cancelled' },
+        }),
+      ],
+    });
+    const states = endpointReachable.evaluate(obs);
+    assert.deepEqual(brief(states), [[0, 'smtp.endpoint.not_probed', '192.0.2.10:25']]);
+    assert.match(states[0]!.message, /was not probed: the check was cancelled\. This says nothing about the server\./);
   });
 
   it('has nothing to test without endpoints, and collapses on a null MX', () => {

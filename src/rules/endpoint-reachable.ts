@@ -1,18 +1,10 @@
 import type { EndpointProbe, Observation } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, plural } from './rule.js';
+import { cutShort } from '../model/endpoint-state.js';
+import { egressBlocked, egressEvidence, ipv6Untestable } from './unprobed.js';
 
 const NAME = 'smtp.endpoint_reachable';
-
-/**
- * IPv6 endpoints the checker itself cannot reach: every IPv6 endpoint failed
- * with "no route", which says more about the checker's network than the domain.
- */
-export function ipv6Untestable(obs: Observation): Set<EndpointProbe> {
-  const v6 = obs.endpoints.filter((e) => e.family === 6);
-  const noRoute = (e: EndpointProbe) => !e.connected && e.error?.code === 'connect.unreachable';
-  return new Set(v6.length > 0 && v6.every(noRoute) ? v6 : []);
-}
 
 function why(e: EndpointProbe, port: number): string {
   switch (e.error?.code) {
@@ -43,6 +35,34 @@ function judge(obs: Observation): CheckState[] {
           message: `${e.subject} (${e.mx.join(', ')}) was ${e.error.message}. This says nothing about the server.`,
           fix: 'Publish MX hosts with public addresses; to test private ones, run the checker inside that network or start the service with --allow-private-targets.',
           meta,
+        }),
+      );
+      continue;
+    }
+    if (cutShort(e)) {
+      // Connected before the cut: reachable, and nothing more to say here.
+      if (!e.connected)
+        out.push(
+          finding(NAME, {
+            status: Status.UNKNOWN,
+            code: 'smtp.endpoint.not_probed',
+            subject: e.subject,
+            message: `${e.subject} (${e.mx.join(', ')}) was ${e.error!.message}. This says nothing about the server.`,
+            fix: 'Run the check again, with more time (a longer deadline) if it ran out.',
+            meta,
+          }),
+        );
+      continue;
+    }
+    if (egressBlocked(e, obs)) {
+      out.push(
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.endpoint.egress_blocked',
+          subject: e.subject,
+          message: `Could not test ${e.subject} (${e.mx.join(', ')}): this machine cannot reach port 25 anywhere (the egress check failed too: ${egressEvidence(obs)}); many ISPs and clouds block it. This says nothing about the server.`,
+          fix: 'Run the check from a host allowed to send on port 25 (a server whose provider allows outbound SMTP), or ask your provider to unblock outbound port 25.',
+          meta: { ...meta, egress: obs.egress },
         }),
       );
       continue;
@@ -79,7 +99,7 @@ function judge(obs: Observation): CheckState[] {
         status: Status.CRIT,
         code: 'smtp.all_unreachable',
         subject: obs.domain,
-        message: `No endpoint of ${obs.domain} accepts connections (${plural(countable, 'endpoint')} tried): the domain cannot receive mail.`,
+        message: `No endpoint of ${obs.domain} accepts connections (${plural(countable, 'endpoint')} tried): the domain cannot receive mail.${egressNote(obs)}`,
         fix: 'Start the mail server and open inbound TCP port 25 to it, or publish MX records pointing at servers that accept mail.',
       }),
     );
@@ -87,11 +107,21 @@ function judge(obs: Observation): CheckState[] {
   return out;
 }
 
+/** What the egress check said, when it ran and found port 25 open here, or could not tell. */
+function egressNote(obs: Observation): string {
+  if (obs.egress?.outcome === 'reachable')
+    return ` This machine does reach port 25 elsewhere (${egressEvidence(obs)}), so the problem is on the domain's side.`;
+  if (obs.egress?.outcome === 'unknown')
+    return ` Whether this machine can reach port 25 at all could not be told (${egressEvidence(obs)}).`;
+  return '';
+}
+
 export const endpointReachable = endpointRule({
   name: NAME,
   description: 'Every MX endpoint accepts a TCP connection on port 25.',
   untestedCode: 'smtp.endpoint.untested',
   what: 'reachability',
+  judgesUnprobed: true,
   why: () => null,
   judge: (_p, obs) => judge(obs),
   okMessage: (p, obs) => `${allEndpoints(p.judged, 'accepts', 'accept')} TCP connections on port ${obs.options.port}.`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  egressBlockedObservation,
   endpoint,
   noMxObservation,
   nullMxObservation,
@@ -13,6 +14,15 @@ import { ipv6Reachable } from './ipv6-reachable.js';
 const brief = (states: CheckState[]) => states.map((s) => [s.status, s.code, s.subject]);
 
 describe('smtp.ipv6_reachable', () => {
+  it("cannot tell when port 25 is blocked on the checker's side", () => {
+    const states = ipv6Reachable.evaluate(egressBlockedObservation());
+    assert.deepEqual(brief(states), [[0, 'smtp.ipv6.untestable', 'example.com']]);
+    assert.match(
+      states[0]!.message,
+      /not tested: this machine cannot reach port 25\); this says nothing about the domain/,
+    );
+  });
+
   it('is OK when an IPv6 endpoint connects', () => {
     assert.deepEqual(brief(ipv6Reachable.evaluate(observation())), [[1, 'smtp.ipv6_reachable.ok', 'example.com']]);
   });

@@ -1,5 +1,6 @@
 import { Status } from '../model/status.js';
 import { endpointRule, finding, plural } from './rule.js';
+import { notProbedReason } from './unprobed.js';
 
 const NAME = 'smtp.ipv6_reachable';
 
@@ -8,6 +9,7 @@ export const ipv6Reachable = endpointRule({
   description: 'At least one MX endpoint is reachable over IPv6.',
   untestedCode: 'smtp.ipv6.untested',
   what: 'IPv6 reachability',
+  judgesUnprobed: true,
   why: () => null,
   judge: (_p, obs) => {
     const v6 = obs.endpoints.filter((e) => e.family === 6);
@@ -36,13 +38,25 @@ export const ipv6Reachable = endpointRule({
       ];
     }
     const meta = { endpoints: v6.map((e) => e.subject) };
-    if (v6.every((e) => e.error?.code === 'connect.unreachable')) {
+    if (v6.every((e) => e.error?.code === 'connect.unreachable') && obs.egress?.outcome !== 'blocked') {
       return [
         finding(NAME, {
           status: Status.UNKNOWN,
           code: 'smtp.ipv6.untestable',
           subject,
           message: `The checker has no IPv6 route, so ${v6.length === 1 ? 'the IPv6 endpoint' : `the ${v6.length} IPv6 endpoints`} could not be tested; this says nothing about the domain.`,
+          meta,
+        }),
+      ];
+    }
+    const reasons = [...new Set(v6.map((e) => notProbedReason(e, obs)))];
+    if (reasons.every((r) => r !== null)) {
+      return [
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.ipv6.untestable',
+          subject,
+          message: `IPv6 reachability could not be tested (${reasons.join('; ')}); this says nothing about the domain.`,
           meta,
         }),
       ];

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpoint, noMxObservation, observation, unreachableEndpoint } from '../../test/fixtures/observations.js';
+import {
+  egressBlockedObservation,
+  endpoint,
+  noMxObservation,
+  observation,
+  unreachableEndpoint,
+} from '../../test/fixtures/observations.js';
 import type { ReverseDns } from '../model/observation.js';
 import type { CheckState } from '../model/status.js';
 import { reverseDns } from './reverse-dns.js';
@@ -59,6 +65,12 @@ describe('smtp.reverse_dns', () => {
     assert.match(states[1]!.message, /host\.provider\.net resolves to 198\.51\.100\.7/);
     assert.match(states[1]!.message, /Gmail, Outlook and Yahoo/);
     assert.match(String(states[1]!.meta?.['fix']), /PTR to mx1\.example\.com/);
+  });
+
+  it("still judges PTRs when port 25 is blocked on the checker's side: they are DNS facts", () => {
+    const obs = egressBlockedObservation();
+    obs.endpoints[0]!.reverse_dns = rdns({});
+    assert.deepEqual(brief(reverseDns.evaluate(obs)), [[3, 'smtp.ptr.missing', '192.0.2.10:25']]);
   });
 
   it('is UNKNOWN without endpoints', () => {

@@ -70,6 +70,8 @@ export const reverseDns = endpointRule({
   description: 'Every endpoint address has a PTR record that resolves back to it (FCrDNS).',
   untestedCode: 'smtp.ptr.untested',
   what: 'reverse DNS',
+  // PTR and FCrDNS are DNS facts: an endpoint we could not connect to still has them.
+  judgesUnprobed: true,
   why: () => null,
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
   okMessage: (p) =>

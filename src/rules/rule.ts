@@ -8,6 +8,7 @@ import type { DnsErrorCode, EndpointProbe, Observation, Reply, TransactionKind }
 import { compareSubjects, compareText } from '../model/order.js';
 import { Status, type CheckState, type StatusValue } from '../model/status.js';
 import { plural, quoteAtMost } from '../model/text.js';
+import { notProbedReason } from './unprobed.js';
 
 /**
  * Extra inputs a rule may use besides the observation. Reserved: a later
@@ -180,6 +181,13 @@ export interface EndpointRuleSpec {
   precheck?: (obs: Observation) => CheckState[] | null;
   /** Null when the rule can judge `e`, else why not. */
   why: (e: EndpointProbe, obs: Observation) => string | null;
+  /**
+   * The rule judges endpoints the checker could not test itself (target
+   * policy, a cut, no IPv6 route, port 25 blocked here: see unprobed.ts),
+   * because what it reads needs no connection or says why there was none;
+   * every other rule leaves them untested, with that reason.
+   */
+  judgesUnprobed?: boolean;
   /** Findings for the judged endpoints (domain-wide findings allowed). */
   judge: (p: Partition, obs: Observation, context: RuleContext | undefined) => CheckState[];
   /** OK message when the judgement found nothing. */
@@ -218,7 +226,9 @@ export function endpointRule(spec: EndpointRuleSpec): Rule {
           }),
         ];
       }
-      const p = partition(obs.endpoints, (e) => spec.why(e, obs));
+      const p = partition(obs.endpoints, (e) =>
+        spec.judgesUnprobed ? spec.why(e, obs) : (notProbedReason(e, obs) ?? spec.why(e, obs)),
+      );
       if (p.judged.length === 0) {
         const list = p.untested.map((u) => `${u.endpoint.subject} ${u.reason}`).join('; ');
         return [

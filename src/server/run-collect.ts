@@ -40,6 +40,7 @@ export async function runCollect(
     dns: deps.dns,
     trustStore: deps.trustStore,
     gate: deps.gate,
+    egressCanary: deps.settings.egressCanary,
     ...(service && service.records.length > 0 ? { mx: service.records } : {}),
     ...(enabledRules ? { skipProbes: probesToSkip(enabledRules) } : {}),
     ...(refusePrivate ? { targetPolicy: publicTargetsOnly } : {}),

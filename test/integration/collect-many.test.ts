@@ -39,7 +39,14 @@ function publish(domains: string[], mx: string, address: string): void {
 }
 
 function settings(port: number) {
-  return { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert], options: { timeout: 5 } };
+  // No egress check: tests never dial outside loopback.
+  return {
+    resolver: parseResolver(dns.address),
+    port,
+    trustStore: [testCa().cert],
+    options: { timeout: 5 },
+    egressCanary: [],
+  };
 }
 
 function assertValid(obs: Observation): void {

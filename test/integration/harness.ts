@@ -26,7 +26,8 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const observation = await collect(
     { timeout: 3, ...options },
-    { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert], ...settings },
+    // No test dials outside loopback: the egress check is off unless a test points it at a loopback peer.
+    { resolver: parseResolver(dns.address), port, trustStore: [testCa().cert], egressCanary: [], ...settings },
   );
   // Every observation the real pipeline produces must match the published schema.
   const valid = validateObservation(JSON.parse(JSON.stringify(observation)));

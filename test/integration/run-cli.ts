@@ -16,9 +16,19 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `caFile` is trusted as NODE_EXTRA_CA_CERTS, so test certificates verify; colours are off. */
+/**
+ * `caFile` is trusted as NODE_EXTRA_CA_CERTS, so test certificates verify; colours are off. A `check`
+ * without `--egress-canary` gets `--egress-canary none`, and `serve` gets it through its environment
+ * variable: no test dials outside loopback.
+ */
 export function runCli(args: string[], options: { caFile?: string } = {}): Promise<CliRun> {
-  const env = { ...process.env, NO_COLOR: '1', ...(options.caFile ? { NODE_EXTRA_CA_CERTS: options.caFile } : {}) };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    CHECKER_SMTP_EGRESS_CANARY: 'none',
+    ...(options.caFile ? { NODE_EXTRA_CA_CERTS: options.caFile } : {}),
+  };
+  if (args[0] === 'check' && !args.includes('--egress-canary')) args = [...args, '--egress-canary', 'none'];
   return new Promise((resolve) => {
     execFile(
       process.execPath,

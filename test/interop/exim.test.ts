@@ -9,9 +9,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findings } from '../integration/harness.js';
+import { findings, runCheck } from '../integration/harness.js';
+import { leafCertificate } from '../peers/certs.js';
+import { mailDomainRecords } from '../peers/dns-records.js';
+import { tail } from './mta-process.js';
 import { suiteNeeding } from '../prerequisites.js';
 import {
+  CHECK_TIMEOUT_S,
   assertPoliteDialogue,
   assertWeakChainRecorded,
   interopDns,
@@ -19,7 +23,7 @@ import {
   withMta,
   type SwaksView,
 } from './interop-check.js';
-import { EXIM } from './interop-mtas.js';
+import { EXIM, EXIM_SECOND_HOST } from './interop-mtas.js';
 import type { MtaPolicy } from './mta-instance.js';
 import { interopDecision } from './interop-prerequisites.js';
 
@@ -147,6 +151,56 @@ const SWAKS: Record<MtaPolicy, SwaksView> = {
 
 suiteNeeding('Exim', interopDecision([EXIM]), () => {
   const dns = interopDns();
+
+  test("exim smtp_accept_max = 1 on two addresses: our parallel probe's 421 is retried alone, not reported", async () => {
+    const domain = 'exim-one-at-a-time.test';
+    const names = [`mx1.${domain}`, `mx2.${domain}`];
+    const hosts = [EXIM.host, EXIM_SECOND_HOST];
+    const tls = leafCertificate(names, { keyType: 'rsa', selfSigned: true });
+    dns().set(
+      ...mailDomainRecords(
+        domain,
+        names.map((name, i) => ({ name, addresses: [hosts[i]!] })),
+      ),
+    );
+    const mta = await EXIM.start({
+      host: EXIM.host,
+      domain,
+      mxName: names[0]!,
+      policy: 'healthy',
+      tls,
+      connections: { alsoListenOn: [EXIM_SECOND_HOST], maxConnections: 1 },
+    });
+    try {
+      const { observation, states } = await runCheck(
+        dns(),
+        mta.port,
+        { domain, timeout: CHECK_TIMEOUT_S },
+        { trustStore: [tls.cert] },
+      );
+      const [s1, s2] = hosts.map((h) => `${h}:${mta.port}`);
+      // Before: WARN smtp.banner.tempfail on the endpoint whose probe met the first one's session.
+      assert.deepEqual(findings(states), [
+        `INFO smtp.ext.missing ${s1}`,
+        `INFO smtp.ext.missing ${s2}`,
+        `INFO smtp.ipv6.none ${domain}`,
+      ]);
+      const retried = observation.endpoints.filter((e) => e.retry !== null);
+      assert.equal(retried.length, 1, "one probe met the other one's session");
+      assert.equal(retried[0]!.retry!.reason, 'greeting_421');
+      assert.match(retried[0]!.retry!.first_greeting?.lines[0] ?? '', /^421 .*Too many concurrent SMTP connections/);
+      for (const e of observation.endpoints) {
+        assert.equal(e.greeting?.code, 220);
+        assert.equal(e.starttls.ok, true);
+        assertPoliteDialogue(e);
+      }
+    } catch (err) {
+      process.stderr.write(`\n--- ${mta.software} (smtp_accept_max = 1) log tail ---\n${tail(mta.logFile)}\n---\n`);
+      throw err;
+    } finally {
+      await mta.stop();
+    }
+  });
 
   for (const policy of Object.keys(EXPECTED) as MtaPolicy[]) {
     test(`exim ${policy}: the findings and the replies swaks shows`, async () => {

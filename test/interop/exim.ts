@@ -76,14 +76,17 @@ export async function startExim(setup: MtaSetup): Promise<MtaInstance> {
 function eximConf(setup: MtaSetup, dir: string, port: number): string {
   const { domain, mxName, policy, host } = setup;
   const relayFrom = policy === 'open_relay' ? CHECKER_SOURCE_ADDRESS : UNRELATED_TRUSTED_NETWORK;
+  const interfaces = [host, ...(setup.connections?.alsoListenOn ?? [])].join(' ; ');
+  // Exim answers a session over the limit "421 Too many concurrent SMTP connections; please try again later."
+  const limit = setup.connections ? `smtp_accept_max = ${setup.connections.maxConnections}\n` : '';
   return `# checker-smtp interop: Exim for policy ${policy}
 primary_hostname = ${mxName}
 qualify_domain = ${domain}
 domainlist local_domains = ${domain}
 hostlist relay_from_hosts = <; ${relayFrom}
-local_interfaces = <; ${host}
+local_interfaces = <; ${interfaces}
 daemon_smtp_ports = ${port}
-spool_directory = ${dir}/spool
+${limit}spool_directory = ${dir}/spool
 log_file_path = ${dir}/log/%slog
 pid_file_path = ${dir}/exim.pid
 # No lookups of the client's name or ident: nothing leaves loopback.

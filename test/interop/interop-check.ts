@@ -43,7 +43,7 @@ export function interopDns(): () => DnsServer {
 const WEAK_RSA_BITS = 1024;
 
 /** Per-endpoint budget: a loaded machine and postscreen's greet pause both fit with room to spare. */
-const CHECK_TIMEOUT_S = 15;
+export const CHECK_TIMEOUT_S = 15;
 
 /**
  * Starts the MTA for `policy` on `host`, hands the running check to `body`,

@@ -41,6 +41,8 @@ export const EXIM: InteropMta = {
   binary: EXIM_BINARY,
   start: startExim,
 };
+/** Exim's second address, for one server reached under two MX names (the connection-limit run). */
+export const EXIM_SECOND_HOST = '127.0.0.155';
 export const OPENSMTPD: InteropMta = {
   prefix: 'opensmtpd',
   host: '127.0.0.154',

@@ -32,6 +32,13 @@ export interface MtaSetup {
   mxName: string;
   policy: MtaPolicy;
   tls: TlsCredentials;
+  /**
+   * A connection limit on top of the policy: the daemon also listens on
+   * these loopback addresses (the same port), so one server is reached under
+   * several MX names, and accepts at most `maxConnections` sessions at once
+   * (Exim smtp_accept_max). Absent: one address, no limit.
+   */
+  connections?: { alsoListenOn: string[]; maxConnections: number };
 }
 
 export interface MtaInstance {

@@ -146,6 +146,14 @@ function policyLines(policy: MtaPolicy, domain: string): string[] {
     case 'auth_before_tls':
       // Cyrus SASL (libsasl2-modules) offers its mechanisms; smtpd_tls_auth_only = no is the mistake under test.
       return ['smtpd_sasl_auth_enable = yes', 'smtpd_sasl_type = cyrus', 'smtpd_tls_auth_only = no'];
+    case 'auth_challenge_before_tls':
+      // noplaintext drops PLAIN and LOGIN: Cyrus then offers only the challenge-response mechanisms.
+      return [
+        'smtpd_sasl_auth_enable = yes',
+        'smtpd_sasl_type = cyrus',
+        'smtpd_tls_auth_only = no',
+        'smtpd_sasl_security_options = noanonymous, noplaintext',
+      ];
     case 'null_sender_refused':
       // smtpd_null_access_lookup_key (<>) is the null sender's key in access maps.
       return ['smtpd_sender_restrictions = check_sender_access inline:{ {<> = 550 5.7.1 Null sender refused} }'];
@@ -161,6 +169,7 @@ function policyLines(policy: MtaPolicy, domain: string): string[] {
     case 'healthy':
     case 'open_relay':
     case 'no_starttls':
+    case 'weak_certificate':
       return [];
   }
 }

@@ -19,14 +19,16 @@ export type DnsRecordType = DnsRecord['type'];
 
 /**
  * How queries for a name fail: `servfail` and `refused` answer with that
- * rcode, `timeout` never answers (the client times out). Limited to one
- * query type when `type` is set, e.g. AAAA timing out while A works.
+ * rcode, `timeout` never answers (the client times out), `nxdomain` denies
+ * the name whatever is published (a filtering resolver). Limited to one
+ * query type when `type` is set, e.g. AAAA timing out while A works. The
+ * name `.` is the root zone.
  */
-export type DnsFaultKind = 'servfail' | 'refused' | 'timeout';
+export type DnsFaultKind = 'servfail' | 'refused' | 'timeout' | 'nxdomain';
 export interface DnsFault {
   name: string;
   fault: DnsFaultKind;
-  type?: DnsRecordType;
+  type?: DnsRecordType | 'SOA';
 }
 
 export type DnsEntry = DnsRecord | DnsFault;

@@ -119,6 +119,35 @@ describe('startDnsServer()', () => {
     assert.deepEqual(await resolver.resolve4('mx1.example.test'), ['127.0.0.2']);
   });
 
+  it('answers SOA for the root zone and for a top-level domain in use, NXDOMAIN for one that is not', async () => {
+    assert.equal((await resolver.resolveSoa('.')).nsname, 'ns');
+    assert.equal((await resolver.resolveSoa('test')).nsname, 'ns.test');
+    await assert.rejects(resolver.resolveSoa('cmo'), { code: 'ENOTFOUND' });
+  });
+
+  it('fails every question, the root included, while failAll() is set, and answers again after', async () => {
+    dns.failAll('nxdomain');
+    try {
+      await assert.rejects(resolver.resolveSoa('.'), { code: 'ENOTFOUND' });
+      await assert.rejects(resolver.resolve4('mx1.example.test'), { code: 'ENOTFOUND' });
+      dns.failAll('refused');
+      await assert.rejects(resolver.resolveMx('example.test'), { code: 'EREFUSED' });
+    } finally {
+      dns.failAll(null);
+    }
+    assert.equal((await resolver.resolveMx('example.test')).length, 2);
+  });
+
+  it('denies one name with an nxdomain fault, the root zone too', async () => {
+    dns.add({ name: '.', fault: 'nxdomain', type: 'SOA' });
+    try {
+      await assert.rejects(resolver.resolveSoa('.'), { code: 'ENOTFOUND' });
+    } finally {
+      dns.remove('.');
+    }
+    assert.equal((await resolver.resolveSoa('.')).nsname, 'ns');
+  });
+
   it('logs every query with its transport', () => {
     assert.ok(dns.queries.some((q) => q.name === 'example.test' && q.type === 'MX' && q.transport === 'udp'));
     assert.ok(dns.queries.some((q) => q.name === 'silent.test' && q.outcome === 'DROPPED'));

@@ -2,7 +2,10 @@
  * An in-process DNS server answering real DNS packets over UDP and TCP on
  * one loopback port, presenting its records the way a recursive resolver
  * would: CNAME chains followed, NODATA vs NXDOMAIN, truncation and TCP
- * retry, plus per-name faults (SERVFAIL, REFUSED, no answer at all).
+ * retry, plus per-name faults (SERVFAIL, REFUSED, NXDOMAIN, no answer at
+ * all) and a mode that fails every question (a broken or filtering
+ * resolver). The root zone and every top-level domain with names below it
+ * answer SOA, as they do through a working resolver.
  *
  *   const dns = await startDnsServer(mailDomainRecords('example.test', [...]));
  *   const resolver = new Resolver({ timeout: 500, tries: 1 });
@@ -15,7 +18,15 @@ import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { closeServer, isAddressInUse, listen } from './listen.js';
-import { type DnsEntry, type DnsFault, type DnsRecord, DEFAULT_TTL, isFault, normalizeName } from './dns-records.js';
+import {
+  type DnsEntry,
+  type DnsFault,
+  type DnsFaultKind,
+  type DnsRecord,
+  DEFAULT_TTL,
+  isFault,
+  normalizeName,
+} from './dns-records.js';
 
 /** RFC 1035 §4.2.1: a UDP answer to a query without EDNS fits in 512 bytes, or is truncated. */
 const CLASSIC_UDP_BYTES = 512;
@@ -63,6 +74,12 @@ export interface DnsServer {
   set(...entries: DnsEntry[]): void;
   /** Removes every record and fault at these names (they become NXDOMAIN). */
   remove(...names: string[]): void;
+  /**
+   * Fails every question, whatever the name, the way a broken or filtering
+   * resolver does (`nxdomain`: a resolver that denies everything, the root
+   * included); null answers normally again.
+   */
+  failAll(fault: DnsFaultKind | null): void;
   close(): Promise<void>;
 }
 
@@ -105,6 +122,7 @@ export async function startDnsServer(entries: DnsEntry[] = [], options: DnsServe
       zone.add(more);
     },
     remove: (...names) => zone.remove(names),
+    failAll: (fault) => (zone.failEverything = fault),
     close: async () => {
       for (const socket of tcpSockets) socket.destroy();
       await Promise.all([closeServer(tcp), new Promise<void>((resolve) => udp.close(() => resolve()))]);
@@ -239,6 +257,8 @@ interface Lookup {
 class Zone {
   private readonly records = new Map<string, DnsRecord[]>();
   private readonly faults = new Map<string, DnsFault[]>();
+  /** Set: every question fails this way (see DnsServer.failAll). */
+  failEverything: DnsFaultKind | null = null;
 
   add(entries: DnsEntry[]): void {
     for (const entry of entries) {
@@ -257,6 +277,7 @@ class Zone {
 
   /** What a resolver answers for (name, type): records, CNAME chain, NODATA, NXDOMAIN or a fault. */
   lookup(qname: string, qtype: RecordType): Lookup {
+    if (this.failEverything) return faultLookup({ name: qname, fault: this.failEverything });
     const answers: Answer[] = [];
     const seen = new Set<string>();
     let owner = qname; // first hop keeps the client's spelling, as servers echo it
@@ -264,6 +285,10 @@ class Zone {
       const name = normalizeName(owner);
       const fault = this.faults.get(name)?.find((f) => f.type === undefined || f.type === qtype);
       if (fault) return faultLookup(fault);
+      // The root and each top-level domain in use are zone apexes: their SOA is there.
+      if (qtype === 'SOA' && !name.includes('.') && this.exists(name)) {
+        return { rcode: 'NOERROR', answers: [{ ...soaFor(name), name: owner }], authorities: [] };
+      }
       const here = this.records.get(name) ?? [];
       const matching = here.filter((record) => record.type === qtype);
       if (matching.length > 0) {
@@ -287,15 +312,21 @@ class Zone {
   }
 
   private exists(name: string): boolean {
-    if (this.records.has(name)) return true;
+    if (name === '' || this.records.has(name)) return true;
     for (const key of this.records.keys()) if (key.endsWith(`.${name}`)) return true;
     return false;
   }
 }
 
+const FAULT_RCODES: Record<DnsFaultKind, Lookup['rcode']> = {
+  timeout: 'DROPPED',
+  servfail: 'SERVFAIL',
+  refused: 'REFUSED',
+  nxdomain: 'NXDOMAIN',
+};
+
 function faultLookup(fault: DnsFault): Lookup {
-  const rcode = fault.fault === 'timeout' ? 'DROPPED' : fault.fault === 'servfail' ? 'SERVFAIL' : 'REFUSED';
-  return { rcode, answers: [], authorities: [] };
+  return { rcode: FAULT_RCODES[fault.fault], answers: [], authorities: [] };
 }
 
 function toAnswer(record: DnsRecord, owner: string): Answer {
@@ -317,14 +348,15 @@ function toAnswer(record: DnsRecord, owner: string): Answer {
 /** A synthetic SOA for the name's parent-ish zone (its last two labels); enough for negative answers. */
 function soaFor(name: string): Answer {
   const zone = name.split('.').slice(-2).join('.');
+  const suffix = zone === '' ? '' : `.${zone}`;
   return {
     type: 'SOA',
-    name: zone,
+    name: zone === '' ? '.' : zone,
     ttl: DEFAULT_TTL,
     class: 'IN',
     data: {
-      mname: `ns.${zone}`,
-      rname: `hostmaster.${zone}`,
+      mname: `ns${suffix}`,
+      rname: `hostmaster${suffix}`,
       serial: 1,
       refresh: 3600,
       retry: 600,

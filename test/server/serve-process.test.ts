@@ -56,6 +56,9 @@ function startServe(extra: string[] = []): Promise<Server> {
       '--port',
       String(smtpPort),
       '--allow-private-targets',
+      // No test dials outside loopback.
+      '--egress-canary',
+      'none',
       ...extra,
     ],
     { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, stdio: ['ignore', 'pipe', 'pipe'] },

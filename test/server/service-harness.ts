@@ -20,6 +20,8 @@ function settingsFor(flags: ServiceFlags, smtpPort?: number) {
   return resolveServiceSettings(
     {
       allowPrivateTargets: !flags.refusePrivateTargets,
+      // No test dials outside loopback: the egress check is off unless a test points it at a loopback peer.
+      egressCanary: 'none',
       ...flags,
       ...(smtpPort !== undefined ? { port: String(smtpPort) } : {}),
     },

@@ -37,6 +37,8 @@ function cachedClient(options: DnsCacheOptions = {}) {
   const asked: string[] = [];
   const real = createDnsClient({ resolver: parseResolver(dns.address), timeoutMs: 500, tries: 1 });
   const counting: DnsClient = {
+    resolver: real.resolver,
+    soa: (n) => (asked.push(`SOA ${n}`), real.soa(n)),
     mx: (n) => (asked.push(`MX ${n}`), real.mx(n)),
     a: (n) => (asked.push(`A ${n}`), real.a(n)),
     aaaa: (n) => (asked.push(`AAAA ${n}`), real.aaaa(n)),

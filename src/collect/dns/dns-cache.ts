@@ -112,10 +112,13 @@ export function createDnsCache(options: DnsCacheOptions = {}): DnsCache {
 export function withDnsCache(client: DnsClient, cache: DnsCache): DnsClient {
   const key = (type: string, name: string) => `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
   return {
+    resolver: client.resolver,
     mx: (name) => cache.lookup(key('MX', name), () => client.mx(name)),
     a: (name) => cache.lookup(key('A', name), () => client.a(name)),
     aaaa: (name) => cache.lookup(key('AAAA', name), () => client.aaaa(name)),
     cname: (name) => cache.lookup(key('CNAME', name), () => client.cname(name)),
     ptr: (address) => cache.lookup(key('PTR', address), () => client.ptr(address)),
+    // Asked only when a lookup failed, to judge the resolver now: never from the cache.
+    soa: (name) => client.soa(name),
   };
 }

@@ -3,10 +3,10 @@
  * every lookup answers either records or a DnsFailure naming the question.
  */
 import { Resolver } from 'node:dns/promises';
-import type { DnsErrorCode, DnsFailure, RrType } from '../../model/observation.js';
+import type { DnsErrorCode, DnsFailure, ResolverInfo, RrType } from '../../model/observation.js';
 import pLimit from 'p-limit';
 import { DNS_MAX_IN_FLIGHT, DNS_TIMEOUT_MS, DNS_TRIES } from '../../model/limits.js';
-import { resolverServerString, type ResolverAddress } from '../../config/settings.js';
+import { parseResolver, resolverServerString, type ResolverAddress } from '../../config/settings.js';
 
 /** `ttl`: seconds the answer may be kept, when the resolver reports it (node:dns does for A/AAAA only). */
 export type Lookup<T> = { ok: true; records: T; ttl?: number } | { ok: false; failure: DnsFailure };
@@ -16,11 +16,15 @@ import type { MxRecord } from '../../model/mx-record.js';
 export type { MxRecord };
 
 export interface DnsClient {
+  /** The resolver this client asks, named in every observation so a verdict can say whose answer it was. */
+  readonly resolver: ResolverInfo;
   mx(name: string): Promise<Lookup<MxRecord[]>>;
   a(name: string): Promise<Lookup<string[]>>;
   aaaa(name: string): Promise<Lookup<string[]>>;
   cname(name: string): Promise<Lookup<string[]>>;
   ptr(address: string): Promise<Lookup<string[]>>;
+  /** The SOA of a zone apex ("." is the root): its primary name server. Asked only to judge the resolver. */
+  soa(name: string): Promise<Lookup<string>>;
 }
 
 const ERROR_CODES: Record<string, DnsErrorCode> = {
@@ -76,11 +80,29 @@ export interface DnsClientOptions {
   maxInFlight?: number;
 }
 
+/**
+ * node:dns spells a server on port 53 without the port ("127.0.0.53",
+ * "::1"): the observation always says "IP:PORT", so a reader never has to
+ * know that default.
+ */
+function withPort(server: string): string {
+  try {
+    return resolverServerString(parseResolver(server));
+  } catch {
+    return server;
+  }
+}
+
 export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
   const resolver = new Resolver({ timeout: opts.timeoutMs ?? DNS_TIMEOUT_MS, tries: opts.tries ?? DNS_TRIES });
   if (opts.resolver) resolver.setServers([resolverServerString(opts.resolver)]);
   const limit = pLimit(opts.maxInFlight ?? DNS_MAX_IN_FLIGHT);
+  const info: ResolverInfo = Object.freeze({
+    servers: resolver.getServers().map(withPort),
+    source: opts.resolver ? 'setting' : 'system',
+  });
   return {
+    resolver: info,
     mx: (name) =>
       ask(name, 'MX', async () =>
         (await limit(() => resolver.resolveMx(name))).map((r) => ({
@@ -94,5 +116,6 @@ export function createDnsClient(opts: DnsClientOptions = {}): DnsClient {
       ask(name, 'CNAME', async () => (await limit(() => resolver.resolveCname(name))).map(normaliseName)),
     ptr: (address) =>
       ask(address, 'PTR', async () => (await limit(() => resolver.reverse(address))).map(normaliseName)),
+    soa: (name) => ask(name, 'SOA', async () => normaliseName((await limit(() => resolver.resolveSoa(name))).nsname)),
   };
 }

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { DnsFacts, DnsFailure, MxTarget } from '../../model/observation.js';
 import { MAX_CNAME_HOPS, MAX_MX_TARGETS } from '../../model/limits.js';
 import type { DnsClient, Lookup, MxRecord } from './dns-client.js';
+import { checkResolver } from './resolver-check.js';
 
 /** A missing record type is not a failure worth listing (a v4-only MX has no AAAA). */
 function realFailure(l: Lookup<unknown>): DnsFailure | null {
@@ -59,23 +60,33 @@ function byPreference(a: { preference: number; name: string }, b: { preference: 
 /**
  * Collect the DNS facts for `domain`. When `published` is given (the MX
  * service the host sent), those records are used instead of a live MX lookup.
+ * `cut` is the collection's cancel or deadline: once it fired, the resolver
+ * is not judged (its silence is ours).
  */
-export async function collectDnsFacts(dns: DnsClient, domain: string, published?: MxRecord[]): Promise<DnsFacts> {
+export async function collectDnsFacts(
+  dns: DnsClient,
+  domain: string,
+  published?: MxRecord[],
+  cut?: AbortSignal,
+): Promise<DnsFacts> {
   const source = published ? 'service' : 'live';
+  const answered = { source, mx_error: null, resolver: dns.resolver, resolver_check: null } as const;
   let records: MxRecord[];
   if (published) {
     records = published;
   } else {
     const mx = await dns.mx(domain);
     if (!mx.ok && mx.failure.code !== 'NODATA') {
-      return { source, mx_error: mx.failure, null_mx: false, implicit_mx: false, mx: [] };
+      // Off the common path: only a failed MX lookup costs the questions that judge the resolver.
+      const resolver_check = await checkResolver(dns, domain, mx.failure, cut);
+      return { ...answered, mx_error: mx.failure, resolver_check, null_mx: false, implicit_mx: false, mx: [] };
     }
     records = mx.ok ? mx.records : [];
   }
 
   // RFC 7505 §3: a null MX is a single record with an empty (root) target.
   if (records.length === 1 && records[0]!.exchange === '') {
-    return { source, mx_error: null, null_mx: true, implicit_mx: false, mx: [] };
+    return { ...answered, null_mx: true, implicit_mx: false, mx: [] };
   }
 
   const named = records.filter((r) => r.exchange !== '');
@@ -83,7 +94,7 @@ export async function collectDnsFacts(dns: DnsClient, domain: string, published?
     // RFC 5321 §5.1: no MX at all means the domain itself is the implicit MX.
     const target = await resolveTarget(dns, 0, domain, true);
     const exists = target.ipv4.length > 0 || target.ipv6.length > 0;
-    return { source, mx_error: null, null_mx: false, implicit_mx: exists, mx: exists ? [target] : [] };
+    return { ...answered, null_mx: false, implicit_mx: exists, mx: exists ? [target] : [] };
   }
 
   const distinct = new Map<string, MxRecord>();
@@ -94,5 +105,5 @@ export async function collectDnsFacts(dns: DnsClient, domain: string, published?
   }
   const chosen = [...distinct.values()].slice(0, MAX_MX_TARGETS);
   const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false)));
-  return { source, mx_error: null, null_mx: false, implicit_mx: false, mx: targets.sort(byPreference) };
+  return { ...answered, null_mx: false, implicit_mx: false, mx: targets.sort(byPreference) };
 }

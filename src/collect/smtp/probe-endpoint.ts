@@ -66,6 +66,8 @@ export interface ProbeContext {
   onPhase?: (phase: Phase) => void;
   /** Asked before dialling: a reason refuses the address (hosted deployments), null lets it through. */
   targetPolicy?: TargetPolicy;
+  /** The collection's cancel or deadline: cuts the dialogue as the budget running out does. */
+  signal?: AbortSignal;
 }
 
 const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
@@ -152,7 +154,8 @@ export async function probeSession(
 ): Promise<EndpointProbe[]> {
   const startedAt = new Date();
   const transcript = new Transcript();
-  const budget = AbortSignal.timeout(ctx.options.timeout * 1000);
+  const timeBudget = AbortSignal.timeout(ctx.options.timeout * 1000);
+  const budget = ctx.signal ? AbortSignal.any([timeBudget, ctx.signal]) : timeBudget;
   const f: Findings = {
     timings: { connect_ms: null, greeting_ms: null, ehlo_ms: null, tls_ms: null, total_ms: 0 },
     connected: false,
@@ -246,6 +249,7 @@ export async function probeSession(
     transcript: transcripts[i]!,
     transcript_truncated: transcript.truncated,
     bytes_received: bytes,
+    retry: null,
   }));
 }
 

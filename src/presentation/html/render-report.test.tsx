@@ -4,6 +4,9 @@ import { render } from 'preact-render-to-string';
 import {
   HOSTILE_IMG,
   HOSTILE_SCRIPT,
+  egressBlockedObservation,
+  endpoint,
+  reply,
   hostileObservation,
   mixedObservation,
   noStartTlsObservation,
@@ -56,6 +59,50 @@ function assertSelfContained(html: string): void {
     /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';/,
   );
 }
+
+describe("renderReport(): the checker's own network and run", () => {
+  it('names the resolver, shows the egress check after the endpoints, and says what was cut', () => {
+    const obs = {
+      ...egressBlockedObservation(),
+      cut: { reason: 'cancelled' as const, after_ms: 900, message: 'the check was cancelled' },
+    };
+    const html = renderReport(obs, { states: evaluate(obs) });
+    assertSelfContained(html);
+    assert.match(html, /Resolver: <span class="r-mono">127\.0\.0\.53:53 \(the system's resolver\)<\/span>/);
+    assert.match(
+      html,
+      /<section id="r-egress" data-panel="egress"><h2>Port 25 from this machine<\/h2><p class="r-t-warn">This machine cannot reach port 25 anywhere/,
+    );
+    assert.ok(html.indexOf('data-panel="summary"') < html.indexOf('data-panel="egress"'));
+    assert.ok(html.indexOf('data-panel="egress"') < html.indexOf('data-panel="endpoints"'));
+    assert.match(html, /<p class="r-t-warn">The check was cut short after 900 ms \(the check was cancelled\)/);
+    assert.match(
+      html,
+      /<h1>Inbound mail report for example\.com<\/h1><p class="r-verdict-line"><span class="r-st r-st-unknown">UNKNOWN<\/span> example\.com could not be tested/,
+    );
+    assert.equal(
+      renderReport(observation(), { states: evaluate(observation()) }).includes('data-panel="egress"'),
+      false,
+    );
+  });
+
+  it('shows the first attempt of an endpoint tried twice', () => {
+    const e = endpoint({
+      retry: {
+        reason: 'greeting_421',
+        first_started_at: '2026-11-21T10:00:00.000Z',
+        first_greeting: reply(421, 'Too many concurrent SMTP connections'),
+        first_error: null,
+        delay_ms: 1500,
+      },
+    });
+    const obs = observation({ endpoints: [e] });
+    assert.match(
+      renderReport(obs, { states: evaluate(obs) }),
+      /<p class="r-t-warn">The first attempt \(2026-11-21T10:00:00\.000Z\) got &quot;421 Too many concurrent SMTP connections&quot;/,
+    );
+  });
+});
 
 describe('renderReport()', () => {
   it('evaluates the rules itself when no states are given (absent or empty), and says so', () => {

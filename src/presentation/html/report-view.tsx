@@ -2,7 +2,8 @@
  * The report's layout, in JSX rendered by preact: every text node and
  * attribute is escaped by the renderer, so server-supplied text (banners,
  * replies, certificate fields) can only ever show as text. Top to bottom:
- * verdict, What to fix, endpoint summary, one <details> per endpoint, DNS.
+ * verdict, What to fix, endpoint summary, the egress check when it ran, one
+ * <details> per endpoint, DNS.
  */
 import type { ComponentChildren } from 'preact';
 import type { Observation } from '../../model/observation.js';
@@ -59,6 +60,7 @@ function Verdict({ vm }: { vm: ReportViewModel }) {
         <Status s={vm.verdict} /> {vm.verdict.sentence}
       </p>
       <p class="r-muted">{vm.about}</p>
+      {vm.cutNote && <p class="r-t-warn">{vm.cutNote}</p>}
       {vm.statesNote && <p class="r-muted">{vm.statesNote}</p>}
     </header>
   );
@@ -380,6 +382,7 @@ function Endpoint({ ep }: { ep: EndpointSection }) {
           <div>
             <h3>Endpoint</h3>
             <KeyValues items={ep.facts} />
+            {ep.retry && <p class="r-t-warn">{ep.retry}</p>}
             {ep.stop && <p class="r-t-bad">Dialogue stopped {ep.stop}</p>}
           </div>
           <div>
@@ -403,11 +406,26 @@ function Endpoint({ ep }: { ep: EndpointSection }) {
   );
 }
 
+/** The egress check, when it ran: whether this machine reaches port 25 at all. */
+function Egress({ vm }: { vm: ReportViewModel }) {
+  if (!vm.egress) return null;
+  return (
+    <section id="r-egress" data-panel="egress">
+      <h2>Port 25 from this machine</h2>
+      <p class={`r-t-${vm.egress.verdict.tone}`}>{vm.egress.verdict.text}</p>
+      <Lines lines={vm.egress.canaries} />
+    </section>
+  );
+}
+
 function Dns({ vm }: { vm: ReportViewModel }) {
   return (
     <section id="r-dns" data-panel="dns">
       <h2>DNS</h2>
       <p class="r-muted">{vm.dns.source}</p>
+      <p>
+        Resolver: <span class="r-mono">{vm.dns.resolver}</span>
+      </p>
       {vm.dns.notes.map((n) => (
         <p class={`r-t-${n.tone}`}>{n.text}</p>
       ))}
@@ -453,6 +471,7 @@ export function ReportBody({ vm }: { vm: ReportViewModel }) {
       <Verdict vm={vm} />
       <WhatToFix vm={vm} />
       <Summary vm={vm} />
+      <Egress vm={vm} />
       <section id="r-endpoints" data-panel="endpoints">
         <h2>Endpoint details</h2>
         {vm.endpoints.length === 0 ? (

@@ -10,7 +10,10 @@ import {
   reply,
   transaction,
   unreachableEndpoint,
+  SYSTEM_RESOLVER,
+  egressBlockedObservation,
 } from '../../../test/fixtures/observations.js';
+import { evaluate } from '../../rules/index.js';
 
 const ESC = '\x1b';
 
@@ -54,6 +57,37 @@ const noEndpointStates = (msg: string): CheckState[] => [
 function render(states: CheckState[], obs = observation(), color = false): string {
   return renderText(obs, states, { color });
 }
+
+describe("renderText(): the checker's own network and run", () => {
+  it('names the resolver under DNS, and shows the egress check and the cut', () => {
+    const obs = {
+      ...egressBlockedObservation(),
+      cut: { reason: 'cancelled' as const, after_ms: 900, message: 'the check was cancelled' },
+    };
+    const out = renderText(obs, evaluate(obs), { color: false });
+    const lines = out.split('\n');
+    assert.match(lines[0]!, /^UNKNOWN example\.com could not be tested: no endpoint could be probed/);
+    assert.match(lines[2]!, /^ {8}The check was cut short after 900 ms \(the check was cancelled\)/);
+    assert.match(
+      out,
+      /DNS \(MX set from a live DNS lookup\)\n {2}resolver 127\.0\.0\.53:53 \(the system's resolver\)\n/,
+    );
+    const egress = out.slice(out.indexOf('Port 25 from this machine'), out.indexOf('Endpoint 192.0.2.10:25'));
+    assert.equal(
+      egress,
+      [
+        'Port 25 from this machine (egress check)',
+        '  This machine cannot reach port 25 anywhere: the endpoints could not be tested from here (many ISPs',
+        '  and clouds block outbound port 25).',
+        '    gmail-smtp-in.l.google.com (192.0.2.250) port 25: timed out: no answer to the TCP connection',
+        '      within 5 s',
+        '',
+        '',
+      ].join('\n'),
+    );
+    assert.doesNotMatch(renderText(observation(), [], { color: false }), /egress check/);
+  });
+});
 
 describe('renderText()', () => {
   it('starts with the verdict: worst status, domain, counts, then when and how long', () => {
@@ -152,7 +186,15 @@ describe('renderText()', () => {
 
   it('renders a null MX without endpoints', () => {
     const obs = observation({
-      dns: { source: 'live', mx_error: null, null_mx: true, implicit_mx: false, mx: [] },
+      dns: {
+        source: 'live',
+        resolver: SYSTEM_RESOLVER,
+        resolver_check: null,
+        mx_error: null,
+        null_mx: true,
+        implicit_mx: false,
+        mx: [],
+      },
       endpoints: [],
     });
     const out = render(noEndpointStates('example.com publishes a null MX: it accepts no mail.'), obs);
@@ -165,6 +207,8 @@ describe('renderText()', () => {
     const obs = observation({
       dns: {
         source: 'live',
+        resolver: SYSTEM_RESOLVER,
+        resolver_check: null,
         mx_error: { name: 'example.com', rrtype: 'MX', code: 'SERVFAIL', message: 'queryMx ESERVFAIL example.com' },
         null_mx: false,
         implicit_mx: false,
@@ -184,6 +228,8 @@ describe('renderText()', () => {
     const obs = observation({
       dns: {
         source: 'live',
+        resolver: SYSTEM_RESOLVER,
+        resolver_check: null,
         mx_error: null,
         null_mx: false,
         implicit_mx: false,
@@ -208,6 +254,8 @@ describe('renderText()', () => {
     const implicit = observation({
       dns: {
         source: 'live',
+        resolver: SYSTEM_RESOLVER,
+        resolver_check: null,
         mx_error: null,
         null_mx: false,
         implicit_mx: true,

@@ -65,6 +65,7 @@ export function renderText(obs: Observation, states: readonly CheckState[], opts
     [],
     ...withGap(notTested(vm, width)),
     ...dnsSection(vm),
+    ...egressSection(vm, width),
     ...vm.endpoints.flatMap((ep) => [[], ...endpointBlock(ep, width)]),
   ];
   if (vm.noEndpoints !== null) lines.push([], [heading('Endpoints')], [INDENT + vm.noEndpoints]);
@@ -120,9 +121,11 @@ function oneLine(r: ReplyView, room: number): string {
 // ---------------------------------------------------------------- verdict
 
 function verdict(vm: ReportViewModel): Line[] {
+  const under = ' '.repeat(TAG_WIDTH + 1);
   return [
     [...tag(vm.verdict.status), ' ', vm.verdict.sentence],
-    [' '.repeat(TAG_WIDTH + 1), vm.about],
+    [under, vm.about],
+    ...(vm.cutNote ? [[under, vm.cutNote]] : []),
   ];
 }
 
@@ -164,7 +167,10 @@ function notTested(vm: ReportViewModel, width: number): Line[] {
 // --------------------------------------------------------------------- DNS
 
 function dnsSection(vm: ReportViewModel): Line[] {
-  const lines: Line[] = [[heading('DNS'), ` (${vm.dns.source})`]];
+  const lines: Line[] = [
+    [heading('DNS'), ` (${vm.dns.source})`],
+    [INDENT, `resolver ${vm.dns.resolver}`],
+  ];
   for (const n of vm.dns.notes) lines.push([INDENT, n.text]);
   for (const t of vm.dns.targets) {
     const facts = [...t.notes, t.addresses].filter((x) => x !== '').join('; ');
@@ -172,6 +178,20 @@ function dnsSection(vm: ReportViewModel): Line[] {
     for (const e of t.errors) lines.push([INDENT + ' '.repeat(PREFERENCE_WIDTH + 1), e]);
   }
   return lines;
+}
+
+/** The egress check, when it ran: whether this machine reaches port 25 at all. */
+function egressSection(vm: ReportViewModel, width: number): Line[] {
+  if (!vm.egress) return [];
+  const room = width - INDENT.length;
+  return [
+    [],
+    [heading('Port 25 from this machine'), ' (egress check)'],
+    ...wrap(vm.egress.verdict.text, room).map((l): Line => [INDENT, l]),
+    ...vm.egress.canaries.flatMap((c) =>
+      wrap(c, room - 2).map((l, i): Line => [INDENT + (i === 0 ? '  ' : '    '), l]),
+    ),
+  ];
 }
 
 // --------------------------------------------------------------- endpoints
@@ -186,6 +206,7 @@ function endpointBlock(ep: EndpointSection, width: number): Line[] {
   };
   const list = (items: string[]): string[] => wrap(items.length > 0 ? items.join(', ') : NONE_ADVERTISED, room);
 
+  if (ep.retry) row('first try', ...wrap(ep.retry, room));
   row('timings', ep.timings.map((t) => `${t.label} ${t.value}`).join(' · '));
   if (ep.greeting) row('greeting', oneLine(ep.greeting, room));
   if (ep.ehlo) row('EHLO', oneLine(ep.ehlo, room));

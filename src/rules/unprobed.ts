@@ -1,0 +1,41 @@
+/**
+ * Endpoints the checker could not test for reasons of its own: the target
+ * policy refused them, the check was cut short, the checker has no IPv6
+ * route, or this machine cannot reach port 25 at all (the egress check).
+ * None of that is the server's doing, so no rule may blame the server for
+ * it: the endpoint is "not tested", with the reason, wherever it shows.
+ */
+import type { EndpointProbe, Observation } from '../model/observation.js';
+import { cutShort, egressSymptom } from '../model/endpoint-state.js';
+
+/**
+ * IPv6 endpoints the checker itself cannot reach: every IPv6 endpoint failed
+ * with "no route", which says more about the checker's network than the domain.
+ */
+export function ipv6Untestable(obs: Observation): Set<EndpointProbe> {
+  const v6 = obs.endpoints.filter((e) => e.family === 6);
+  const noRoute = (e: EndpointProbe) => !e.connected && e.error?.code === 'connect.unreachable';
+  return new Set(v6.length > 0 && v6.every(noRoute) ? v6 : []);
+}
+
+/** The egress check found that this machine reaches port 25 nowhere, and `e` failed as that would make it. */
+export function egressBlocked(e: EndpointProbe, obs: Observation): boolean {
+  return obs.egress?.outcome === 'blocked' && egressSymptom(e);
+}
+
+/** Why the checker could not test `e` through no fault of the server; null when it could. */
+export function notProbedReason(e: EndpointProbe, obs: Observation): string | null {
+  if (!e.connected && e.error?.code === 'policy.refused') return 'not probed: refused by the target policy';
+  if (cutShort(e)) return e.connected ? `probe cut short: ${e.error!.message}` : e.error!.message;
+  if (ipv6Untestable(obs).has(e)) return 'not tested: the checker has no IPv6 route';
+  if (egressBlocked(e, obs)) return 'not tested: this machine cannot reach port 25';
+  return null;
+}
+
+/** The first canary the egress check tried, as "gmail-smtp-in.l.google.com (timeout: …)", for messages. */
+export function egressEvidence(obs: Observation): string {
+  const c = obs.egress?.canaries.find((x) => x.outcome !== 'unresolved') ?? obs.egress?.canaries[0];
+  if (!c) return 'no canary was tried';
+  const where = `${c.host}${c.address && c.address !== c.host ? ` (${c.address})` : ''} port ${c.port}`;
+  return `${where}: ${c.outcome}${c.error ? `, ${c.error}` : ''}`;
+}
