@@ -75,6 +75,7 @@ export async function startExim(setup: MtaSetup): Promise<MtaInstance> {
 /** The whole configuration: main options, ACLs for the policy, an authenticator when AUTH is under test. */
 function eximConf(setup: MtaSetup, dir: string, port: number): string {
   const { domain, mxName, policy, host } = setup;
+  const tuning = setup.tuning ?? {};
   const relayFrom = policy === 'open_relay' ? CHECKER_SOURCE_ADDRESS : UNRELATED_TRUSTED_NETWORK;
   const interfaces = [host, ...(setup.connections?.alsoListenOn ?? [])].join(' ; ');
   // Exim answers a session over the limit "421 Too many concurrent SMTP connections; please try again later."
@@ -82,7 +83,7 @@ function eximConf(setup: MtaSetup, dir: string, port: number): string {
   return `# checker-smtp interop: Exim for policy ${policy}
 primary_hostname = ${mxName}
 qualify_domain = ${domain}
-domainlist local_domains = ${domain}
+domainlist local_domains = ${[domain, ...(tuning.localDomains ?? [])].join(' : ')}
 hostlist relay_from_hosts = <; ${relayFrom}
 local_interfaces = <; ${interfaces}
 daemon_smtp_ports = ${port}
@@ -99,13 +100,16 @@ tls_certificate = ${dir}/cert.pem
 tls_privatekey = ${dir}/key.pem
 acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
+${(tuning.main ?? []).join('\n')}
 
 begin acl
+${tuning.acl ?? ''}
 
 acl_check_mail:
 ${policy === 'null_sender_refused' ? '  # "senders = :" matches the empty reverse-path.\n  deny    message = Null sender refused\n          senders = :\n' : ''}  accept
 
 acl_check_rcpt:
+${tuning.rcptAclFirst ?? ''}
   accept  hosts = +relay_from_hosts
   deny    message = relay not permitted
           !domains = +local_domains

@@ -11,7 +11,7 @@ import { mailDomainRecords } from '../peers/dns-records.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { runCheck, type CheckResult } from '../integration/harness.js';
 import type { EndpointProbe, Reply, TransactionKind } from '../../src/model/observation.js';
-import type { MtaInstance, MtaPolicy, MtaSetup } from './mta-instance.js';
+import type { MtaInstance, MtaPolicy, MtaSetup, MtaTuning } from './mta-instance.js';
 import { INTEROP_DNS_HOST, type InteropMta } from './interop-mtas.js';
 import { tail } from './mta-process.js';
 
@@ -45,6 +45,15 @@ const WEAK_RSA_BITS = 1024;
 /** Per-endpoint budget: a loaded machine and postscreen's greet pause both fit with room to spare. */
 export const CHECK_TIMEOUT_S = 15;
 
+/** A configuration case on top of a policy: its own name (and so domain), the MTA's tuning, the check's options. */
+export interface MtaVariant {
+  /** Names the domain instead of the policy: `<prefix>-<name>.test`. */
+  name?: string;
+  tuning?: MtaTuning;
+  /** Check options beside the domain (timeout, test_mail_from…). */
+  options?: Record<string, unknown>;
+}
+
 /**
  * Starts the MTA for `policy` on `host`, hands the running check to `body`,
  * and always stops the MTA. The certificate is self-signed for the MX name
@@ -58,11 +67,20 @@ export async function withMta<T>(
   mta: InteropMta,
   policy: MtaPolicy,
   body: (ctx: InteropContext) => Promise<T>,
+  variant: MtaVariant = {},
 ): Promise<T> {
-  const setup = publishSetup(dns, mta, policy);
+  const setup = {
+    ...publishSetup(dns, mta, policy, variant.name),
+    ...(variant.tuning ? { tuning: variant.tuning } : {}),
+  };
   const instance = await mta.start(setup);
   const check = () =>
-    runCheck(dns, instance.port, { domain: setup.domain, timeout: CHECK_TIMEOUT_S }, { trustStore: [setup.tls.ca] });
+    runCheck(
+      dns,
+      instance.port,
+      { domain: setup.domain, timeout: CHECK_TIMEOUT_S, ...variant.options },
+      { trustStore: [setup.tls.ca] },
+    );
   try {
     const result = await check();
     return await body({
@@ -86,8 +104,8 @@ export async function withMta<T>(
  * The setup of one run, its domain published: `<prefix>-<policy>.test` with
  * MX `mx.<domain>` → the MTA's address, and a PTR back so FCrDNS holds.
  */
-export function publishSetup(dns: DnsServer, mta: InteropMta, policy: MtaPolicy): MtaSetup {
-  const domain = `${mta.prefix}-${policy.replace(/_/g, '-')}.test`;
+export function publishSetup(dns: DnsServer, mta: InteropMta, policy: MtaPolicy, name: string = policy): MtaSetup {
+  const domain = `${mta.prefix}-${name.replace(/_/g, '-')}.test`;
   const mxName = `mx.${domain}`;
   const tls =
     policy === 'weak_certificate'

@@ -43,6 +43,14 @@ export const EXIM: InteropMta = {
 };
 /** Exim's second address, for one server reached under two MX names (the connection-limit run). */
 export const EXIM_SECOND_HOST = '127.0.0.155';
+
+/**
+ * The same MTAs for the verdict cases of test/interop/verdicts.test.ts (a
+ * file of its own, so on addresses of its own): real-world settings that
+ * refuse the checker, limit it or delay it.
+ */
+export const POSTFIX_TUNED: InteropMta = { ...POSTFIX, prefix: 'tuned-postfix', host: '127.0.0.156' };
+export const EXIM_TUNED: InteropMta = { ...EXIM, prefix: 'tuned-exim', host: '127.0.0.157' };
 export const OPENSMTPD: InteropMta = {
   prefix: 'opensmtpd',
   host: '127.0.0.154',

@@ -23,6 +23,27 @@ export type MtaPolicy =
   /** A 4xx at RCPT for the domain's recipients, as greylisting answers. */
   | 'greylisting';
 
+/**
+ * What a case adds to a policy's configuration: the real-world settings
+ * (anti-spam checks on the client, rate limits, delays) whose answers the
+ * checker must judge rightly. Each harness applies what its MTA can express.
+ */
+export interface MtaTuning {
+  /** Postfix main.cf lines, or Exim main-section options, after the policy's own. */
+  main?: string[];
+  /** Exim: ACL statements placed first in acl_check_rcpt (e.g. "require verify = sender"). */
+  rcptAclFirst?: string;
+  /** Exim: whole ACLs appended to the ACL section (e.g. a connect ACL that `main` names). */
+  acl?: string;
+  /** More domains the MTA takes mail for: a sender domain it can verify without DNS. */
+  localDomains?: string[];
+  /**
+   * /etc/hosts without the loopback names inside the MTA's namespace, so the
+   * checker's address (127.0.0.1) has no host name there: no reverse DNS.
+   */
+  noLoopbackName?: boolean;
+}
+
 export interface MtaSetup {
   /** Loopback address the MTA listens on (127.0.0.150–168). */
   host: string;
@@ -39,6 +60,7 @@ export interface MtaSetup {
    * (Exim smtp_accept_max). Absent: one address, no limit.
    */
   connections?: { alsoListenOn: string[]; maxConnections: number };
+  tuning?: MtaTuning;
 }
 
 export interface MtaInstance {

@@ -55,6 +55,17 @@ export function makeWorkDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * A hosts file without the loopback names, to bind over /etc/hosts: the
+ * MTA then finds no name for 127.0.0.1 (its resolver is dead), as a server
+ * finds none for a client without reverse DNS.
+ */
+export function hostsWithoutLoopbackName(dir: string): BindMount {
+  const source = join(dir, 'hosts');
+  writeFileSync(source, "# checker-smtp interop: no name for the checker's address\n");
+  return { source, target: '/etc/hosts' };
+}
+
 export function removeWorkDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -139,8 +150,8 @@ function isolated(dir: string, argv: string[], binds: BindMount[]): string[] {
 }
 
 /** Runs a command to completion in the isolated namespace; throws with its output on failure. */
-export function runIsolated(dir: string, argv: string[]): string {
-  const [command, ...args] = isolated(dir, argv, []);
+export function runIsolated(dir: string, argv: string[], binds: BindMount[] = []): string {
+  const [command, ...args] = isolated(dir, argv, binds);
   try {
     return execFileSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {

@@ -28,6 +28,7 @@ import {
   requireBinary,
   requireRoot,
   runIsolated,
+  hostsWithoutLoopbackName,
   waitFor,
 } from './mta-process.js';
 
@@ -73,7 +74,8 @@ export async function startPostfix(setup: PostfixSetup): Promise<MtaInstance> {
   writeFileSync(join(conf, 'main.cf'), mainCf(setup, dir));
   writeFileSync(join(conf, 'master.cf'), masterCf(setup, port));
   try {
-    runIsolated(dir, [POSTFIX_BINARY, '-c', conf, 'start']);
+    const binds = setup.tuning?.noLoopbackName ? [hostsWithoutLoopbackName(dir)] : [];
+    runIsolated(dir, [POSTFIX_BINARY, '-c', conf, 'start'], binds);
     await waitFor(`Postfix on ${setup.host}:${port}`, () => isListening(setup.host, port));
   } catch (err) {
     await stopPostfix(conf, dir);
@@ -122,7 +124,7 @@ function mainCf(setup: PostfixSetup, dir: string): string {
     `mydomain = ${domain}`,
     'myorigin = $mydomain',
     // The tested domain is local, so postmaster@domain is Postfix's own (RFC 5321 §4.5.1).
-    `mydestination = ${domain}`,
+    `mydestination = ${[domain, ...(setup.tuning?.localDomains ?? [])].join(', ')}`,
     'alias_maps = inline:{ {postmaster = root} }',
     'alias_database =',
     'inet_interfaces = loopback-only',
@@ -137,6 +139,7 @@ function mainCf(setup: PostfixSetup, dir: string): string {
     `smtpd_tls_key_file = ${dir}/conf/key.pem`,
     ...policyLines(policy, domain),
     ...(setup.postscreen ? postscreenLines() : []),
+    ...(setup.tuning?.main ?? []),
   ];
   return `${lines.join('\n')}\n`;
 }
