@@ -10,6 +10,8 @@ function facts(...mx: MxTarget[]): DnsFacts {
     source: 'live',
     resolver: SYSTEM_RESOLVER,
     resolver_check: null,
+    mx_not_probed: [],
+    mx_unlisted: 0,
     mx_error: null,
     null_mx: false,
     implicit_mx: false,
