@@ -1,7 +1,7 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { overCap } from '../model/endpoint-state.js';
-import { allEndpoints, endpointRule, finding, isLookupFailure } from './rule.js';
+import { allEndpoints, endpointRule, finding, isLookupFailure, untestedSuffix } from './rule.js';
 
 const NAME = 'smtp.reverse_dns';
 
@@ -77,5 +77,5 @@ export const reverseDns = endpointRule({
   why: (e) => (overCap(e) ? e.error!.message : null),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
   okMessage: (p) =>
-    `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address.`,
+    `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address${untestedSuffix(p)}.`,
 });

@@ -15,6 +15,8 @@ import { startService } from '../server/service-harness.js';
 
 /** How long a condition polled by a test may take to hold; polls every POLL_MS. */
 const POLL_MS = 10;
+/** The greeting of a peer that counts: a refusal, so the checker moves on at once and never retries (not a 421). */
+const REFUSAL = '554 5.3.2 not today\r\n';
 
 export interface CountingPeers {
   readonly port: number;
@@ -26,6 +28,8 @@ export interface CountingPeers {
   open(): number;
   /** Connections that were closed by the client side (we saw its FIN or reset). */
   closedByClient(): number;
+  /** Tarpits give up: every held connection and every later one gets the 554 greeting at once. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -37,9 +41,10 @@ export interface CountingPeers {
  */
 export async function startCountingPeers(
   hosts: readonly string[],
-  mode: 'greet' | 'tarpit',
+  initialMode: 'greet' | 'tarpit',
   port = 0,
 ): Promise<CountingPeers> {
+  let mode = initialMode;
   const accepted = new Map<string, number>();
   const sockets = new Set<net.Socket>();
   let clientClosed = 0;
@@ -54,7 +59,7 @@ export async function startCountingPeers(
         socket.destroy();
       });
       socket.on('close', () => sockets.delete(socket));
-      if (mode === 'greet') socket.end('554 5.3.2 not today\r\n');
+      if (mode === 'greet') socket.end(REFUSAL);
     }),
   }));
   let bound: number;
@@ -69,6 +74,10 @@ export async function startCountingPeers(
     total: () => [...accepted.values()].reduce((a, b) => a + b, 0),
     open: () => sockets.size,
     closedByClient: () => clientClosed,
+    release: () => {
+      mode = 'greet';
+      for (const s of sockets) s.end(REFUSAL);
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map(({ server }) => closeServer(server)));
