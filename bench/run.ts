@@ -6,6 +6,7 @@
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
 import { collectBatched, collectEach, measureBulk, type BulkCase } from './bulk.js';
+import { measureCaps } from './caps.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
@@ -26,7 +27,7 @@ const BULK_CASES: BulkCase[] = [
 
 async function main(): Promise<void> {
   const started = Date.now();
-  log('checker-smtp benchmark (loopback only, 127.0.0.200–239)');
+  log('checker-smtp benchmark (loopback only, 127.0.0.200–239 and 127.70.0.0/16)');
   for (const line of machineDescription()) log(`  ${line}`);
   const dns = await startDnsServer([], { host: benchAddress(0) });
   const rows: Row[] = [];
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     rows.push(...(await measureCost(log)));
     log('\n4. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
     rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
+    log('\n5. Bounded work per check and fair sharing (127.70.0.0/16)');
+    rows.push(...(await measureCaps(dns, log)));
   } finally {
     await dns.close();
   }

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { collect } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
 import { CheckerError, type CheckerErrorDetails } from '../model/errors.js';
-import { quoteAtMost } from '../model/text.js';
+import { quote, quoteAtMost } from '../model/text.js';
+import { MAX_ENDPOINTS_CEILING } from '../model/limits.js';
 import { exitCodeFor } from '../model/status.js';
 import { parseEgressCanaries, parsePort, parseResolver } from '../config/settings.js';
 import { verdictStatus } from '../presentation/view-model.js';
@@ -36,6 +37,9 @@ Options:
   --no-open-relay        do not probe relaying to an outside recipient
   --resolver IP[:PORT]   DNS resolver to ask (default: the system's)
   --port N               SMTP port to probe (default 25)
+  --max-endpoints N      endpoints (addresses) probed at most, spread over the
+                         10 best MX hosts; the rest are reported as not probed
+                         (default 32, at most 256)
   --egress-canary HOST[:PORT]
                          when no endpoint answers, dial this to tell a blocked
                          port 25 here from dead servers (default: large public
@@ -78,6 +82,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
         'no-open-relay': { type: 'boolean' },
         resolver: { type: 'string' },
         port: { type: 'string' },
+        'max-endpoints': { type: 'string' },
         'egress-canary': { type: 'string', multiple: true },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
@@ -112,6 +117,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   };
   const resolver = values.resolver !== undefined ? parseResolver(values.resolver) : null;
   const port = values.port !== undefined ? parsePort(values.port) : undefined;
+  const maxEndpoints = values['max-endpoints'] !== undefined ? parseMaxEndpoints(values['max-endpoints']) : undefined;
   const canaries = values['egress-canary'];
   const egressCanary = canaries !== undefined ? parseEgressCanaries(canaries.join(',')) : undefined;
   const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
@@ -123,6 +129,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     observation = await collect(raw, {
       resolver,
       ...(port ? { port } : {}),
+      ...(maxEndpoints !== undefined ? { maxEndpoints } : {}),
       ...(egressCanary ? { egressCanary } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     });
@@ -138,6 +145,16 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   }
   // The verdict's status, not merely the worst state: "could not be tested" (port 25 blocked here) exits 3.
   return exitCodeFor(verdictStatus(observation, states));
+}
+
+/** --max-endpoints, refused before anything is looked up or dialled when it is not a whole number in range. */
+function parseMaxEndpoints(input: string): number {
+  const n = /^\s*\d+\s*$/.test(input) ? Number(input) : NaN;
+  if (!(n >= 1 && n <= MAX_ENDPOINTS_CEILING))
+    throw new UsageError(
+      `--max-endpoints must be a whole number from 1 to ${MAX_ENDPOINTS_CEILING}, got ${quote(input)}.`,
+    );
+  return n;
 }
 
 /**

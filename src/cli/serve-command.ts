@@ -6,12 +6,15 @@
  */
 import { parseArgs } from 'node:util';
 import { buildApp } from '../server/app.js';
+import { DEFAULT_MAX_ENDPOINTS, DEFAULT_QUEUE_WAIT_S, MAX_ENDPOINTS_CEILING } from '../model/limits.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_S,
   DEFAULT_LISTEN,
+  DEFAULT_MAX_CHECKS_PER_CLIENT,
   resolveServiceSettings,
   SETTING_ENV,
   type ListenAddress,
+  type ServiceSettings,
 } from '../config/service-settings.js';
 import { UsageError, type CliIo } from './check-command.js';
 
@@ -34,15 +37,28 @@ Options:
   --token TOKEN               require this access token on every route but
                               /health (Authorization: Bearer, or the /check
                               form field, remembered in a cookie)  ${SETTING_ENV.token}
-  --rate-limit N              work requests per minute per client (429 with
-                              Retry-After beyond; default unlimited)
-                                                                   ${SETTING_ENV.rateLimit}
-  --allow-private-targets     let /check probe loopback, private, link-local,
-                              CGNAT, multicast and documentation addresses
-                              (refused there by default)          ${SETTING_ENV.allowPrivateTargets}
-  --refuse-private-targets    refuse them on the host protocol too (allowed
-                              there by default: a host checks its own zones)
+  --rate-limit N              endpoints probed per minute per client: a check
+                              costs one per endpoint it dials, any other work
+                              request one (429 with Retry-After beyond, before
+                              dialling; at least --max-endpoints; default
+                              unlimited)                           ${SETTING_ENV.rateLimit}
+  --max-endpoints N           endpoints probed per check, the rest recorded as
+                              not probed (default ${DEFAULT_MAX_ENDPOINTS}, at most ${MAX_ENDPOINTS_CEILING})
+                                                                   ${SETTING_ENV.maxEndpoints}
+  --max-checks-per-client N   checks one client may run at once (429 beyond;
+                              default ${DEFAULT_MAX_CHECKS_PER_CLIENT})                          ${SETTING_ENV.maxChecksPerClient}
+  --queue-wait S              longest a probe waits for a connection slot,
+                              then recorded as not probed (default ${DEFAULT_QUEUE_WAIT_S})
+                                                                   ${SETTING_ENV.queueWait}
+  --allow-private-targets     probe loopback, private, link-local, CGNAT,
+                              multicast, documentation and other non-public
+                              addresses (refused on every route by default;
+                              for internal deployments)           ${SETTING_ENV.allowPrivateTargets}
+  --refuse-private-targets    refuse them (the default; kept for old setups)
                                                                    ${SETTING_ENV.refusePrivateTargets}
+  --allow-probe-address       let /check visitors choose the relay-probe
+                              recipient (default: the form has no such field
+                              and the default recipient is used)  ${SETTING_ENV.allowProbeAddress}
   --allowed-domains LIST      only check these domains and their subdomains
                               (comma-separated; default any)      ${SETTING_ENV.allowedDomains}
   --max-connections N         SMTP connections open at once, all requests
@@ -63,8 +79,23 @@ function normaliseArgv(argv: string[]): string[] {
 /** Health probe timeout: a healthy instance answers in milliseconds; a wedged one must not hang the container runtime. */
 const HEALTHCHECK_TIMEOUT_MS = 5_000;
 
+/** A wildcard listen address: every interface of the machine, public ones included. */
+function isAllInterfaces(host: string): boolean {
+  return host === '::' || host === '0.0.0.0' || host === '';
+}
+
+/**
+ * The warning a start prints when the service listens on every interface
+ * without an access token: anyone who reaches the port can make this machine
+ * dial port 25 anywhere. Null when a token is set or the address is one host's.
+ */
+export function exposureWarning(settings: Pick<ServiceSettings, 'token' | 'listen'>): string | null {
+  if (settings.token !== null || !isAllInterfaces(settings.listen.host)) return null;
+  return 'listening on all interfaces without an access token: anyone who reaches this port can make this machine connect to port 25 anywhere and send RCPT TO probes from its address; set --token, or listen on 127.0.0.1 behind a proxy that authenticates';
+}
+
 function healthUrl(listen: ListenAddress): string {
-  const wildcard = listen.host === '::' || listen.host === '0.0.0.0';
+  const wildcard = isAllInterfaces(listen.host);
   const host = wildcard ? '127.0.0.1' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   return `http://${host}:${listen.port}/health`;
 }
@@ -108,6 +139,10 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
         'rate-limit': { type: 'string' },
         'allow-private-targets': { type: 'boolean' },
         'refuse-private-targets': { type: 'boolean' },
+        'allow-probe-address': { type: 'boolean' },
+        'max-endpoints': { type: 'string' },
+        'max-checks-per-client': { type: 'string' },
+        'queue-wait': { type: 'string' },
         'allowed-domains': { type: 'string' },
         'max-connections': { type: 'string' },
         'connections-per-address': { type: 'string' },
@@ -134,6 +169,10 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       rateLimit: values['rate-limit'],
       allowPrivateTargets: values['allow-private-targets'],
       refusePrivateTargets: values['refuse-private-targets'],
+      allowProbeAddress: values['allow-probe-address'],
+      maxEndpoints: values['max-endpoints'],
+      maxChecksPerClient: values['max-checks-per-client'],
+      queueWait: values['queue-wait'],
       allowedDomains: values['allowed-domains'],
       maxConnections: values['max-connections'],
       connectionsPerAddress: values['connections-per-address'],
@@ -153,15 +192,20 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
           typeof a === 'string' ? a : a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`,
         ),
       token: settings.token !== null,
-      rate_limit_per_minute: settings.rateLimitPerMinute,
-      check_page_refuses_private_targets: settings.refusePrivateOnCheckPage,
-      protocol_refuses_private_targets: settings.refusePrivateOnProtocol,
+      rate_limit_endpoints_per_minute: settings.rateLimitPerMinute,
+      refuses_private_targets: settings.refusePrivateTargets,
+      max_endpoints: settings.maxEndpoints,
+      max_checks_per_client: settings.maxChecksPerClient,
+      queue_wait_s: settings.queueWaitS,
+      allow_probe_address: settings.allowProbeAddress,
       allowed_domains: settings.allowedDomains,
       smtp_port: settings.smtpPort,
       egress_canary: settings.egressCanary.map((c) => `${c.host}:${c.port}`),
     },
     'checker-smtp ready',
   );
+  const exposed = exposureWarning(settings);
+  if (exposed !== null) app.log.warn({ listen: settings.listen }, exposed);
 
   const signals = hooks.signals ?? process;
   return new Promise<number>((resolve) => {

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Cut, EndpointProbe, ProbeErrorCode } from '../model/observation.js';
-import type { ConnectionGate } from './connection-gate.js';
+import { GateWaitError, type ConnectionGate, type GateRunOptions } from './connection-gate.js';
 
 export interface CollectCut {
   /** Fires when the caller cancels or the deadline runs out. */
@@ -84,40 +84,23 @@ export function markCut(
 
 /**
  * `probe` through the gate, unless `signal` fires while it waits in line:
- * then `probe()` at once, which sees the signal and dials nothing, and the
- * slot the gate hands over later is given back unused. A probe already
- * running is waited for: it ends promptly on the same signal, with what it saw.
+ * then `probe()` at once, which sees the signal and dials nothing; the gate
+ * gives the place in line up without ever holding a slot for it. A probe
+ * already running is waited for: it ends promptly on the same signal, with
+ * what it saw. A wait over `options.maxWaitMs` rejects with GateWaitError
+ * `timeout`, for the caller to record.
  */
-export function gatedUntilCut<T>(
+export async function gatedUntilCut<T>(
   gate: ConnectionGate,
   address: string,
   probe: () => Promise<T>,
   signal: AbortSignal,
+  options: Omit<GateRunOptions, 'signal'> = {},
 ): Promise<T> {
-  let running = false;
-  let instead: Promise<T> | null = null;
-  const queued = gate.run(address, () => {
-    if (instead) return instead;
-    running = true;
-    return probe();
-  });
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      if (running) return;
-      instead = probe();
-      instead.then(resolve, reject);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    queued.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!instead) resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!instead) reject(err as Error);
-      },
-    );
-  });
+  try {
+    return await gate.run(address, probe, { ...options, signal });
+  } catch (err) {
+    if (err instanceof GateWaitError && err.reason === 'cancelled') return probe();
+    throw err;
+  }
 }

@@ -12,8 +12,8 @@
 import type { EgressCheck, EndpointProbe, Observation, Phase } from '../model/observation.js';
 import { OBSERVATION_VERSION } from '../model/observation.js';
 import { parseOptions, type CheckOptions } from '../config/options.js';
-import type { CollectSettings } from './collect.js';
-import { planEndpoints } from './plan-endpoints.js';
+import { endpointCap, type CollectSettings } from './collect.js';
+import { capEndpoints, overCapMessage, planEndpoints } from './plan-endpoints.js';
 import { createConnectionGate } from './connection-gate.js';
 import { createDnsClient } from './dns/dns-client.js';
 import { createDnsCache, withDnsCache } from './dns/dns-cache.js';
@@ -24,7 +24,7 @@ import { checkEgress, needsEgressCheck } from './egress-check.js';
 import { probeEndpoint, probeSession, type EndpointTarget, type SessionMember } from './smtp/probe-endpoint.js';
 import { withProbesSkipped } from './smtp/transactions.js';
 import { defaultTrustStore } from './tls/trust-store.js';
-import { DOMAINS_PER_SESSION } from '../model/limits.js';
+import { DOMAINS_PER_SESSION, MAX_CAPPED_LISTED, MAX_MX_TARGETS } from '../model/limits.js';
 import { DEFAULT_EGRESS_CANARIES, SMTP_PORT } from '../config/settings.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 
@@ -33,7 +33,10 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
  * recorded as cut). No per-domain deadline: a bulk run's domains wait in the
  * connection gate's line, and a caller bounds the batch with its signal.
  */
-export interface CollectManySettings extends Omit<CollectSettings, 'mx' | 'onProgress' | 'concurrency' | 'deadlineMs'> {
+export interface CollectManySettings extends Omit<
+  CollectSettings,
+  'mx' | 'onProgress' | 'concurrency' | 'deadlineMs' | 'maxQueueWaitMs' | 'admit'
+> {
   /** Per-check options every domain shares (timeout, helo_name, test_*); `domain` comes from the list. */
   options?: Record<string, unknown>;
   /** Most domains whose transactions share one SMTP session (see DOMAINS_PER_SESSION). */
@@ -83,6 +86,7 @@ export async function collectMany(domains: string[], settings: CollectManySettin
   const options = domains.map((domain) =>
     withProbesSkipped(parseOptions({ ...settings.options, domain }), settings.skipProbes),
   );
+  endpointCap(settings);
   const perSession = settings.domainsPerSession ?? DOMAINS_PER_SESSION;
   if (!Number.isInteger(perSession) || perSession < 1)
     throw new RangeError(`domainsPerSession must be a positive integer, got ${perSession}.`);
@@ -112,8 +116,12 @@ async function collectBatch(
   const trustStore = settings.trustStore ?? defaultTrustStore();
   const gate = settings.gate ?? createConnectionGate();
   const finished: number[] = domains.map(() => started);
-  const facts = await Promise.all(options.map((o) => collectDnsFacts(dns, o.domain, undefined, cut.signal)));
-  const plans = facts.map((f) => (f.null_mx ? [] : planEndpoints(f, port)));
+  const facts = await Promise.all(
+    options.map((o) => collectDnsFacts(dns, o.domain, undefined, cut.signal, settings.mxNamePolicy)),
+  );
+  const maxEndpoints = endpointCap(settings);
+  const capped = facts.map((f) => capEndpoints(f, f.null_mx ? [] : planEndpoints(f, port), maxEndpoints));
+  const plans = capped.map((c) => c.probe);
   // Domains reaching one address under one MX name can share a session: same server, same SNI, same certificate.
   const sessions = new Map<string, Planned[]>();
   plans.forEach((plan, index) => {
@@ -200,8 +208,27 @@ async function collectBatch(
     return egress;
   };
   const egressChecks = await Promise.all(endpointsOf.map((e) => egressFor(e)));
+  // Over the cap: recorded without a connection or a PTR question, as collect() does.
+  const overCapOf = await Promise.all(
+    capped.map(({ overCap }, index) => {
+      const message = overCapMessage(maxEndpoints);
+      return Promise.all(
+        overCap.slice(0, MAX_CAPPED_LISTED).map(async (target) => {
+          const probe = await probeEndpoint(target, {
+            ...context(options[index]!, { no: false }),
+            targetPolicy: () => message,
+            reverseDns: false,
+          });
+          return probe.error ? { ...probe, error: { ...probe.error, code: 'policy.capped' as const } } : probe;
+        }),
+      );
+    }),
+  );
   return options.map((o, index) => {
-    const endpoints = endpointsOf[index]!;
+    const order = new Map([...capped[index]!.probe, ...capped[index]!.overCap].map((t, i) => [t.address, i]));
+    const endpoints = [...endpointsOf[index]!, ...overCapOf[index]!].sort(
+      (a, b) => order.get(a.address)! - order.get(b.address)!,
+    );
     return {
       version: OBSERVATION_VERSION,
       domain: o.domain,
@@ -213,6 +240,11 @@ async function collectBatch(
       endpoints,
       egress: egressChecks[index] ?? null,
       cut: cut.current(),
+      caps: {
+        max_mx_targets: MAX_MX_TARGETS,
+        max_endpoints: maxEndpoints,
+        endpoints_over_cap: capped[index]!.overCap.length,
+      },
     };
   });
 }

@@ -12,12 +12,23 @@ import { withSignal } from './dns/abortable-dns.js';
 import { collectDnsFacts } from './dns/posture.js';
 import { probeEndpoint, type EndpointTarget, type ProbeContext } from './smtp/probe-endpoint.js';
 import { withProbesSkipped } from './smtp/transactions.js';
-import { planEndpoints } from './plan-endpoints.js';
+import { capEndpoints, overCapMessage, planEndpoints } from './plan-endpoints.js';
 import { formatHostPort } from './smtp/connection.js';
 import { defaultTrustStore } from './tls/trust-store.js';
-import { MAX_PARALLEL_ENDPOINTS, RETRY_BACKOFF_MS, defaultCollectDeadlineMs } from '../model/limits.js';
-import type { ConnectionGate } from './connection-gate.js';
+import {
+  DEFAULT_MAX_ENDPOINTS,
+  MAX_CAPPED_LISTED,
+  MAX_ENDPOINTS_CEILING,
+  MAX_MX_TARGETS,
+  MAX_PARALLEL_ENDPOINTS,
+  RETRY_BACKOFF_MS,
+  defaultCollectDeadlineMs,
+} from '../model/limits.js';
+import { CheckerError } from '../model/errors.js';
+import type { ProbeErrorCode } from '../model/observation.js';
+import { GateWaitError, type ConnectionGate } from './connection-gate.js';
 import type { TargetPolicy } from './target-policy.js';
+import type { MxNamePolicy } from './dns/posture.js';
 import { DEFAULT_EGRESS_CANARIES, SMTP_PORT, type EgressCanary, type ResolverAddress } from '../config/settings.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut.js';
@@ -74,6 +85,42 @@ export interface CollectSettings {
   deadlineMs?: number;
   /** Cancels the collection: what is left is recorded as cut (`cancelled`), and collect() returns promptly. */
   signal?: AbortSignal;
+  /**
+   * Most endpoints (distinct addresses) probed (default DEFAULT_MAX_ENDPOINTS,
+   * 32; 1 to MAX_ENDPOINTS_CEILING). The rest are recorded as not probed
+   * (`policy.capped`), never dialled; MX targets are capped at MAX_MX_TARGETS.
+   */
+  maxEndpoints?: number;
+  /**
+   * Longest a probe waits for a slot of the shared `gate`, in milliseconds;
+   * then it is recorded as not probed (`queue.timeout`). No bound when absent
+   * (a bulk run's probes wait their turn).
+   */
+  maxQueueWaitMs?: number;
+  /** MX names this deployment refuses to look up and probe (recorded in `dns.mx_not_probed`). */
+  mxNamePolicy?: MxNamePolicy;
+  /**
+   * Told how many endpoints are about to be dialled, once DNS is done and
+   * before any connection: throwing refuses the whole collection there (a
+   * service's per-client budget of endpoints).
+   */
+  admit?: (endpoints: number) => void;
+}
+
+/** The endpoint cap of `settings`, checked: a bad value is refused before anything is sent. */
+export function endpointCap(settings: Pick<CollectSettings, 'maxEndpoints'>): number {
+  const max = settings.maxEndpoints ?? DEFAULT_MAX_ENDPOINTS;
+  if (!Number.isInteger(max) || max < 1 || max > MAX_ENDPOINTS_CEILING)
+    throw new CheckerError(
+      'setting.invalid',
+      `The endpoint cap must be a whole number from 1 to ${MAX_ENDPOINTS_CEILING}, got ${max}.`,
+    );
+  return max;
+}
+
+/** `e` recorded under `code` instead of the policy refusal it was made with (same message, never dialled). */
+function recordedAs(e: EndpointProbe, code: ProbeErrorCode): EndpointProbe {
+  return e.error?.code === 'policy.refused' ? { ...e, error: { ...e.error, code } } : e;
 }
 
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
@@ -91,6 +138,7 @@ export async function collect(
   settings: CollectSettings = {},
 ): Promise<Observation> {
   const options = withProbesSkipped(parseOptions(rawOptions), settings.skipProbes);
+  endpointCap(settings);
   const started = Date.now();
   const cut = startCut(started, settings.deadlineMs ?? defaultCollectDeadlineMs(options.timeout), settings.signal);
   try {
@@ -113,34 +161,51 @@ async function collectUntil(
     cut.message,
   );
   const trustStore = settings.trustStore ?? defaultTrustStore();
-  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal);
-  const plan = dns.null_mx ? [] : planEndpoints(dns, port);
+  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal, settings.mxNamePolicy);
+  const maxEndpoints = endpointCap(settings);
+  const { probe: plan, overCap } = capEndpoints(dns, dns.null_mx ? [] : planEndpoints(dns, port), maxEndpoints);
+  settings.admit?.(plan.filter((t) => (settings.targetPolicy?.(t.address) ?? null) === null).length);
   settings.onProgress?.({ type: 'dns', dns, endpoints: plan });
 
   const budgetMs = options.timeout * 1000;
-  /** One attempt at `target`: through the gate, never dialled once the collection is cut. */
+  /** This check's place in the shared gate: fairness is between checks. */
+  const owner = {};
+  const context = (subject: string, refuse: () => string | null): ProbeContext => ({
+    options,
+    dns: dnsClient,
+    trustStore,
+    signal: cut.signal,
+    targetPolicy: (address) => refuse() ?? settings.targetPolicy?.(address) ?? null,
+    onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
+  });
+  /** One attempt at `target`: through the gate, never dialled once the collection is cut or its wait ran out. */
   const attempt = async (target: EndpointTarget): Promise<EndpointProbe> => {
-    const subject = formatHostPort(target);
     let notDialled = false;
-    const ctx: ProbeContext = {
-      options,
-      dns: dnsClient,
-      trustStore,
-      signal: cut.signal,
-      // The cut refuses to dial, as a target policy does: recorded, then renamed below.
-      targetPolicy: (address) => {
-        if (cut.signal.aborted) {
-          notDialled = true;
-          return `not probed: ${cut.message()}`;
-        }
-        return settings.targetPolicy?.(address) ?? null;
-      },
-      onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
-    };
+    let queueTimeout: string | null = null;
+    // The cut and a wait over the limit refuse to dial, as a target policy does: recorded, then renamed below.
+    const ctx = context(formatHostPort(target), () => {
+      if (cut.signal.aborted) {
+        notDialled = true;
+        return `not probed: ${cut.message()}`;
+      }
+      return queueTimeout;
+    });
     const probe = () => probeEndpoint(target, ctx);
     // Time spent queued at the gate is not charged to the endpoint's budget, which starts at connect;
     // a cut while queued ends the wait at once.
-    const endpoint = await (settings.gate ? gatedUntilCut(settings.gate, target.address, probe, cut.signal) : probe());
+    const gated = async (gate: ConnectionGate) => {
+      try {
+        return await gatedUntilCut(gate, target.address, probe, cut.signal, {
+          owner,
+          ...(settings.maxQueueWaitMs !== undefined ? { maxWaitMs: settings.maxQueueWaitMs } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof GateWaitError)) throw err;
+        queueTimeout = `not probed: ${err.message} (the checker is busy; try again later)`;
+        return recordedAs(await probe(), 'queue.timeout');
+      }
+    };
+    const endpoint = await (settings.gate ? gated(settings.gate) : probe());
     return markCut(endpoint, cut.current(), { notDialled, budgetMs, collectStartedMs: started });
   };
 
@@ -175,10 +240,26 @@ async function collectUntil(
     egress = await checkEgress(canaries, {
       dns: dnsClient,
       gate: settings.gate,
+      owner,
       timeoutS: options.timeout,
       signal: cut.signal,
     });
   }
+
+  // Over the cap: recorded, never dialled, no PTR asked; the first MAX_CAPPED_LISTED one by one, the rest counted.
+  const capMessage = overCapMessage(maxEndpoints);
+  const capped = await Promise.all(
+    overCap
+      .slice(0, MAX_CAPPED_LISTED)
+      .map(async (target) =>
+        recordedAs(
+          await probeEndpoint(target, { ...context(formatHostPort(target), () => capMessage), reverseDns: false }),
+          'policy.capped',
+        ),
+      ),
+  );
+  const order = new Map([...plan, ...overCap].map((t, i) => [t.address, i]));
+  const recorded = [...endpoints, ...capped].sort((a, b) => order.get(a.address)! - order.get(b.address)!);
 
   return {
     version: OBSERVATION_VERSION,
@@ -188,8 +269,9 @@ async function collectUntil(
     checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
     options: { ...withoutDomain(options), port },
     dns,
-    endpoints,
+    endpoints: recorded,
     egress,
     cut: cut.current(),
+    caps: { max_mx_targets: MAX_MX_TARGETS, max_endpoints: maxEndpoints, endpoints_over_cap: overCap.length },
   };
 }

@@ -1,10 +1,20 @@
 /**
- * Politeness across requests: a global bound on open SMTP connections and a
- * per-address bound, both FIFO-queued. One gate is shared by every collect of
- * a process (the service, a bulk run), so a shared MX never sees more than
+ * Politeness and fair sharing across requests: a global bound on open SMTP
+ * connections and a per-address bound, shared by every collect of a process
+ * (the service, a bulk run), so a shared MX never sees more than
  * `perAddress` connections from us at once, whoever asked.
+ *
+ * Each caller runs under an owner (one check: collect() uses one per call).
+ * When a slot frees, the waiting owner that holds the fewest connections gets
+ * it (ties: who waited longest), not simply the oldest waiter; and an owner
+ * that already holds `guaranteed` connections may open more only while the
+ * reserve (the last quarter of the slots) stays free. So checks that fill the
+ * gate with tarpits cannot make a check that arrives later wait for them:
+ * its first connections go through at once. A wait may be bounded
+ * (`maxWaitMs`) and cut (`signal`); both reject with a GateWaitError and
+ * never hold a slot.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
+import { GATE_GUARANTEED_PER_OWNER, GATE_RESERVE_FRACTION } from '../model/limits.js';
 import { MAX_CONNECTIONS_PER_ADDRESS, MAX_OPEN_CONNECTIONS } from '../model/limits.js';
 
 export interface ConnectionGateOptions {
@@ -25,13 +35,39 @@ export interface ConnectionGateStats {
   peakOpen: number;
   /** Addresses with a probe running or queued. */
   addresses: number;
+  /** Owners (checks) with a probe running or queued. */
+  owners: number;
+}
+
+export interface GateRunOptions {
+  /** Whose connection this is: fairness is between owners. Calls without one share one owner. */
+  owner?: object;
+  /** Longest wait in line, in milliseconds; then the call rejects with GateWaitError `timeout`. */
+  maxWaitMs?: number;
+  /** Leaves the line when it fires (GateWaitError `cancelled`); a run already started is not interrupted. */
+  signal?: AbortSignal;
+}
+
+/** A wait in the gate's line that ended without a slot. */
+export class GateWaitError extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'cancelled',
+    readonly waitedMs: number,
+  ) {
+    super(
+      reason === 'timeout'
+        ? `waited ${(waitedMs / 1000).toFixed(1)} s for a connection slot, the longest this checker allows`
+        : 'left the connection line: the check was cut',
+    );
+    this.name = 'GateWaitError';
+  }
 }
 
 export interface ConnectionGate {
   readonly maxOpen: number;
   readonly perAddress: number;
   /** Run `fn` holding one slot for `address` and one global slot; waits in line for both. */
-  run<T>(address: string, fn: () => Promise<T>): Promise<T>;
+  run<T>(address: string, fn: () => Promise<T>, options?: GateRunOptions): Promise<T>;
   stats(): ConnectionGateStats;
 }
 
@@ -40,62 +76,112 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+interface Waiter {
+  owner: object;
+  address: string;
+  grant: () => void;
+}
+
+/** The owner of calls that name none: they share one place in line, first come, first served. */
+const SHARED_OWNER = {};
+
+function bump<K>(map: Map<K, number>, key: K, by: number): number {
+  const next = (map.get(key) ?? 0) + by;
+  if (next === 0) map.delete(key);
+  else map.set(key, next);
+  return next;
+}
+
 export function createConnectionGate(options: ConnectionGateOptions = {}): ConnectionGate {
   const maxOpen = positiveInteger('maxOpen', options.maxOpen ?? MAX_OPEN_CONNECTIONS);
   const perAddress = positiveInteger('perAddress', options.perAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
-  const global = pLimit(maxOpen);
-  /** Per-address limiter and how many probes hold or wait for it (dropped at zero, so the map stays small). */
-  const byAddress = new Map<string, { limit: LimitFunction; users: number }>();
+  const reserve = Math.floor(maxOpen * GATE_RESERVE_FRACTION);
+  let open = 0;
   const openByAddress = new Map<string, number>();
-  let waiting = 0;
+  const openByOwner = new Map<object, number>();
+  const waiting: Waiter[] = [];
   let peakPerAddress = 0;
   let peakOpen = 0;
 
-  function enter(address: string): LimitFunction {
-    let entry = byAddress.get(address);
-    if (!entry) {
-      entry = { limit: pLimit(perAddress), users: 0 };
-      byAddress.set(address, entry);
-    }
-    entry.users++;
-    return entry.limit;
+  function canStart(w: Waiter): boolean {
+    if (open >= maxOpen || (openByAddress.get(w.address) ?? 0) >= perAddress) return false;
+    return (openByOwner.get(w.owner) ?? 0) < GATE_GUARANTEED_PER_OWNER || open < maxOpen - reserve;
   }
 
-  function leave(address: string): void {
-    const entry = byAddress.get(address);
-    if (entry && --entry.users === 0) byAddress.delete(address);
+  /** Hand free slots out: the eligible waiter whose owner holds fewest, then the longest waiting (arrival order). */
+  function dispatch(): void {
+    for (;;) {
+      let best: Waiter | undefined;
+      let bestHeld = Infinity;
+      for (const w of waiting) {
+        const held = openByOwner.get(w.owner) ?? 0;
+        if (held < bestHeld && canStart(w)) {
+          best = w;
+          bestHeld = held;
+        }
+      }
+      if (!best) return;
+      waiting.splice(waiting.indexOf(best), 1);
+      open++;
+      peakOpen = Math.max(peakOpen, open);
+      peakPerAddress = Math.max(peakPerAddress, bump(openByAddress, best.address, 1));
+      bump(openByOwner, best.owner, 1);
+      best.grant();
+    }
+  }
+
+  function release(w: Waiter): void {
+    open--;
+    bump(openByAddress, w.address, -1);
+    bump(openByOwner, w.owner, -1);
+    dispatch();
   }
 
   return {
     maxOpen,
     perAddress,
-    async run<T>(address: string, fn: () => Promise<T>): Promise<T> {
-      const limit = enter(address);
-      waiting++;
+    async run<T>(address: string, fn: () => Promise<T>, runOptions: GateRunOptions = {}): Promise<T> {
+      const { signal, maxWaitMs } = runOptions;
+      if (signal?.aborted) throw new GateWaitError('cancelled', 0);
+      const enqueued = Date.now();
+      let waiter!: Waiter;
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const leave = (reason: 'timeout' | 'cancelled') => {
+          const at = waiting.indexOf(waiter);
+          if (at < 0) return;
+          waiting.splice(at, 1);
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          reject(new GateWaitError(reason, Date.now() - enqueued));
+        };
+        const onAbort = () => leave('cancelled');
+        waiter = {
+          owner: runOptions.owner ?? SHARED_OWNER,
+          address,
+          grant: () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        waiting.push(waiter);
+        if (maxWaitMs !== undefined && Number.isFinite(maxWaitMs)) {
+          timer = setTimeout(() => leave('timeout'), Math.max(0, maxWaitMs));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        dispatch();
+      });
       try {
-        // The address slot first: a probe queued behind a busy address must not hold a global slot.
-        return await limit(() =>
-          global(async () => {
-            waiting--;
-            const open = (openByAddress.get(address) ?? 0) + 1;
-            openByAddress.set(address, open);
-            peakPerAddress = Math.max(peakPerAddress, open);
-            peakOpen = Math.max(peakOpen, global.activeCount);
-            try {
-              return await fn();
-            } finally {
-              const left = (openByAddress.get(address) ?? 1) - 1;
-              if (left === 0) openByAddress.delete(address);
-              else openByAddress.set(address, left);
-            }
-          }),
-        );
+        return await fn();
       } finally {
-        leave(address);
+        release(waiter);
       }
     },
     stats() {
-      return { open: global.activeCount, queued: waiting, peakPerAddress, peakOpen, addresses: byAddress.size };
+      const addresses = new Set([...openByAddress.keys(), ...waiting.map((w) => w.address)]);
+      const owners = new Set([...openByOwner.keys(), ...waiting.map((w) => w.owner)]);
+      return { open, queued: waiting.length, peakPerAddress, peakOpen, addresses: addresses.size, owners: owners.size };
     },
   };
 }

@@ -31,6 +31,8 @@ export function needsEgressCheck(endpoints: readonly EndpointProbe[]): boolean {
 export interface EgressContext {
   dns: DnsClient;
   gate?: ConnectionGate | undefined;
+  /** The check the canaries are dialled for: its place in the gate's fair sharing. */
+  owner?: object | undefined;
   /** The per-endpoint budget, seconds: a canary gets at most this (and at most EGRESS_CANARY_TIMEOUT_S). */
   timeoutS: number;
   /** The collection's cancel or deadline. */
@@ -112,7 +114,7 @@ async function dial(canary: EgressCanary, ctx: EgressContext): Promise<EgressCan
       await conn.close();
     }
   };
-  return ctx.gate ? ctx.gate.run(target.address, run) : run();
+  return ctx.gate ? ctx.gate.run(target.address, run, ctx.owner ? { owner: ctx.owner } : {}) : run();
 }
 
 /** Dial every canary at once; port 25 is reachable when one of them connected. */

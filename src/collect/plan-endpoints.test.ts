@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mxTarget, SYSTEM_RESOLVER } from '../../test/fixtures/observations.js';
 import type { DnsFacts, MxTarget } from '../model/observation.js';
-import { planEndpoints } from './plan-endpoints.js';
+import { capEndpoints, planEndpoints } from './plan-endpoints.js';
 
 /** Live DNS facts for these targets, given in the order collectDnsFacts sorts them (preference, then name). */
 function facts(...mx: MxTarget[]): DnsFacts {
@@ -10,6 +10,8 @@ function facts(...mx: MxTarget[]): DnsFacts {
     source: 'live',
     resolver: SYSTEM_RESOLVER,
     resolver_check: null,
+    mx_not_probed: [],
+    mx_unlisted: 0,
     mx_error: null,
     null_mx: false,
     implicit_mx: false,
@@ -101,5 +103,44 @@ describe('planEndpoints()', () => {
       25,
     );
     assert.deepEqual(plan, [{ address: '192.0.2.7', family: 4, port: 25, mx: ['example.com'], preference: 0 }]);
+  });
+});
+
+describe('capEndpoints()', () => {
+  const v4 = (k: number, n: number) => Array.from({ length: n }, (_, i) => `192.0.${k}.${i + 1}`);
+
+  it("keeps every endpoint under the cap, in the plan's order", () => {
+    const dns = facts(mxTarget('mx1.example.com', { ipv4: v4(2, 3) }));
+    const plan = planEndpoints(dns, 25);
+    assert.deepEqual(capEndpoints(dns, plan, 3), { probe: plan, overCap: [] });
+  });
+
+  it('fills the cap in rounds over the MX targets and both families, best preference first', () => {
+    const dns = facts(
+      mxTarget('mx1.example.com', { preference: 10, ipv4: v4(1, 4), ipv6: ['2001:db8::1:1', '2001:db8::1:2'] }),
+      mxTarget('mx2.example.com', { preference: 20, ipv4: v4(2, 4) }),
+      mxTarget('mx3.example.com', { preference: 30, ipv4: v4(3, 4) }),
+    );
+    const plan = planEndpoints(dns, 25);
+    const { probe, overCap } = capEndpoints(dns, plan, 6);
+    // Round 1: mx1's first IPv4 and IPv6, mx2's and mx3's first IPv4; round 2: mx1's second IPv4 and IPv6.
+    assert.deepEqual(
+      probe.map((t) => t.address),
+      ['192.0.1.1', '192.0.1.2', '2001:db8::1:1', '2001:db8::1:2', '192.0.2.1', '192.0.3.1'],
+    );
+    assert.equal(overCap.length, plan.length - 6);
+    assert.ok(overCap.every((t) => !probe.includes(t)));
+  });
+
+  it('counts an address reached through several MX names once', () => {
+    const dns = facts(
+      mxTarget('mx1.example.com', { ipv4: ['192.0.2.1', '192.0.2.2'] }),
+      mxTarget('mx2.example.com', { preference: 20, ipv4: ['192.0.2.1', '192.0.2.3'] }),
+    );
+    const { probe } = capEndpoints(dns, planEndpoints(dns, 25), 2);
+    assert.deepEqual(
+      probe.map((t) => t.address),
+      ['192.0.2.1', '192.0.2.2'],
+    );
   });
 });

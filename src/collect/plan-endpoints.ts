@@ -5,6 +5,7 @@
  * the order a sender would try.
  */
 import type { DnsFacts } from '../model/observation.js';
+import { MAX_MX_TARGETS } from '../model/limits.js';
 import type { EndpointTarget } from './smtp/probe-endpoint.js';
 
 /** One endpoint per distinct address, remembering every MX name that leads to it. */
@@ -30,4 +31,41 @@ export function planEndpoints(dns: DnsFacts, port: number): EndpointTarget[] {
     (a, b) =>
       a.preference - b.preference || a.family - b.family || a.address.localeCompare(b.address, 'en', { numeric: true }),
   );
+}
+
+/** The plan split by the endpoint cap: what is dialled, and what is recorded as not probed. */
+export interface CappedPlan {
+  probe: EndpointTarget[];
+  overCap: EndpointTarget[];
+}
+
+/**
+ * At most `max` endpoints of `plan`, chosen in rounds so that the cap spreads
+ * over every MX target and both families: the first IPv4 and the first IPv6
+ * address of each target in preference order, then the second of each, and
+ * so on. A zone with 10 MX × 64 A then has each MX host probed (on three or
+ * four of its addresses), not one host on all 32. Both lists keep the plan's
+ * order.
+ */
+export function capEndpoints(dns: DnsFacts, plan: readonly EndpointTarget[], max: number): CappedPlan {
+  if (plan.length <= max) return { probe: [...plan], overCap: [] };
+  const chosen = new Set<string>();
+  const rounds = Math.max(0, ...dns.mx.map((t) => Math.max(t.ipv4.length, t.ipv6.length)));
+  for (let round = 0; round < rounds && chosen.size < max; round++) {
+    for (const target of dns.mx) {
+      if (target.ip_literal) continue;
+      for (const address of [target.ipv4[round], target.ipv6[round]]) {
+        if (address !== undefined && chosen.size < max) chosen.add(address);
+      }
+    }
+  }
+  return {
+    probe: plan.filter((t) => chosen.has(t.address)),
+    overCap: plan.filter((t) => !chosen.has(t.address)),
+  };
+}
+
+/** Why an endpoint over the cap was not probed, in the words rules and reports show. */
+export function overCapMessage(max: number): string {
+  return `not probed: over the cap of ${max} endpoints per check (${MAX_MX_TARGETS} MX targets at most, the endpoints spread over them)`;
 }

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { OptionError } from '../model/errors.js';
 import type { MxRecord } from '../model/mx-record.js';
-import { MAX_MX_TARGETS } from '../model/limits.js';
+import { MAX_MX_RECORDS, MAX_MX_TARGETS } from '../model/limits.js';
 import { quote } from '../model/text.js';
 import { validateHostname } from './validate.js';
 
@@ -102,7 +102,10 @@ export function parseMxService(service: unknown, domain: string): MxService | nu
   const list = body['mx'];
   if (list === undefined || list === null) return { zone, records: [] };
   if (!Array.isArray(list)) fail('field Service.mx must be a list of MX records.');
-  if (list.length > MAX_MX_TARGETS) fail(`holds ${list.length} MX records; at most ${MAX_MX_TARGETS} are checked.`);
+  if (list.length > MAX_MX_RECORDS)
+    fail(
+      `holds ${list.length} MX records; at most ${MAX_MX_RECORDS} are accepted (the ${MAX_MX_TARGETS} best preferences are probed).`,
+    );
 
   const records = list.map((record: unknown, i): MxRecord => {
     if (!isObject(record)) fail(`MX record ${i + 1} must be an object with Preference and Mx.`);

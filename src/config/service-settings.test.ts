@@ -12,15 +12,18 @@ test('parseListen() reads :PORT as all interfaces, and HOST:PORT with IPv4, IPv6
   assert.throws(() => parseListen(':99999'), /Listen port must be a number between 1 and 65535/);
 });
 
-test('resolveServiceSettings() has safe defaults: /check refuses private targets, the protocol does not, no token, no limit', () => {
+test('resolveServiceSettings() has safe defaults: private targets refused on every route, 32 endpoints per check, no token, no limit', () => {
   const s = resolveServiceSettings({}, {});
   assert.deepEqual(s.listen, { host: '::', port: 8080 });
   assert.equal(s.smtpPort, 25);
   assert.equal(s.resolver, null);
   assert.equal(s.token, null);
   assert.equal(s.rateLimitPerMinute, null);
-  assert.equal(s.refusePrivateOnCheckPage, true);
-  assert.equal(s.refusePrivateOnProtocol, false);
+  assert.equal(s.refusePrivateTargets, true);
+  assert.equal(s.maxEndpoints, 32);
+  assert.equal(s.maxChecksPerClient, 8);
+  assert.equal(s.queueWaitS, 15);
+  assert.equal(s.allowProbeAddress, false);
   assert.equal(s.allowedDomains, null);
   assert.equal(s.connectionsPerAddress, 1);
   assert.equal(s.drainTimeoutS, 30);
@@ -46,12 +49,21 @@ test('resolveServiceSettings() reads the environment, and flags win over it', ()
     CHECKER_SMTP_RESOLVER: '127.0.0.1:5353',
     CHECKER_SMTP_PORT: '2525',
     CHECKER_SMTP_CONNECTIONS_PER_ADDRESS: '2',
+    CHECKER_SMTP_MAX_ENDPOINTS: '12',
+    CHECKER_SMTP_MAX_CHECKS_PER_CLIENT: '3',
+    CHECKER_SMTP_QUEUE_WAIT: '5',
+    CHECKER_SMTP_ALLOW_PROBE_ADDRESS: 'yes',
   };
   const s = resolveServiceSettings({ token: 'from-flag' }, env);
   assert.deepEqual(s.listen, { host: '127.0.0.1', port: 9999 });
   assert.equal(s.token, 'from-flag');
   assert.equal(s.rateLimitPerMinute, 30);
-  assert.equal(s.refusePrivateOnCheckPage, false);
+  assert.equal(s.refusePrivateTargets, false);
+  assert.equal(s.maxEndpoints, 12);
+  assert.equal(s.maxChecksPerClient, 3);
+  assert.equal(s.queueWaitS, 5);
+  assert.equal(s.allowProbeAddress, true);
+  assert.equal(resolveServiceSettings({ maxEndpoints: '20' }, env).maxEndpoints, 20, 'the flag wins');
   assert.deepEqual(s.allowedDomains, ['example.com', 'example.org']);
   assert.deepEqual(s.resolver, { host: '127.0.0.1', port: 5353 });
   assert.equal(s.smtpPort, 2525);
@@ -71,6 +83,16 @@ test('resolveServiceSettings() refuses settings that cannot be right, naming the
     ],
     [{ resolver: 'dns.google' }, {}, /Resolver "dns.google" is not an IP address/],
     [{ connectionsPerAddress: '-1' }, {}, /per-address connection bound must be a positive whole number/],
+    [{ maxEndpoints: '0' }, {}, /endpoint cap \(endpoints per check\) must be a positive whole number, got "0"/],
+    [{ maxEndpoints: '257' }, {}, /endpoint cap must be at most 256, got "257"/],
+    [
+      { rateLimit: '20' },
+      {},
+      /rate limit \(20 endpoints per minute per client\) is below the endpoint cap \(32 per check\)/,
+    ],
+    [{ maxChecksPerClient: 'many' }, {}, /checks running at once must be a positive whole number, got "many"/],
+    [{ queueWait: '0' }, {}, /connection slot \(seconds\) must be a positive whole number, got "0"/],
+    [{}, { CHECKER_SMTP_ALLOW_PROBE_ADDRESS: 'maybe' }, /CHECKER_SMTP_ALLOW_PROBE_ADDRESS must be true or false/],
   ];
   for (const [flags, env, message] of cases) assert.throws(() => resolveServiceSettings(flags, env), message);
 });

@@ -4,7 +4,13 @@
  * flag or its environment variable (flags win); none from a request.
  */
 import { CheckerError } from '../model/errors.js';
-import { MAX_CONNECTIONS_PER_ADDRESS, MAX_OPEN_CONNECTIONS } from '../model/limits.js';
+import {
+  DEFAULT_MAX_ENDPOINTS,
+  DEFAULT_QUEUE_WAIT_S,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  MAX_ENDPOINTS_CEILING,
+  MAX_OPEN_CONNECTIONS,
+} from '../model/limits.js';
 import {
   DEFAULT_EGRESS_CANARIES,
   parseEgressCanaries,
@@ -22,6 +28,12 @@ export const DEFAULT_LISTEN = ':8080';
 export const DEFAULT_DRAIN_TIMEOUT_S = 30;
 /** Rate-limit window: per client, per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+/**
+ * Checks (POST /collect, POST /check) one client may have running at once;
+ * more are refused at once (429). A person runs one; a host's scheduler a
+ * handful. Beyond that, one address is filling the connection gate.
+ */
+export const DEFAULT_MAX_CHECKS_PER_CLIENT = 8;
 
 export interface ListenAddress {
   host: string;
@@ -36,12 +48,21 @@ export interface ServiceSettings {
   egressCanary: readonly EgressCanary[];
   /** Required on every route but /health when set. */
   token: string | null;
-  /** Work requests per client per minute; null: unlimited. */
+  /**
+   * Endpoints probed per client per minute (a check costs one per endpoint it
+   * dials, at least one; every other work request one); null: unlimited.
+   */
   rateLimitPerMinute: number | null;
-  /** Refuse non-public MX addresses on the browser page /check (default on). */
-  refusePrivateOnCheckPage: boolean;
-  /** Refuse non-public MX addresses on the host protocol (/collect) too (default off). */
-  refusePrivateOnProtocol: boolean;
+  /** Refuse non-public MX addresses on every route (default on; --allow-private-targets turns it off). */
+  refusePrivateTargets: boolean;
+  /** Endpoints probed at most per check; the rest are recorded as not probed. */
+  maxEndpoints: number;
+  /** Checks one client may have running at once; more are refused with 429. */
+  maxChecksPerClient: number;
+  /** Longest a probe waits for a connection slot, seconds; then it is recorded as not probed. */
+  queueWaitS: number;
+  /** The /check page honours a relay-probe recipient typed by the visitor (default off: the default recipient). */
+  allowProbeAddress: boolean;
   /** Only these domains (and their subdomains) may be checked; null: any. */
   allowedDomains: string[] | null;
   maxConnections: number;
@@ -60,6 +81,10 @@ export const SETTING_ENV = {
   refusePrivateTargets: 'CHECKER_SMTP_REFUSE_PRIVATE_TARGETS',
   allowedDomains: 'CHECKER_SMTP_ALLOWED_DOMAINS',
   maxConnections: 'CHECKER_SMTP_MAX_CONNECTIONS',
+  maxEndpoints: 'CHECKER_SMTP_MAX_ENDPOINTS',
+  maxChecksPerClient: 'CHECKER_SMTP_MAX_CHECKS_PER_CLIENT',
+  queueWait: 'CHECKER_SMTP_QUEUE_WAIT',
+  allowProbeAddress: 'CHECKER_SMTP_ALLOW_PROBE_ADDRESS',
   connectionsPerAddress: 'CHECKER_SMTP_CONNECTIONS_PER_ADDRESS',
   drainTimeout: 'CHECKER_SMTP_DRAIN_TIMEOUT',
 } as const;
@@ -121,6 +146,10 @@ export interface ServiceFlags {
   refusePrivateTargets?: boolean | undefined;
   allowedDomains?: string | undefined;
   maxConnections?: string | undefined;
+  maxEndpoints?: string | undefined;
+  maxChecksPerClient?: string | undefined;
+  queueWait?: string | undefined;
+  allowProbeAddress?: boolean | undefined;
   connectionsPerAddress?: string | undefined;
   drainTimeout?: string | undefined;
 }
@@ -139,8 +168,26 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
   const maxConnections = pick('maxConnections', flags.maxConnections);
   const perAddress = pick('connectionsPerAddress', flags.connectionsPerAddress);
   const drain = pick('drainTimeout', flags.drainTimeout);
+  const maxEndpointsRaw = pick('maxEndpoints', flags.maxEndpoints);
+  const maxEndpoints =
+    maxEndpointsRaw === undefined || maxEndpointsRaw === ''
+      ? DEFAULT_MAX_ENDPOINTS
+      : positiveInteger(maxEndpointsRaw, 'The endpoint cap (endpoints per check)');
+  if (maxEndpoints > MAX_ENDPOINTS_CEILING)
+    settingError(`The endpoint cap must be at most ${MAX_ENDPOINTS_CEILING}, got ${quote(String(maxEndpoints))}.`);
+  const checksRaw = pick('maxChecksPerClient', flags.maxChecksPerClient);
+  const queueWaitRaw = pick('queueWait', flags.queueWait);
+  const rateLimitPerMinute =
+    rate === undefined || rate === ''
+      ? null
+      : positiveInteger(rate, 'The rate limit (endpoints probed per minute per client)');
+  if (rateLimitPerMinute !== null && rateLimitPerMinute < maxEndpoints)
+    settingError(
+      `The rate limit (${rateLimitPerMinute} endpoints per minute per client) is below the endpoint cap (${maxEndpoints} per check): a check of a large domain could never run. Raise the rate limit or lower the cap (--max-endpoints).`,
+    );
   const allowPrivate =
     flags.allowPrivateTargets || flag(env[SETTING_ENV.allowPrivateTargets], SETTING_ENV.allowPrivateTargets);
+  // Refusing is the default on every route now; the flag stays accepted for deployments that set it.
   const refusePrivate =
     flags.refusePrivateTargets || flag(env[SETTING_ENV.refusePrivateTargets], SETTING_ENV.refusePrivateTargets);
   if (allowPrivate && refusePrivate)
@@ -151,12 +198,19 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
     smtpPort: port === undefined || port === '' ? SMTP_PORT : parsePort(port, 'SMTP port'),
     egressCanary: canary === undefined || canary === '' ? DEFAULT_EGRESS_CANARIES : parseEgressCanaries(canary),
     token: token?.trim() ?? null,
-    rateLimitPerMinute:
-      rate === undefined || rate === ''
-        ? null
-        : positiveInteger(rate, 'The rate limit (requests per minute per client)'),
-    refusePrivateOnCheckPage: !allowPrivate,
-    refusePrivateOnProtocol: refusePrivate,
+    rateLimitPerMinute,
+    refusePrivateTargets: !allowPrivate,
+    maxEndpoints,
+    maxChecksPerClient:
+      checksRaw === undefined || checksRaw === ''
+        ? DEFAULT_MAX_CHECKS_PER_CLIENT
+        : positiveInteger(checksRaw, 'The per-client bound on checks running at once'),
+    queueWaitS:
+      queueWaitRaw === undefined || queueWaitRaw === ''
+        ? DEFAULT_QUEUE_WAIT_S
+        : positiveInteger(queueWaitRaw, 'The longest wait for a connection slot (seconds)'),
+    allowProbeAddress:
+      flags.allowProbeAddress || flag(env[SETTING_ENV.allowProbeAddress], SETTING_ENV.allowProbeAddress),
     allowedDomains: allowed === undefined || allowed === '' ? null : domains(allowed),
     maxConnections:
       maxConnections === undefined ? MAX_OPEN_CONNECTIONS : positiveInteger(maxConnections, 'The connection bound'),

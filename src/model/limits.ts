@@ -57,8 +57,40 @@ export const MAX_CNAME_HOPS = 8;
 /** PTR names checked for forward confirmation (a PTR RRset is almost always one name). */
 export const MAX_PTR_NAMES = 4;
 
-/** MX targets considered per domain: more than this is misconfiguration or abuse. */
-export const MAX_MX_TARGETS = 32;
+/**
+ * MX targets probed per check, best preference first: RFC 5321 §5.1 senders
+ * try them in that order, and the largest mailbox providers publish 5 (Gmail,
+ * Yahoo) or fewer. Each target may resolve to any number of addresses, so
+ * this also bounds the A/AAAA lookups a zone can make one check send.
+ */
+export const MAX_MX_TARGETS = 10;
+
+/**
+ * MX records a host's service payload may carry (more is refused, 400), and
+ * MX names one observation lists: the probed ones, then those over the cap
+ * as not probed. More than this is misconfiguration or abuse.
+ */
+export const MAX_MX_RECORDS = 32;
+
+/**
+ * Endpoints (distinct addresses) probed per check by default. Gmail publishes
+ * 5 MX names with one IPv4 and one IPv6 address each (10 endpoints), Outlook
+ * one name with 4-8 addresses, Yahoo 3 names with 4 each (12): 32 covers
+ * every large provider with room to spare, while one check of a zone with
+ * 10 MX × 64 A (640 addresses, each sent a RCPT TO of the caller's choice)
+ * costs 32 connections, not 640. Settable: `--max-endpoints`, `maxEndpoints`.
+ */
+export const DEFAULT_MAX_ENDPOINTS = 32;
+/** Largest settable endpoint cap: the service's whole connection bound, MAX_OPEN_CONNECTIONS. */
+export const MAX_ENDPOINTS_CEILING = 256;
+
+/**
+ * Endpoints over the cap listed one by one in the observation (error
+ * `policy.capped`, never dialled, no reverse DNS asked); the rest are counted
+ * in `caps.endpoints_over_cap`. Their addresses stay in the DNS facts. A
+ * DNS answer may hold thousands of addresses: the observation must not.
+ */
+export const MAX_CAPPED_LISTED = 32;
 
 /**
  * SMTP connections open at once across the whole process (all requests of a
@@ -74,6 +106,26 @@ export const MAX_OPEN_CONNECTIONS = 256;
  * them, and a shared MX of many domains is queued, not hammered.
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 1;
+
+/**
+ * Fair sharing of the connection gate between checks: a check that already
+ * holds GATE_GUARANTEED_PER_OWNER connections may open more only while
+ * GATE_RESERVE_FRACTION of the slots stay free (64 of 256). Those last slots
+ * are for checks holding fewer, so a check that arrives while others fill the
+ * gate with tarpits still gets its first connections at once. Four covers a
+ * typical domain (2 MX × 2 addresses) in one round.
+ */
+export const GATE_GUARANTEED_PER_OWNER = 4;
+export const GATE_RESERVE_FRACTION = 0.25;
+
+/**
+ * Longest a probe of the service waits in the connection gate's line (for a
+ * global or a per-address slot) before it is recorded as not probed
+ * (`queue.timeout`). Above one default endpoint budget (12 s), so a probe
+ * queued behind one tarpit holding its address still gets its turn; well
+ * inside the collect deadline (44 s) and a host's 120 s HTTP timeout.
+ */
+export const DEFAULT_QUEUE_WAIT_S = 15;
 
 /**
  * DNS cache (opt-in, for bulk runs and long-lived services): answers kept at

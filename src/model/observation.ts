@@ -13,7 +13,7 @@
 import Type, { type Static } from 'typebox';
 import { closedObject, definition, described, nullable, recordOf } from './json-schema.js';
 
-export const OBSERVATION_VERSION = 2 as const;
+export const OBSERVATION_VERSION = 3 as const;
 
 /** Scalars with a shape the schema checks (the `Static` type stays `string`/`number`). */
 const Timestamp = definition(
@@ -74,7 +74,12 @@ export const MxTargetSchema = definition(
         "Names the target's CNAME chain points through, in order; empty when the target is not an alias.",
       ),
       ipv4: StringList('IPv4 addresses the target resolves to (after following any CNAME), sorted.'),
-      ipv6: StringList('IPv6 addresses the target resolves to (after following any CNAME), sorted.'),
+      ipv6: StringList(
+        'IPv6 addresses the target resolves to (after following any CNAME), sorted; IPv4-mapped AAAA answers are not among them (see ipv4_mapped).',
+      ),
+      ipv4_mapped: StringList(
+        'AAAA answers that were IPv4-mapped addresses ("::ffff:192.0.2.1"): not IPv6 at all. Their IPv4 address is in ipv4 and probed once, as IPv4.',
+      ),
       errors: Type.Array(DnsFailureSchema, {
         description: 'Lookups for this target that failed (NODATA for one family alone is not listed).',
       }),
@@ -143,6 +148,23 @@ export const ResolverCheckSchema = definition(
 );
 export type ResolverCheck = Static<typeof ResolverCheckSchema>;
 
+export const MxNotProbedSchema = definition(
+  'MxNotProbed',
+  closedObject(
+    {
+      preference: MxPreference('MX preference.'),
+      name: Type.String({ minLength: 1, description: 'Target name as published, lower-case, no trailing dot.' }),
+      reason: Type.Enum(['capped', 'not_allowed'], {
+        description:
+          "capped (over the cap of MX targets probed per check: the best preferences were probed), not_allowed (outside the deployment's allowed domains).",
+      }),
+      message: Type.String({ description: 'Why, in words: "not probed: over the cap of 10 MX targets per check".' }),
+    },
+    { description: 'An MX target that was published but not looked up nor probed, and why.' },
+  ),
+);
+export type MxNotProbed = Static<typeof MxNotProbedSchema>;
+
 export const DnsFactsSchema = definition(
   'DnsFacts',
   closedObject(
@@ -159,7 +181,16 @@ export const DnsFactsSchema = definition(
         description: "No MX record; the domain's own A/AAAA are used as the implicit MX.",
       }),
       mx: Type.Array(MxTargetSchema, {
-        description: 'MX targets sorted by preference then name (the implicit MX appears here with implicit: true).',
+        description:
+          'MX targets probed, sorted by preference then name (the implicit MX appears here with implicit: true).',
+      }),
+      mx_not_probed: Type.Array(MxNotProbedSchema, {
+        description:
+          "MX targets published but neither looked up nor probed, by preference then name: over the cap of MX targets per check, or outside the deployment's allowed domains. MAX_MX_RECORDS names are kept at most, here and in mx together.",
+      }),
+      mx_unlisted: Type.Integer({
+        minimum: 0,
+        description: 'MX targets not probed either, beyond those listed in mx_not_probed (a zone publishing hundreds).',
       }),
       resolver: described(ResolverInfoSchema, 'The resolver every lookup went to.'),
       resolver_check: nullable(
@@ -241,6 +272,8 @@ export const ProbeErrorCodeSchema = definition(
       'connect.unreachable',
       'connect.error',
       'policy.refused',
+      'policy.capped',
+      'queue.timeout',
       'cancelled',
       'deadline',
       'timeout',
@@ -255,7 +288,7 @@ export const ProbeErrorCodeSchema = definition(
     ],
     {
       description:
-        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
+        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), policy.capped (not dialled: over the cap of endpoints per check), queue.timeout (not dialled: waited longer than the service allows for a connection slot), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
     },
   ),
 );
@@ -650,6 +683,26 @@ export const CutSchema = definition(
 );
 export type Cut = Static<typeof CutSchema>;
 
+export const CapsSchema = definition(
+  'Caps',
+  closedObject(
+    {
+      max_mx_targets: Type.Integer({ minimum: 1, description: 'MX targets probed at most, best preference first.' }),
+      max_endpoints: Type.Integer({ minimum: 1, description: 'Endpoints (distinct addresses) probed at most.' }),
+      endpoints_over_cap: Type.Integer({
+        minimum: 0,
+        description:
+          'Addresses of the probed MX targets over max_endpoints: never dialled. The first MAX_CAPPED_LISTED are endpoints with the error policy.capped; every address is in the DNS facts.',
+      }),
+    },
+    {
+      description:
+        'The bounds this collection ran under, and what they left out. The endpoints probed are chosen in rounds: the first IPv4 and the first IPv6 address of each MX target in preference order, then the second of each, and so on.',
+    },
+  ),
+);
+export type Caps = Static<typeof CapsSchema>;
+
 // ---------------------------------------------------------------- the document
 
 export const ObservationOptionsSchema = definition(
@@ -709,6 +762,7 @@ export const ObservationSchema = definition(
         'The egress check, run only when no endpoint connected and every failure was a connect timeout or no route; null otherwise.',
       ),
       cut: nullable(CutSchema, 'Why and when the collection was cut short; null when it ran to the end.'),
+      caps: described(CapsSchema, 'The bounds of this collection, and what they left out.'),
     },
     {
       description:

@@ -3,8 +3,15 @@
  * it says (null MX, implicit MX, nothing), each target with its addresses,
  * aliases and lookup failures.
  */
-import type { DnsFacts, DnsFailure, MxTarget, Observation, ResolverQuestion } from '../model/observation.js';
-import { sanitize } from '../model/text.js';
+import type {
+  DnsFacts,
+  DnsFailure,
+  MxNotProbed,
+  MxTarget,
+  Observation,
+  ResolverQuestion,
+} from '../model/observation.js';
+import { plural, sanitize } from '../model/text.js';
 import type { Tone } from './wording.js';
 
 export interface DnsTargetView {
@@ -34,12 +41,26 @@ function targetView(t: MxTarget): DnsTargetView {
   if (t.ip_literal) notes.push('IP literal, not a host name (RFC 5321 §5.1)');
   if (t.cname_chain.length > 0)
     notes.push(`CNAME → ${t.cname_chain.map(sanitize).join(' → ')} (RFC 5321 §5.1: MX targets must not be aliases)`);
+  if (t.ipv4_mapped.length > 0)
+    notes.push(
+      `AAAA ${t.ipv4_mapped.map(sanitize).join(', ')}: IPv4-mapped, not IPv6; probed once, as the IPv4 address it maps`,
+    );
   return {
     preference: String(t.preference),
     name: sanitize(t.name),
     addresses: [...t.ipv4, ...t.ipv6].map(sanitize).join(', ') || (t.ip_literal ? '' : 'no address'),
     notes,
     errors: t.errors.map((e) => `lookup failed: ${e.rrtype} ${sanitize(e.name)}: ${failure(e)}`),
+  };
+}
+
+function notProbedView(t: MxNotProbed): DnsTargetView {
+  return {
+    preference: String(t.preference),
+    name: sanitize(t.name),
+    addresses: 'not looked up',
+    notes: [sanitize(t.message)],
+    errors: [],
   };
 }
 
@@ -83,13 +104,23 @@ export function dnsView(obs: Observation): DnsView {
       text: "No MX record: the domain's own addresses serve as implicit MX (RFC 5321 §5.1).",
       tone: 'warn',
     });
-  else if (dns.mx.length === 0 && !dns.mx_error)
+  else if (dns.mx.length === 0 && dns.mx_not_probed.length === 0 && !dns.mx_error)
     notes.push({ text: 'No MX record and no address for the domain.', tone: 'bad' });
+  if (dns.mx_unlisted > 0)
+    notes.push({
+      text: `${plural(dns.mx_unlisted, 'more MX target')} not looked up, not probed and not listed: more MX records than one check takes.`,
+      tone: 'warn',
+    });
+  if (obs.caps.endpoints_over_cap > 0)
+    notes.push({
+      text: `${plural(obs.caps.endpoints_over_cap, 'address', 'addresses')} of these MX targets not probed: over the cap of ${obs.caps.max_endpoints} endpoints per check.`,
+      tone: 'warn',
+    });
   return {
     source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup',
     resolver: resolverView(dns),
     notes,
-    targets: dns.mx.map(targetView),
+    targets: [...dns.mx.map(targetView), ...dns.mx_not_probed.map(notProbedView)],
   };
 }
 
@@ -100,5 +131,7 @@ export function noEndpointReason(obs: Observation): string | null {
   if (obs.dns.mx_error?.code === 'NXDOMAIN' && obs.dns.resolver_check?.conclusion !== 'resolver')
     return 'No endpoint probed: the domain does not exist (NXDOMAIN).';
   if (obs.dns.mx_error) return 'No endpoint probed: the MX lookup failed.';
+  if (obs.dns.mx.length === 0 && obs.dns.mx_not_probed.length > 0)
+    return `No endpoint probed: no MX target was looked up (${sanitize(obs.dns.mx_not_probed[0]!.message)}).`;
   return 'No endpoint probed: no MX target resolved to an address.';
 }

@@ -140,4 +140,31 @@ describe('smtp.endpoint_reachable', () => {
       [2, 'smtp.null_mx.not_probed', 'example.com'],
     ]);
   });
+
+  it('says UNKNOWN not_probed for an endpoint over the cap or left waiting, and counts the unlisted rest', () => {
+    const obs = observation({
+      endpoints: [
+        endpoint({ address: '192.0.2.10' }),
+        unreachableEndpoint('192.0.2.11', 'policy.capped'),
+        unreachableEndpoint('192.0.2.12', 'queue.timeout'),
+      ],
+      caps: { max_mx_targets: 10, max_endpoints: 1, endpoints_over_cap: 4 },
+    });
+    const states = endpointReachable.evaluate(obs);
+    assert.deepEqual(brief(states), [
+      [0, 'smtp.endpoint.not_probed', '192.0.2.11:25'],
+      [0, 'smtp.endpoint.not_probed', '192.0.2.12:25'],
+      [0, 'smtp.endpoint.not_probed', 'example.com'],
+    ]);
+    assert.match(
+      states[0]!.message,
+      /was not probed: over the cap of 32 endpoints per check.*This says nothing about the server/,
+    );
+    assert.match(String(states[0]!.meta?.['fix']), /--max-endpoints/);
+    assert.match(states[1]!.message, /waited 15\.0 s for a connection slot/);
+    assert.match(
+      states[2]!.message,
+      /^3 more addresses of example\.com's MX hosts were not probed either: over the cap of 1 endpoints/,
+    );
+  });
 });

@@ -39,6 +39,23 @@ function judge(obs: Observation): CheckState[] {
       );
       continue;
     }
+    const notDialled = e.error?.code === 'policy.capped' || e.error?.code === 'queue.timeout';
+    if (!e.connected && notDialled) {
+      out.push(
+        finding(NAME, {
+          status: Status.UNKNOWN,
+          code: 'smtp.endpoint.not_probed',
+          subject: e.subject,
+          message: `${e.subject} (${e.mx.join(', ')}) was ${e.error!.message}. This says nothing about the server.`,
+          fix:
+            e.error!.code === 'policy.capped'
+              ? 'Run the checker with a higher endpoint cap (--max-endpoints) to probe every address.'
+              : 'Run the check again later, when the checker is less busy.',
+          meta,
+        }),
+      );
+      continue;
+    }
     if (cutShort(e)) {
       // Connected before the cut: reachable, and nothing more to say here.
       if (!e.connected)
@@ -90,6 +107,20 @@ function judge(obs: Observation): CheckState[] {
         message: `${e.subject} (${e.mx.join(', ')}) ${why(e, e.port)}.`,
         fix: `Make sure the MTA listens on ${e.address} port ${e.port} and that no firewall or provider blocks inbound port ${e.port}; otherwise remove this address from the MX host's A/AAAA records.`,
         meta,
+      }),
+    );
+  }
+  const listed = obs.endpoints.filter((e) => e.error?.code === 'policy.capped').length;
+  const unlisted = obs.caps.endpoints_over_cap - listed;
+  if (unlisted > 0) {
+    out.push(
+      finding(NAME, {
+        status: Status.UNKNOWN,
+        code: 'smtp.endpoint.not_probed',
+        subject: obs.domain,
+        message: `${plural(unlisted, 'more address', 'more addresses')} of ${obs.domain}'s MX hosts ${unlisted === 1 ? 'was' : 'were'} not probed either: over the cap of ${obs.caps.max_endpoints} endpoints per check (${plural(obs.caps.endpoints_over_cap, 'address', 'addresses')} over it in all; the DNS facts list them). This says nothing about them.`,
+        fix: 'Run the checker with a higher endpoint cap (--max-endpoints) to probe every address.',
+        meta: { endpoints_over_cap: obs.caps.endpoints_over_cap, max_endpoints: obs.caps.max_endpoints },
       }),
     );
   }

@@ -131,4 +131,16 @@ describe('smtp.mx_present', () => {
     assert.deepEqual(brief(states), [[4, 'smtp.mx.none', 'example.com']]);
     assert.match(states[0]!.message, /does not exist/);
   });
+
+  it('counts MX targets left unprobed as published: MX exist even when none was looked up', () => {
+    const base = noMxObservation();
+    const states = mxPresent.evaluate({
+      ...base,
+      dns: {
+        ...base.dns,
+        mx_not_probed: [{ preference: 10, name: 'mx.other.test', reason: 'not_allowed', message: 'not probed: …' }],
+      },
+    });
+    assert.deepEqual(brief(states), [[1, 'smtp.mx_present.ok', 'example.com']]);
+  });
 });

@@ -14,10 +14,11 @@ export const mxPresent: Rule = {
   evaluate(obs) {
     const { dns, domain } = obs;
     if (dns.null_mx) return [okState(NAME, obs, `${domain} publishes a null MX; no other MX is expected.`)];
-    const explicit = dns.mx.filter((t) => !t.implicit);
-    if (explicit.length > 0) {
+    const explicit = [...dns.mx.filter((t) => !t.implicit), ...dns.mx_not_probed];
+    const published = explicit.length + dns.mx_unlisted;
+    if (published > 0) {
       return [
-        okState(NAME, obs, `${domain} publishes ${plural(explicit.length, 'MX record')}.`, {
+        okState(NAME, obs, `${domain} publishes ${plural(published, 'MX record')}.`, {
           mx: explicit.map((t) => t.name),
         }),
       ];

@@ -91,4 +91,48 @@ describe('smtp.mx_sanity', () => {
       [4, 'smtp.mx.unresolved', 'mx1.example.com'],
     ]);
   });
+
+  it('warns of an IPv4-mapped AAAA: not IPv6, probed once as the IPv4 it maps', () => {
+    const states = mxSanity.evaluate(
+      withTargets(mxTarget('mx1.example.com', { ipv4: ['192.0.2.10'], ipv4_mapped: ['::ffff:192.0.2.10'] })),
+    );
+    assert.deepEqual(brief(states), [[3, 'smtp.mx.mapped_aaaa', 'mx1.example.com']]);
+    assert.match(states[0]!.message, /publishes AAAA ::ffff:192\.0\.2\.10: an IPv4-mapped address, not IPv6/);
+    assert.match(String(states[0]!.meta?.['fix']), /Remove the AAAA record of mx1\.example\.com/);
+  });
+
+  it('says UNKNOWN for each MX target not probed (over the cap, outside the allow-list) and for the unlisted rest', () => {
+    const base = observation();
+    const states = mxSanity.evaluate({
+      ...base,
+      dns: {
+        ...base.dns,
+        mx_not_probed: [
+          {
+            preference: 110,
+            name: 'mx11.example.com',
+            reason: 'capped',
+            message: 'not probed: over the cap of 10 MX targets per check',
+          },
+          {
+            preference: 5,
+            name: 'mx.other.test',
+            reason: 'not_allowed',
+            message: "not probed: mx.other.test is outside this checker's list of allowed domains",
+          },
+        ],
+        mx_unlisted: 3,
+      },
+    });
+    assert.deepEqual(brief(states), [
+      [0, 'smtp.mx.not_probed', 'example.com'],
+      [0, 'smtp.mx.not_probed', 'mx11.example.com'],
+      [0, 'smtp.mx.not_probed', 'mx.other.test'],
+    ]);
+    assert.match(
+      states.find((s) => s.subject === 'mx.other.test')!.message,
+      /was not probed: mx\.other\.test is outside/,
+    );
+    assert.match(states[0]!.message, /^3 more MX targets of example\.com were neither looked up nor probed/);
+  });
 });

@@ -1,4 +1,4 @@
-import type { MxTarget } from '../model/observation.js';
+import type { DnsFacts, MxTarget } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { finding, okState, orOk, plural, type Rule } from './rule.js';
 
@@ -47,6 +47,19 @@ function judge(t: MxTarget): CheckState[] {
       }),
     );
   }
+  if (t.ipv4_mapped.length > 0) {
+    const v4 = t.ipv4_mapped.map((a) => a.replace(/^::ffff:/i, ''));
+    out.push(
+      finding(NAME, {
+        status: Status.WARN,
+        code: 'smtp.mx.mapped_aaaa',
+        subject,
+        message: `The MX target ${t.name} publishes AAAA ${t.ipv4_mapped.join(', ')}: ${t.ipv4_mapped.length === 1 ? 'an IPv4-mapped address' : 'IPv4-mapped addresses'}, not IPv6 (RFC 4291 §2.5.5.2: they never appear on the wire). Senders either skip ${t.ipv4_mapped.length === 1 ? 'it' : 'them'} or reach ${v4.join(', ')} over IPv4, so it was probed once, as IPv4.`,
+        fix: `Remove the AAAA record${t.ipv4_mapped.length === 1 ? '' : 's'} of ${t.name}, or replace ${t.ipv4_mapped.length === 1 ? 'it' : 'them'} with the server's real IPv6 address.`,
+        meta: { ...meta, ipv4_mapped: t.ipv4_mapped },
+      }),
+    );
+  }
   if (t.ipv4.length === 0 && t.ipv6.length === 0) {
     out.push(
       finding(NAME, {
@@ -64,6 +77,34 @@ function judge(t: MxTarget): CheckState[] {
   return out;
 }
 
+/** MX targets published but not looked up: over the cap, or outside the allowed domains. Never judged, always said. */
+function notProbed(dns: DnsFacts, domain: string): CheckState[] {
+  const out = dns.mx_not_probed.map((t) =>
+    finding(NAME, {
+      status: Status.UNKNOWN,
+      code: 'smtp.mx.not_probed',
+      subject: t.name,
+      message: `The MX target ${t.name} (preference ${t.preference}) was ${t.message}. This says nothing about it.`,
+      ...(t.reason === 'not_allowed'
+        ? { fix: "Add its domain to the checker's allowed domains (--allowed-domains) to have it probed." }
+        : {}),
+      meta: { mx: t.name, preference: t.preference, reason: t.reason },
+    }),
+  );
+  if (dns.mx_unlisted > 0) {
+    out.push(
+      finding(NAME, {
+        status: Status.UNKNOWN,
+        code: 'smtp.mx.not_probed',
+        subject: domain,
+        message: `${plural(dns.mx_unlisted, 'more MX target')} of ${domain} ${dns.mx_unlisted === 1 ? 'was' : 'were'} neither looked up nor probed, nor listed: the domain publishes more MX records than one check takes.`,
+        meta: { unlisted: dns.mx_unlisted },
+      }),
+    );
+  }
+  return out;
+}
+
 export const mxSanity: Rule = {
   name: NAME,
   description: 'MX targets are resolvable host names, not IP literals or CNAMEs (RFC 5321 §5.1).',
@@ -71,6 +112,8 @@ export const mxSanity: Rule = {
     if (obs.dns.null_mx)
       return [okState(NAME, obs, `${obs.domain} publishes a null MX; there is no MX target to check.`)];
     const targets = obs.dns.mx.filter((t) => !t.implicit);
+    const left = notProbed(obs.dns, obs.domain);
+    if (targets.length === 0 && left.length > 0) return left;
     if (targets.length === 0) {
       if (obs.dns.implicit_mx) {
         return [
@@ -90,7 +133,7 @@ export const mxSanity: Rule = {
         }),
       ];
     }
-    return orOk(targets.flatMap(judge), () =>
+    return orOk([...targets.flatMap(judge), ...left], () =>
       okState(
         NAME,
         obs,

@@ -76,4 +76,13 @@ describe('smtp.reverse_dns', () => {
   it('is UNKNOWN without endpoints', () => {
     assert.deepEqual(brief(reverseDns.evaluate(noMxObservation())), [[0, 'smtp.ptr.untested', 'example.com']]);
   });
+
+  it('does not judge an endpoint over the cap: no PTR was asked for it', () => {
+    const obs = observation({
+      endpoints: [endpoint({ address: '192.0.2.10' }), unreachableEndpoint('192.0.2.11', 'policy.capped')],
+    });
+    const states = reverseDns.evaluate(obs);
+    assert.deepEqual(brief(states), [[1, 'smtp.reverse_dns.ok', 'example.com']]);
+    assert.match(states[0]!.message, /could not be tested: not probed: over the cap of 32 endpoints/);
+  });
 });

@@ -1,6 +1,7 @@
 import type { EndpointProbe } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
-import { allEndpoints, endpointRule, finding, isLookupFailure } from './rule.js';
+import { overCap } from '../model/endpoint-state.js';
+import { allEndpoints, endpointRule, finding, isLookupFailure, untestedSuffix } from './rule.js';
 
 const NAME = 'smtp.reverse_dns';
 
@@ -70,10 +71,11 @@ export const reverseDns = endpointRule({
   description: 'Every endpoint address has a PTR record that resolves back to it (FCrDNS).',
   untestedCode: 'smtp.ptr.untested',
   what: 'reverse DNS',
-  // PTR and FCrDNS are DNS facts: an endpoint we could not connect to still has them.
+  // PTR and FCrDNS are DNS facts: an endpoint we could not connect to still has them, unless it was
+  // over the endpoint cap, where no PTR was asked either.
   judgesUnprobed: true,
-  why: () => null,
+  why: (e) => (overCap(e) ? e.error!.message : null),
   judge: (p) => p.judged.map(judge).filter((s): s is CheckState => s !== null),
   okMessage: (p) =>
-    `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address.`,
+    `${allEndpoints(p.judged, 'has a PTR record that resolves back to its', 'have a PTR record that resolves back to their')} address${untestedSuffix(p)}.`,
 });

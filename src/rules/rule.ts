@@ -8,7 +8,7 @@ import type { DnsErrorCode, EndpointProbe, Observation, Reply, TransactionKind }
 import { compareSubjects, compareText } from '../model/order.js';
 import { Status, type CheckState, type StatusValue } from '../model/status.js';
 import { plural, quoteAtMost } from '../model/text.js';
-import { notProbedReason } from './unprobed.js';
+import { notDialledReason, notProbedReason } from './unprobed.js';
 
 /**
  * Extra inputs a rule may use besides the observation. Reserved: a later
@@ -128,8 +128,7 @@ export type Stage = 'greeting' | 'hello' | 'session';
  * EHLO/HELO. The upstream rule reports the failure itself.
  */
 export function blockedBefore(e: EndpointProbe, stage: Stage): string | null {
-  if (!e.connected)
-    return e.error?.code === 'policy.refused' ? 'not probed: refused by the target policy' : 'unreachable';
+  if (!e.connected) return notDialledReason(e) ?? 'unreachable';
   if (stage === 'greeting') return null;
   if (e.greeting?.code !== 220) return 'no 220 greeting';
   if (stage === 'hello') return null;

@@ -1,6 +1,7 @@
 /**
  * Endpoints the checker could not test for reasons of its own: the target
- * policy refused them, the check was cut short, the checker has no IPv6
+ * policy refused them, they were over the endpoint cap or waited too long
+ * for a connection slot, the check was cut short, the checker has no IPv6
  * route, or this machine cannot reach port 25 at all (the egress check).
  * None of that is the server's doing, so no rule may blame the server for
  * it: the endpoint is "not tested", with the reason, wherever it shows.
@@ -23,9 +24,24 @@ export function egressBlocked(e: EndpointProbe, obs: Observation): boolean {
   return obs.egress?.outcome === 'blocked' && egressSymptom(e);
 }
 
+/** Why `e` was never dialled by the checker's own choice (policy, cap, a full gate), in short; null otherwise. */
+export function notDialledReason(e: EndpointProbe): string | null {
+  if (e.connected) return null;
+  switch (e.error?.code) {
+    case 'policy.refused':
+      return 'not probed: refused by the target policy';
+    case 'policy.capped':
+    case 'queue.timeout':
+      return e.error.message;
+    default:
+      return null;
+  }
+}
+
 /** Why the checker could not test `e` through no fault of the server; null when it could. */
 export function notProbedReason(e: EndpointProbe, obs: Observation): string | null {
-  if (!e.connected && e.error?.code === 'policy.refused') return 'not probed: refused by the target policy';
+  const notDialled = notDialledReason(e);
+  if (notDialled !== null) return notDialled;
   if (cutShort(e)) return e.connected ? `probe cut short: ${e.error!.message}` : e.error!.message;
   if (ipv6Untestable(obs).has(e)) return 'not tested: the checker has no IPv6 route';
   if (egressBlocked(e, obs)) return 'not tested: this machine cannot reach port 25';

@@ -20,6 +20,8 @@ import { registerRateLimit } from './guards/rate-limit.js';
 import { registerWorkTracker } from './guards/work-tracker.js';
 import { WorkTracker } from './load-average.js';
 import { registerDrain } from './drain.js';
+import { EndpointBudget } from './endpoint-budget.js';
+import { ClientChecks } from './client-checks.js';
 import { registerRequestLog } from './request-log.js';
 import { registerCheckRoutes } from './routes/check.js';
 import { registerCollectRoute } from './routes/collect.js';
@@ -78,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   await registerBodyParsers(app);
   await app.register(cookie);
   if (settings.token !== null) registerAccessToken(app, settings.token);
+  const budget = settings.rateLimitPerMinute === null ? null : new EndpointBudget(settings.rateLimitPerMinute);
 
   const deps: ServiceDeps = {
     settings,
@@ -87,8 +90,10 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
       options.gate ??
       createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress }),
     tracker,
+    budget,
+    checks: new ClientChecks(settings.maxChecksPerClient),
     startedAt: Date.now(),
-    work: await registerRateLimit(app, settings),
+    work: registerRateLimit(budget),
   };
   registerHealthRoute(app, deps);
   registerDefinitionRoutes(app, deps);

@@ -121,7 +121,15 @@ function Layout({ title, children }: { title: string; children: ComponentChildre
   );
 }
 
-function CheckFormView({ values, needsToken }: { values: FormValues | undefined; needsToken: boolean }) {
+function CheckFormView({
+  values,
+  needsToken,
+  probeAddress,
+}: {
+  values: FormValues | undefined;
+  needsToken: boolean;
+  probeAddress: boolean;
+}) {
   const v = values ?? formValues({});
   return (
     <form class="p-form" method="post" action="/check">
@@ -145,18 +153,20 @@ function CheckFormView({ values, needsToken }: { values: FormValues | undefined;
         </label>
         <input type="text" id="helo_name" name="helo_name" value={v.helo_name} placeholder={DEFAULT_HELO_NAME} />
       </div>
-      <div>
-        <label for="test_probe_address">
-          Relay-probe recipient <span class="p-hint">(outside the domain)</span>
-        </label>
-        <input
-          type="text"
-          id="test_probe_address"
-          name="test_probe_address"
-          value={v.test_probe_address}
-          placeholder={DEFAULT_PROBE_ADDRESS}
-        />
-      </div>
+      {probeAddress ? (
+        <div>
+          <label for="test_probe_address">
+            Relay-probe recipient <span class="p-hint">(outside the domain)</span>
+          </label>
+          <input
+            type="text"
+            id="test_probe_address"
+            name="test_probe_address"
+            value={v.test_probe_address}
+            placeholder={DEFAULT_PROBE_ADDRESS}
+          />
+        </div>
+      ) : null}
       <div>
         <label for="timeout">
           Timeout per endpoint, seconds{' '}
@@ -198,9 +208,11 @@ export interface FormPageProps {
   values?: FormValues | undefined;
   error?: string;
   needsToken: boolean;
+  /** Show the relay-probe recipient field (the deployment lets visitors choose it); hidden by default. */
+  probeAddress?: boolean;
 }
 
-export function checkFormPage({ values, error, needsToken }: FormPageProps): string {
+export function checkFormPage({ values, error, needsToken, probeAddress = false }: FormPageProps): string {
   return `<!doctype html>\n${render(
     <Layout title="checker-smtp: check a domain">
       {error ? (
@@ -208,7 +220,7 @@ export function checkFormPage({ values, error, needsToken }: FormPageProps): str
           {error}
         </div>
       ) : null}
-      <CheckFormView values={values} needsToken={needsToken} />
+      <CheckFormView values={values} needsToken={needsToken} probeAddress={probeAddress} />
     </Layout>,
   )}`;
 }
@@ -282,12 +294,20 @@ export interface ResultPageProps {
   states: CheckState[];
   metrics: CheckMetric[];
   needsToken: boolean;
+  probeAddress?: boolean;
 }
 
-export function checkResultPage({ values, obs, states, metrics, needsToken }: ResultPageProps): string {
+export function checkResultPage({
+  values,
+  obs,
+  states,
+  metrics,
+  needsToken,
+  probeAddress = false,
+}: ResultPageProps): string {
   return `<!doctype html>\n${render(
     <Layout title={`${obs.domain}: ${STATUS_NAMES[worstStatus(states)]} (checker-smtp)`}>
-      <CheckFormView values={values} needsToken={needsToken} />
+      <CheckFormView values={values} needsToken={needsToken} probeAddress={probeAddress} />
       <section class="p-section" id="report">
         <ReportView obs={obs} states={states} />
       </section>

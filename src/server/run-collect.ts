@@ -1,10 +1,15 @@
 /**
  * Collection as the service runs it, for /collect and the /check page:
  * options as the host or form sent them, the MX service applied (the zone
- * becomes the domain, its MX records the plan), the deployment's allow-list
- * and target policy enforced before anything is sent.
+ * becomes the domain, its MX records the plan), and every bound of a hosted
+ * deployment enforced before anything is sent: the allow-list (the domain
+ * and every MX name), the target policy, the endpoint cap, the client's
+ * checks at once and its budget of endpoints. The check stops, and what it
+ * did not reach is recorded as cut, when the client goes away.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collect } from '../collect/collect.js';
+import type { MxNamePolicy } from '../collect/dns/posture.js';
 import { publicTargetsOnly } from '../collect/target-policy.js';
 import { parseMxService } from '../config/mx-service.js';
 import { isWithinDomain, validateHostname } from '../config/validate.js';
@@ -12,12 +17,36 @@ import { quote } from '../model/text.js';
 import { probesToSkip } from '../rules/index.js';
 import type { Observation } from '../model/observation.js';
 import { HttpError } from './http-error.js';
+import { overBudget } from './guards/rate-limit.js';
 import type { ServiceDeps } from './service-deps.js';
+
+/**
+ * Retry-After of a check refused because its client already runs the most
+ * allowed: about one check's time (the default endpoint budget is 12 s).
+ */
+const BUSY_CLIENT_RETRY_AFTER_S = 10;
+
+export interface ServiceCollect {
+  /** Options as the host or the form sent them. */
+  options: Record<string, unknown>;
+  enabledRules?: Record<string, boolean> | undefined;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /**
+   * The /check page: anyone may use it, so the relay-probe recipient is the
+   * default unless the deployment lets visitors choose (--allow-probe-address).
+   */
+  page: boolean;
+}
+
+function within(deps: ServiceDeps, name: string): boolean {
+  const allowed = deps.settings.allowedDomains;
+  return !allowed || allowed.some((a) => isWithinDomain(name, a));
+}
 
 /** Refuse domains outside the allow-list before anything is sent. */
 function checkAllowed(deps: ServiceDeps, domain: string): void {
-  const allowed = deps.settings.allowedDomains;
-  if (allowed && !allowed.some((a) => isWithinDomain(domain, a))) {
+  if (!within(deps, domain)) {
     throw new HttpError(
       'http.forbidden_domain',
       `Domain ${quote(domain)} is not in this checker's list of allowed domains.`,
@@ -25,24 +54,80 @@ function checkAllowed(deps: ServiceDeps, domain: string): void {
   }
 }
 
-export async function runCollect(
-  deps: ServiceDeps,
-  raw: Record<string, unknown>,
-  enabledRules: Record<string, boolean> | undefined,
-  refusePrivate: boolean,
-): Promise<Observation> {
+/** MX names looked up live pass the same allow-list as the domain: outside it, recorded as not probed. */
+function mxNamePolicy(deps: ServiceDeps): MxNamePolicy | undefined {
+  if (!deps.settings.allowedDomains) return undefined;
+  return (name) =>
+    within(deps, name) ? null : `not probed: ${name} is outside this checker's list of allowed domains`;
+}
+
+export async function runCollect(deps: ServiceDeps, job: ServiceCollect): Promise<Observation> {
+  const { request, reply, enabledRules } = job;
+  const { settings } = deps;
+  const { test_probe_address: _chosen, ...withoutChosen } = job.options;
+  const raw = job.page && !settings.allowProbeAddress ? withoutChosen : job.options;
   const domain = typeof raw['domain'] === 'string' ? validateHostname(raw['domain'].trim()) : null;
   const service = domain?.ok ? parseMxService(raw['service'], domain.value) : null;
   const rawOptions = service ? { ...raw, domain: service.zone } : raw;
   if (domain?.ok) checkAllowed(deps, service?.zone ?? domain.value);
-  return collect(rawOptions, {
-    port: deps.settings.smtpPort,
-    dns: deps.dns,
-    trustStore: deps.trustStore,
-    gate: deps.gate,
-    egressCanary: deps.settings.egressCanary,
-    ...(service && service.records.length > 0 ? { mx: service.records } : {}),
-    ...(enabledRules ? { skipProbes: probesToSkip(enabledRules) } : {}),
-    ...(refusePrivate ? { targetPolicy: publicTargetsOnly } : {}),
-  });
+  // The host's payload names the MX hosts itself: one outside the allow-list refuses the request, as the domain would.
+  const outside = service?.records.find((r) => !within(deps, r.exchange));
+  if (outside) {
+    throw new HttpError(
+      'http.forbidden_domain',
+      `MX target ${quote(outside.exchange)} of the service is not in this checker's list of allowed domains.`,
+    );
+  }
+
+  const client = request.ip;
+  if (!deps.checks.begin(client)) {
+    reply.header('retry-after', String(BUSY_CLIENT_RETRY_AFTER_S));
+    throw new HttpError(
+      'http.rate_limited',
+      `Too many checks at once: this client already runs ${deps.checks.perClient}, the most this checker allows; retry when one has finished.`,
+    );
+  }
+  // The caller leaving before the answer cancels the check: nothing more is dialled for no one.
+  const left = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) left.abort();
+  };
+  reply.raw.once('close', onClose);
+  const { budget } = deps;
+  const nameRule = mxNamePolicy(deps);
+  try {
+    return await collect(rawOptions, {
+      port: settings.smtpPort,
+      dns: deps.dns,
+      trustStore: deps.trustStore,
+      gate: deps.gate,
+      egressCanary: settings.egressCanary,
+      signal: left.signal,
+      maxEndpoints: settings.maxEndpoints,
+      maxQueueWaitMs: settings.queueWaitS * 1000,
+      ...(service && service.records.length > 0 ? { mx: service.records } : {}),
+      ...(enabledRules ? { skipProbes: probesToSkip(enabledRules) } : {}),
+      ...(settings.refusePrivateTargets ? { targetPolicy: publicTargetsOnly } : {}),
+      ...(nameRule ? { mxNamePolicy: nameRule } : {}),
+      // The request paid one unit on arrival: the first endpoint. The others are paid here, before any is dialled.
+      ...(budget
+        ? {
+            admit: (endpoints: number) => {
+              if (endpoints <= 1) return;
+              const charged = budget.charge(client, endpoints - 1);
+              if (!charged.ok)
+                throw overBudget(
+                  reply,
+                  budget,
+                  charged.retryAfterS,
+                  `this check would probe ${endpoints} endpoints and this client has ${charged.left + 1} left`,
+                );
+            },
+          }
+        : {}),
+    });
+  } finally {
+    reply.raw.off('close', onClose);
+    deps.checks.end(client);
+  }
 }

@@ -15,6 +15,8 @@ import type { ConnectionGate } from '../collect/connection-gate.js';
 import type { DnsClient } from '../collect/dns/dns-client.js';
 import type { ServiceSettings } from '../config/service-settings.js';
 import type { WorkTracker } from './load-average.js';
+import type { EndpointBudget } from './endpoint-budget.js';
+import type { ClientChecks } from './client-checks.js';
 
 /** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
 export type ServiceApp = FastifyInstance<
@@ -39,6 +41,10 @@ export interface ServiceDeps {
   trustStore: string[];
   gate: ConnectionGate;
   tracker: WorkTracker;
+  /** The per-client rate limit, in endpoints probed; null when unlimited. */
+  budget: EndpointBudget | null;
+  /** Checks running per client, bounded. */
+  checks: ClientChecks;
   /** When the app was built (ms since the epoch), for /health's uptime. */
   startedAt: number;
   work: WorkRouteOptions;

@@ -22,7 +22,8 @@ before(async () => {
   dns = await startDnsServer([]);
   peer = await scenarios.openRelay({ host: HOST, port: 0, domain: DOMAIN, mxName: `mx.${DOMAIN}` });
   dns.set(...mailDomainRecords(DOMAIN, [{ name: `mx.${DOMAIN}`, addresses: [HOST] }]));
-  app = await startService(dns, peer.port);
+  // This page lets visitors choose the relay-probe recipient (the field and its validation are tested here).
+  app = await startService(dns, peer.port, { allowProbeAddress: true });
 });
 after(async () => {
   await app?.close();

@@ -4,10 +4,14 @@
  * recorded with the name that failed; nothing here throws for a bad zone.
  */
 import { isIP } from 'node:net';
-import type { DnsFacts, DnsFailure, MxTarget } from '../../model/observation.js';
-import { MAX_CNAME_HOPS, MAX_MX_TARGETS } from '../../model/limits.js';
+import type { DnsFacts, DnsFailure, MxNotProbed, MxTarget } from '../../model/observation.js';
+import { MAX_CNAME_HOPS, MAX_MX_RECORDS, MAX_MX_TARGETS } from '../../model/limits.js';
+import { mappedIpv4 } from '../target-policy.js';
 import type { DnsClient, Lookup, MxRecord } from './dns-client.js';
 import { checkResolver } from './resolver-check.js';
+
+/** Which MX names a deployment lets the checker look up and probe: null to go ahead, or why not. */
+export type MxNamePolicy = (name: string) => string | null;
 
 /** A missing record type is not a failure worth listing (a v4-only MX has no AAAA). */
 function realFailure(l: Lookup<unknown>): DnsFailure | null {
@@ -34,7 +38,17 @@ async function cnameChain(dns: DnsClient, name: string): Promise<string[]> {
 
 async function resolveTarget(dns: DnsClient, preference: number, name: string, implicit: boolean): Promise<MxTarget> {
   if (isIP(name)) {
-    return { preference, name, ip_literal: true, cname_chain: [], ipv4: [], ipv6: [], errors: [], implicit };
+    return {
+      preference,
+      name,
+      ip_literal: true,
+      cname_chain: [],
+      ipv4: [],
+      ipv6: [],
+      ipv4_mapped: [],
+      errors: [],
+      implicit,
+    };
   }
   const [chain, a, aaaa] = await Promise.all([
     implicit ? Promise.resolve([]) : cnameChain(dns, name),
@@ -44,13 +58,63 @@ async function resolveTarget(dns: DnsClient, preference: number, name: string, i
   const errors = [realFailure(a), realFailure(aaaa)].filter((f): f is DnsFailure => f !== null);
   // NXDOMAIN shows up for both families; say it once.
   const unique = errors.filter((f, i) => f.code !== 'NXDOMAIN' || errors.findIndex((g) => g.code === 'NXDOMAIN') === i);
-  const ipv4 = a.ok ? sortAddresses(a.records) : [];
-  const ipv6 = aaaa.ok ? sortAddresses(aaaa.records) : [];
+  // An IPv4-mapped AAAA (::ffff:192.0.2.1) is that IPv4 address, not IPv6: one endpoint, probed once, as IPv4.
+  const answered6 = aaaa.ok ? aaaa.records : [];
+  const mapped = answered6.filter((address) => mappedIpv4(address) !== null);
+  const ipv4 = sortAddresses([...(a.ok ? a.records : []), ...mapped.map((address) => mappedIpv4(address)!)]);
+  const ipv6 = sortAddresses(answered6.filter((address) => mappedIpv4(address) === null));
   if (ipv4.length === 0 && ipv6.length === 0 && unique.length === 0) {
     // Both families answered NODATA: the name exists but has no address.
     unique.push({ name, rrtype: 'A', code: 'NODATA', message: `${name} has no A or AAAA record` });
   }
-  return { preference, name, ip_literal: false, cname_chain: chain, ipv4, ipv6, errors: unique, implicit };
+  return {
+    preference,
+    name,
+    ip_literal: false,
+    cname_chain: chain,
+    ipv4,
+    ipv6,
+    ipv4_mapped: sortAddresses(mapped),
+    errors: unique,
+    implicit,
+  };
+}
+
+/**
+ * The MX targets to look up and probe, and those left out with why: names
+ * the deployment refuses, then everything past the best MAX_MX_TARGETS
+ * (RFC 5321 §5.1: senders try them in preference order). The left-out list
+ * keeps MAX_MX_RECORDS names with the chosen ones; the rest are counted.
+ */
+export function chooseMxTargets(
+  records: readonly MxRecord[],
+  policy?: MxNamePolicy,
+): { chosen: MxRecord[]; notProbed: MxNotProbed[]; unlisted: number } {
+  const distinct = new Map<string, MxRecord>();
+  for (const r of [...records].sort((a, b) =>
+    byPreference({ preference: a.preference, name: a.exchange }, { preference: b.preference, name: b.exchange }),
+  )) {
+    if (!distinct.has(r.exchange)) distinct.set(r.exchange, r);
+  }
+  const chosen: MxRecord[] = [];
+  const left: MxNotProbed[] = [];
+  for (const r of distinct.values()) {
+    const refused = policy?.(r.exchange) ?? null;
+    if (refused !== null) {
+      left.push({ preference: r.preference, name: r.exchange, reason: 'not_allowed', message: refused });
+    } else if (chosen.length < MAX_MX_TARGETS) {
+      chosen.push(r);
+    } else {
+      left.push({
+        preference: r.preference,
+        name: r.exchange,
+        reason: 'capped',
+        message: `not probed: over the cap of ${MAX_MX_TARGETS} MX targets per check (the ${MAX_MX_TARGETS} best preferences were probed)`,
+      });
+    }
+  }
+  const room = Math.max(0, MAX_MX_RECORDS - chosen.length);
+  return { chosen, notProbed: left.slice(0, room), unlisted: Math.max(0, left.length - room) };
 }
 
 function byPreference(a: { preference: number; name: string }, b: { preference: number; name: string }): number {
@@ -68,9 +132,17 @@ export async function collectDnsFacts(
   domain: string,
   published?: MxRecord[],
   cut?: AbortSignal,
+  mxNamePolicy?: MxNamePolicy,
 ): Promise<DnsFacts> {
   const source = published ? 'service' : 'live';
-  const answered = { source, mx_error: null, resolver: dns.resolver, resolver_check: null } as const;
+  const answered = {
+    source,
+    mx_not_probed: [] as MxNotProbed[],
+    mx_error: null,
+    resolver: dns.resolver,
+    resolver_check: null,
+    mx_unlisted: 0,
+  } as const;
   let records: MxRecord[];
   if (published) {
     records = published;
@@ -97,13 +169,15 @@ export async function collectDnsFacts(
     return { ...answered, null_mx: false, implicit_mx: exists, mx: exists ? [target] : [] };
   }
 
-  const distinct = new Map<string, MxRecord>();
-  for (const r of [...named].sort((a, b) =>
-    byPreference({ preference: a.preference, name: a.exchange }, { preference: b.preference, name: b.exchange }),
-  )) {
-    if (!distinct.has(r.exchange)) distinct.set(r.exchange, r);
-  }
-  const chosen = [...distinct.values()].slice(0, MAX_MX_TARGETS);
+  // Names over the cap or refused by the deployment are not even looked up: a zone cannot make one check ask more.
+  const { chosen, notProbed, unlisted } = chooseMxTargets(named, mxNamePolicy);
   const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false)));
-  return { ...answered, null_mx: false, implicit_mx: false, mx: targets.sort(byPreference) };
+  return {
+    ...answered,
+    null_mx: false,
+    implicit_mx: false,
+    mx: targets.sort(byPreference),
+    mx_not_probed: notProbed,
+    mx_unlisted: unlisted,
+  };
 }

@@ -15,6 +15,7 @@ import type {
   Phase,
   ProbeError,
   Reply,
+  ReverseDns,
   StartTlsResult,
   Transaction,
   TransactionKind,
@@ -68,7 +69,16 @@ export interface ProbeContext {
   targetPolicy?: TargetPolicy;
   /** The collection's cancel or deadline: cuts the dialogue as the budget running out does. */
   signal?: AbortSignal;
+  /**
+   * False for an endpoint recorded without being probed at all (over the
+   * endpoint cap): no PTR question is asked, so a zone with thousands of
+   * addresses cannot make one check send thousands of DNS questions either.
+   */
+  reverseDns?: boolean;
 }
+
+/** The reverse DNS record of an endpoint whose PTR was not asked. */
+const NOT_LOOKED_UP: ReverseDns = { ptr: [], ptr_error: null, forward: [], fcrdns: false };
 
 const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
 
@@ -173,9 +183,12 @@ export async function probeSession(
     plaintext_fallback: null,
   };
 
-  const reverse = withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () =>
-    reverseDnsTimedOut(target.address),
-  );
+  const reverse =
+    ctx.reverseDns === false
+      ? Promise.resolve(NOT_LOOKED_UP)
+      : withinBudget(lookupReverseDns(ctx.dns, target.address, target.family), budget, () =>
+          reverseDnsTimedOut(target.address),
+        );
   const states: MemberState[] = members.map((m) => ({
     planned: planTransactions(m.options),
     transactions: new Map(),

@@ -10,7 +10,8 @@ after(async () => {
 });
 
 async function service(rateLimit: string): Promise<FastifyInstance> {
-  const app = await startBareService({ rateLimit });
+  // The budget is in endpoints and must cover one check's cap: a cap of one endpoint keeps these budgets tiny.
+  const app = await startBareService({ rateLimit, maxEndpoints: rateLimit });
   apps.push(app);
   return app;
 }
@@ -32,7 +33,10 @@ test('answers 429 with Retry-After once a client spends its work budget, across 
     payload: JSON.stringify({ options: { domain: 'guard.test', ...FAST } }),
   });
   assert.equal(limited.statusCode, 429);
-  assert.match(limited.json().error, /Too many requests: at most 2 checks per minute per client; retry in \d+ s/);
+  assert.match(
+    limited.json().error,
+    /Too many requests: this client has used its budget; this checker probes at most 2 endpoints per minute per client .*; retry in \d+ s/,
+  );
   assert.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After header');
   // Reading the definition and health are not work: never limited.
   assert.equal((await app.inject({ method: 'GET', url: '/definition' })).statusCode, 200);
@@ -61,6 +65,6 @@ test('answers the browser page over budget with the form, the message and 429', 
   const page = await app.inject({ method: 'POST', url: '/check', headers: form, payload: 'form=1&domain=guard.test' });
   assert.equal(page.statusCode, 429);
   assert.match(String(page.headers['content-type']), /^text\/html/);
-  assert.match(page.body, /Too many requests: at most 1 checks per minute per client/);
+  assert.match(page.body, /Too many requests: .* at most 1 endpoint per minute per client/);
   assert.match(page.body, /<form/);
 });

@@ -1,24 +1,34 @@
 /**
- * The per-client budget of work requests of a hosted deployment: one limiter
- * (one store) shared by every work route, so a client cannot spend a budget
- * per route. Beyond it, 429 with Retry-After.
+ * The per-client rate limit of a hosted deployment, in endpoints probed (see
+ * endpoint-budget.ts): every work route takes one unit on arrival, one budget
+ * across all of them, so a client cannot spend a budget per route; a check
+ * then takes one more per endpoint it dials beyond the first (run-collect.ts).
+ * Beyond it, 429 with Retry-After.
  */
-import rateLimit from '@fastify/rate-limit';
-import { RATE_LIMIT_WINDOW_MS } from '../../config/service-settings.js';
+import type { FastifyReply } from 'fastify';
+import { plural } from '../../model/text.js';
 import { HttpError } from '../http-error.js';
-import type { AppSettings, ServiceApp, WorkRouteOptions } from '../service-deps.js';
+import type { EndpointBudget } from '../endpoint-budget.js';
+import type { WorkRouteOptions } from '../service-deps.js';
 
-/** Registers the limiter when the settings ask for one; answers the route options every work route spreads. */
-export async function registerRateLimit(app: ServiceApp, settings: AppSettings): Promise<WorkRouteOptions> {
+/** The 429 of an exhausted budget, its Retry-After set on `reply`. */
+export function overBudget(reply: FastifyReply, budget: EndpointBudget, retryAfterS: number, why: string): HttpError {
+  reply.header('retry-after', String(retryAfterS));
+  return new HttpError(
+    'http.rate_limited',
+    `Too many requests: ${why}; this checker probes at most ${plural(budget.perWindow, 'endpoint')} per minute per client (a check costs one per endpoint it probes, any other request one); retry in ${retryAfterS} s.`,
+  );
+}
+
+/** The route options every work route spreads: counted, and charged one unit when a budget is set. */
+export function registerRateLimit(budget: EndpointBudget | null): WorkRouteOptions {
   const work = { config: { work: true } } as const;
-  if (settings.rateLimitPerMinute === null) return work;
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new HttpError(
-        'http.rate_limited',
-        `Too many requests: at most ${context.max} checks per minute per client; retry in ${Math.ceil(context.ttl / 1000)} s.`,
-      ),
-  });
-  return { ...work, onRequest: app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: RATE_LIMIT_WINDOW_MS }) };
+  if (budget === null) return work;
+  return {
+    ...work,
+    onRequest: async (request, reply) => {
+      const charged = budget.charge(request.ip, 1);
+      if (!charged.ok) throw overBudget(reply, budget, charged.retryAfterS, 'this client has used its budget');
+    },
+  };
 }

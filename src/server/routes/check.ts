@@ -20,19 +20,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
   const needsToken = deps.settings.token !== null;
+  const probeAddress = deps.settings.allowProbeAddress;
   const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, message } = errorAnswer(error, request);
     const values = request.method === 'POST' && isRecord(request.body) ? formValues(request.body) : undefined;
-    return page(reply.code(status), checkFormPage({ values, error: message, needsToken }));
+    return page(reply.code(status), checkFormPage({ values, error: message, needsToken, probeAddress }));
   };
 
-  app.get('/check', { errorHandler }, async (_request, reply) => page(reply, checkFormPage({ needsToken })));
+  app.get('/check', { errorHandler }, async (_request, reply) =>
+    page(reply, checkFormPage({ needsToken, probeAddress })),
+  );
 
   app.post('/check', { schema: { body: CheckFormBodySchema }, ...deps.work, errorHandler }, async (request, reply) => {
     const form = parseCheckForm(request.body);
-    const obs = await runCollect(deps, form.options, undefined, deps.settings.refusePrivateOnCheckPage);
+    const obs = await runCollect(deps, { options: form.options, request, reply, page: true });
     const states = evaluate(obs);
     const metrics = metricsOf(obs, states);
-    return page(reply, checkResultPage({ values: form.values, obs, states, metrics, needsToken }));
+    return page(reply, checkResultPage({ values: form.values, obs, states, metrics, needsToken, probeAddress }));
   });
 }

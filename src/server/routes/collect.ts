@@ -8,9 +8,9 @@ export function registerCollectRoute(app: ServiceApp, deps: ServiceDeps): void {
   app.post(
     '/collect',
     { schema: { body: CollectRequestSchema, response: { 200: CollectResponseSchema } }, ...deps.work },
-    async (request) => {
+    async (request, reply) => {
       const { options = {}, enabledRules } = request.body;
-      const observation = await runCollect(deps, options, enabledRules, deps.settings.refusePrivateOnProtocol);
+      const observation = await runCollect(deps, { options, enabledRules, request, reply, page: false });
       return { data: observation, entries: tlsEndpointEntries(observation) };
     },
   );
