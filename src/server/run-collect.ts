@@ -7,6 +7,8 @@
 import { collect } from '../collect/collect.js';
 import { publicTargetsOnly } from '../collect/target-policy.js';
 import { parseMxService } from '../config/mx-service.js';
+import { parseNumber } from '../config/options.js';
+import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, defaultCollectDeadlineMs } from '../model/limits.js';
 import { isWithinDomain, validateHostname } from '../config/validate.js';
 import { quote } from '../model/text.js';
 import { probesToSkip } from '../rules/index.js';
@@ -25,6 +27,21 @@ function checkAllowed(deps: ServiceDeps, domain: string): void {
   }
 }
 
+/**
+ * The deadline of a collect in the service: its own (two endpoint budgets +
+ * DNS), but never past the service's (--collect-deadline, 100 s), which
+ * answers before happyDomain's client gives up (120 s) whatever the options.
+ */
+export function serviceDeadlineMs(raw: Record<string, unknown>, serviceDeadline: number): number {
+  let timeout = DEFAULT_TIMEOUT_S;
+  try {
+    timeout = parseNumber('timeout', raw['timeout'], DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  } catch {
+    // collect() refuses the option with its own message, before any connection.
+  }
+  return Math.min(defaultCollectDeadlineMs(timeout), serviceDeadline);
+}
+
 export async function runCollect(
   deps: ServiceDeps,
   raw: Record<string, unknown>,
@@ -41,6 +58,9 @@ export async function runCollect(
     trustStore: deps.trustStore,
     gate: deps.gate,
     egressCanary: deps.settings.egressCanary,
+    deadlineMs: serviceDeadlineMs(raw, deps.settings.http.collectDeadlineMs),
+    // Aborted when shutdown's drain deadline passes: what is left is cut, answered, and the process exits.
+    signal: deps.shutdown,
     ...(service && service.records.length > 0 ? { mx: service.records } : {}),
     ...(enabledRules ? { skipProbes: probesToSkip(enabledRules) } : {}),
     ...(refusePrivate ? { targetPolicy: publicTargetsOnly } : {}),

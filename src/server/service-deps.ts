@@ -15,6 +15,7 @@ import type { ConnectionGate } from '../collect/connection-gate.js';
 import type { DnsClient } from '../collect/dns/dns-client.js';
 import type { ServiceSettings } from '../config/service-settings.js';
 import type { WorkTracker } from './load-average.js';
+import type { Presenter } from './present/presenter.js';
 
 /** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
 export type ServiceApp = FastifyInstance<
@@ -42,4 +43,8 @@ export interface ServiceDeps {
   /** When the app was built (ms since the epoch), for /health's uptime. */
   startedAt: number;
   work: WorkRouteOptions;
+  /** Evaluates and renders: inline, or in a worker thread for a large observation. */
+  present: Presenter;
+  /** Aborted when the drain deadline of a shutdown passes: collects still running are cut. */
+  shutdown: AbortSignal;
 }

@@ -1,13 +1,11 @@
 /**
  * GET /check: the form. POST /check: collect → evaluate → report → metrics on
- * one HTML page. Errors, including a refused body, re-render the form with
+ * one HTML page (evaluated and rendered in a worker thread when large). Errors, including a refused body, re-render the form with
  * the message and the error's status.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CheckFormBodySchema } from '../../model/protocol.js';
-import { metricsOf } from '../../presentation/metrics.js';
-import { evaluate } from '../../rules/index.js';
-import { checkFormPage, checkResultPage, formValues, parseCheckForm } from '../check-page.js';
+import { checkFormPage, formValues, parseCheckForm } from '../check-page.js';
 import { errorAnswer } from '../error-handler.js';
 import { runCollect } from '../run-collect.js';
 import type { ServiceApp, ServiceDeps } from '../service-deps.js';
@@ -31,8 +29,6 @@ export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
   app.post('/check', { schema: { body: CheckFormBodySchema }, ...deps.work, errorHandler }, async (request, reply) => {
     const form = parseCheckForm(request.body);
     const obs = await runCollect(deps, form.options, undefined, deps.settings.refusePrivateOnCheckPage);
-    const states = evaluate(obs);
-    const metrics = metricsOf(obs, states);
-    return page(reply, checkResultPage({ values: form.values, obs, states, metrics, needsToken }));
+    return page(reply, await deps.present.run(obs, { kind: 'check-page', values: form.values, needsToken }));
   });
 }
