@@ -42,8 +42,10 @@ Options:
                               servers (comma-separated; default large public
                               MX hosts; "none": off)               ${SETTING_ENV.egressCanary}
   --token TOKEN               require this access token on every route but
-                              /health (Authorization: Bearer, or the /check
-                              form field, remembered in a cookie)  ${SETTING_ENV.token}
+                              /health (Authorization: Bearer, the password of
+                              HTTP Basic as in http://user:TOKEN@host, or the
+                              /check form field, remembered in a cookie)
+                                                                   ${SETTING_ENV.token}
   --rate-limit N              work requests per minute per client (429 with
                               Retry-After beyond; default unlimited)
                                                                    ${SETTING_ENV.rateLimit}

@@ -23,6 +23,7 @@ import { WorkTracker } from './load-average.js';
 import { registerDrain } from './drain.js';
 import { capConnections, type ConnectionCaps } from './guards/connection-caps.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { clientErrorHandler } from './client-errors.js';
 import { createPresenter, type PresenterOptions } from './present/presenter.js';
 import { registerRequestLog } from './request-log.js';
 import { registerCheckRoutes } from './routes/check.js';
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
     maxRequestsPerSocket: http.maxRequestsPerSocket,
     // X-Forwarded-For / -Proto believed from these proxies only: request.ip and request.protocol.
     trustProxy: http.trustProxy === null ? false : http.trustProxy.join(','),
+    clientErrorHandler: clientErrorHandler(http),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(({ schema }) => bodyValidator().compile(schema));

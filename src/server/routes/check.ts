@@ -10,7 +10,7 @@ import { errorAnswer } from '../error-handler.js';
 import { runCollect } from '../run-collect.js';
 import type { ServiceApp, ServiceDeps } from '../service-deps.js';
 
-const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+const page = (reply: FastifyReply, html: string | Buffer) => reply.type('text/html; charset=utf-8').send(html);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

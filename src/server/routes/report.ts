@@ -19,7 +19,8 @@ export function registerReportRoute(app: ServiceApp, { work, present }: ServiceD
       schema: {
         body: ReportRequestSchema,
         response: {
-          200: Type.Union([ReportMetricsResponseSchema, Type.String({ description: 'The HTML document.' })]),
+          // The HTML document goes out as UTF-8 bytes (made in the worker for a large observation).
+          200: Type.Union([ReportMetricsResponseSchema, Type.Unsafe<Buffer>({ description: 'The HTML document.' })]),
         },
       },
       ...work,
