@@ -54,11 +54,14 @@ export function startMx(
     extensions?: string[];
     greetingDelayMs?: number;
     strictSync?: boolean;
+    /** Raw greeting instead of `220 mx.<suffix> ESMTP` (a long multi-line one makes a long transcript). */
+    greeting?: string;
   },
 ): Promise<ScriptedServer> {
   const base = mxPolicy(`mx.${options.suffix}`, (d) => d.endsWith(options.suffix));
   const policy: DialoguePolicy = {
     ...base,
+    ...(options.greeting ? { greeting: options.greeting } : {}),
     ...(options.tls ? { tls: { ...base.tls!, ...options.tls } } : {}),
     ...(options.extensions ? { extensions: options.extensions } : {}),
     ...(options.strictSync ? { strictSync: true } : {}),

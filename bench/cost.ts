@@ -34,7 +34,7 @@ const SAMPLE_MS = 20;
 /** Target for bytes per in-flight probe: a socket, a parser and a transcript, not a TLS context each. */
 const BYTES_PER_PROBE_TARGET = 64 * 1024;
 
-async function startPeers(config: PeerProcessConfig): Promise<{ child: ChildProcess; ready: PeerProcessReady }> {
+export async function startPeers(config: PeerProcessConfig): Promise<{ child: ChildProcess; ready: PeerProcessReady }> {
   const script = fileURLToPath(new URL('./peer-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -47,7 +47,7 @@ async function startPeers(config: PeerProcessConfig): Promise<{ child: ChildProc
   return { child, ready: JSON.parse(first) as PeerProcessReady };
 }
 
-function stopPeers(child: ChildProcess): Promise<void> {
+export function stopPeers(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.stdin!.end();

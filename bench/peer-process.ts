@@ -11,6 +11,7 @@ import { testCa } from '../test/peers/certs.js';
 import { mailDomainRecords } from '../test/peers/dns-records.js';
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { startOnSamePort } from '../test/peers/listen.js';
+import { reply } from '../test/peers/scripted-dialogue.js';
 import { POSTFIX_EXTENSIONS, benchAddress, startMx } from './bench-peers.js';
 
 export interface PeerProcessConfig {
@@ -23,6 +24,13 @@ export interface PeerProcessConfig {
   domain: string;
   /** Offset of the DNS server's bench address. */
   dnsOffset: number;
+  /** Spread the hosts over this many MX names (mx0…), several addresses each; default one name per host. */
+  mxNames?: number;
+  /**
+   * Lines of padding in the greeting and in each EHLO reply (long
+   * transcripts, as a verbose or hostile server makes); default none.
+   */
+  padLines?: number;
 }
 
 export interface PeerProcessReady {
@@ -32,20 +40,36 @@ export interface PeerProcessReady {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerProcessConfig;
+const names = config.mxNames ?? config.hosts.length;
 const dns = await startDnsServer(
   mailDomainRecords(
     config.domain,
-    config.hosts.map((address, i) => ({ name: `mx${i}.${config.domain}`, addresses: [address] })),
+    Array.from({ length: names }, (_, n) => ({
+      name: `mx${n}.${config.domain}`,
+      addresses: config.hosts.filter((_, i) => i % names === n),
+    })),
   ),
   { host: benchAddress(config.dnsOffset) },
 );
+/** A padding line: about a hundred characters, as a long banner or extension line is. */
+const pad = (i: number) => `padding line ${i} ${'x'.repeat(80)}`;
+const padLines = config.padLines ?? 0;
+const greeting =
+  padLines > 0
+    ? reply(220, ...Array.from({ length: padLines }, (_, i) => pad(i)), `mx.${config.domain} ESMTP`)
+    : undefined;
+const padExtensions = Array.from({ length: padLines }, (_, i) => `X-${pad(i).replace(/ /g, '-')}`);
 const { port, peers } = await startOnSamePort(
   config.hosts.map(
     (host) => (p: number) =>
       startMx(host, p, {
         suffix: config.domain,
         greetingDelayMs: config.greetingDelayMs,
-        ...(config.tls ? {} : { extensions: POSTFIX_EXTENSIONS.filter((k) => k !== 'STARTTLS') }),
+        ...(greeting ? { greeting } : {}),
+        extensions: [
+          ...(config.tls ? POSTFIX_EXTENSIONS : POSTFIX_EXTENSIONS.filter((k) => k !== 'STARTTLS')),
+          ...padExtensions,
+        ],
       }),
   ),
 );

@@ -10,6 +10,7 @@ import { measureCaps } from './caps.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
+import { measureServiceLoad } from './service-load.js';
 import { formatTable, machineDescription, type Row } from './table.js';
 
 const log = (line: string) => console.log(line);
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   } finally {
     await dns.close();
   }
+  log('\n5. The web service under load: large checks, then slow bodies (serve and its peers in child processes)');
+  rows.push(...(await measureServiceLoad(log)));
   log(`\nResults (${((Date.now() - started) / 1000).toFixed(0)} s):\n`);
   log(formatTable(rows));
   if (rows.some((r) => r.pass === false)) process.exitCode = 1;

@@ -1,7 +1,8 @@
 /**
  * `checker-smtp serve`: the long-running HTTP checker (PROTOCOL.md and the
  * /check page). JSON log lines on stdout, one per request. SIGINT/SIGTERM stop
- * accepting, let in-flight work finish within the drain timeout, and exit 0.
+ * accepting, let in-flight work finish within the drain timeout, cancel what
+ * is left (collects answer with what they saw, recorded as cut), and exit 0.
  * `--healthcheck` probes /health of a running instance (container HEALTHCHECK).
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,15 @@ import {
   type ListenAddress,
   type ServiceSettings,
 } from '../config/service-settings.js';
+import { HTTP_SETTING_ENV } from '../config/http-settings.js';
+import {
+  HTTP_HEADERS_TIMEOUT_S,
+  HTTP_KEEP_ALIVE_TIMEOUT_S,
+  HTTP_MAX_CONNECTIONS,
+  HTTP_MAX_CONNECTIONS_PER_CLIENT,
+  HTTP_REQUEST_TIMEOUT_S,
+  SERVICE_COLLECT_DEADLINE_S,
+} from '../model/limits.js';
 import { UsageError, type CliIo } from './check-command.js';
 
 export const SERVE_USAGE = `Usage: checker-smtp serve [options]
@@ -35,8 +45,10 @@ Options:
                               servers (comma-separated; default large public
                               MX hosts; "none": off)               ${SETTING_ENV.egressCanary}
   --token TOKEN               require this access token on every route but
-                              /health (Authorization: Bearer, or the /check
-                              form field, remembered in a cookie)  ${SETTING_ENV.token}
+                              /health (Authorization: Bearer, the password of
+                              HTTP Basic as in http://user:TOKEN@host, or the
+                              /check form field, remembered in a cookie)
+                                                                   ${SETTING_ENV.token}
   --rate-limit N              endpoints probed per minute per client: a check
                               costs one per endpoint it dials, any other work
                               request one (429 with Retry-After beyond, before
@@ -65,8 +77,28 @@ Options:
                               (default 256)                        ${SETTING_ENV.maxConnections}
   --connections-per-address N connections at once to one IP, queued beyond
                               (default 1)                          ${SETTING_ENV.connectionsPerAddress}
-  --drain-timeout S           on SIGTERM, wait this long for in-flight work
-                              (default ${DEFAULT_DRAIN_TIMEOUT_S})                         ${SETTING_ENV.drainTimeout}
+  --drain-timeout S           on SIGTERM, wait this long for in-flight work,
+                              then cancel it (its answers say what was cut)
+                              and exit (default ${DEFAULT_DRAIN_TIMEOUT_S})               ${SETTING_ENV.drainTimeout}
+  --collect-deadline S        longest a collect may take, whatever its
+                              options; what is left then is recorded as cut
+                              (default ${SERVICE_COLLECT_DEADLINE_S}: happyDomain gives up at 120)
+                                                                   ${HTTP_SETTING_ENV.collectDeadline}
+  --headers-timeout S         time a client has to send request headers
+                              (default ${HTTP_HEADERS_TIMEOUT_S})                          ${HTTP_SETTING_ENV.headersTimeout}
+  --request-timeout S         time a client has to send a whole request,
+                              body included (default ${HTTP_REQUEST_TIMEOUT_S})            ${HTTP_SETTING_ENV.requestTimeout}
+  --keep-alive-timeout S      idle time between requests on a connection
+                              (default ${HTTP_KEEP_ALIVE_TIMEOUT_S})                          ${HTTP_SETTING_ENV.keepAliveTimeout}
+  --max-http-connections N    client connections open at once; more are
+                              answered 503 (default ${HTTP_MAX_CONNECTIONS})           ${HTTP_SETTING_ENV.maxHttpConnections}
+  --http-connections-per-client N
+                              the same per client (IPv4 address, IPv6 /64;
+                              trusted proxies exempt; default ${HTTP_MAX_CONNECTIONS_PER_CLIENT})
+                                                                   ${HTTP_SETTING_ENV.httpConnectionsPerClient}
+  --trust-proxy LIST          proxies whose X-Forwarded-For/-Proto are
+                              believed: addresses, CIDR ranges, loopback,
+                              linklocal, uniquelocal (default none) ${HTTP_SETTING_ENV.trustProxy}
   --healthcheck               probe /health of the instance at the listen
                               address; exit 0 if healthy, 1 if not
   -h, --help                  show this help`;
@@ -118,6 +150,29 @@ async function healthcheck(listen: ListenAddress, io: CliIo): Promise<number> {
   return 1;
 }
 
+/**
+ * After the drain deadline cancels the work in flight, how long its answers
+ * may take to go out: a cut collect returns at once (collect-cut.ts), so
+ * this is time to write them, not to finish anything.
+ */
+const CANCEL_GRACE_MS = 5_000;
+/** Once stopped, how long anything left may keep the process up before it exits anyway. */
+const EXIT_GRACE_MS = 1_000;
+
+/** Whether `done` settles within `ms`. */
+async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface ServeHooks {
   /** Where shutdown signals come from (the process, or a test's emitter). */
   signals?: NodeJS.EventEmitter;
@@ -147,6 +202,13 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
         'max-connections': { type: 'string' },
         'connections-per-address': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        'collect-deadline': { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'keep-alive-timeout': { type: 'string' },
+        'max-http-connections': { type: 'string' },
+        'http-connections-per-client': { type: 'string' },
+        'trust-proxy': { type: 'string' },
         healthcheck: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -177,12 +239,21 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       maxConnections: values['max-connections'],
       connectionsPerAddress: values['connections-per-address'],
       drainTimeout: values['drain-timeout'],
+      collectDeadline: values['collect-deadline'],
+      headersTimeout: values['headers-timeout'],
+      requestTimeout: values['request-timeout'],
+      keepAliveTimeout: values['keep-alive-timeout'],
+      maxHttpConnections: values['max-http-connections'],
+      httpConnectionsPerClient: values['http-connections-per-client'],
+      trustProxy: values['trust-proxy'],
     },
     io.env,
   );
   if (values.healthcheck) return healthcheck(settings.listen, io);
 
-  const app = await buildApp({ settings, logger: { level: 'info', stream: io.stdout } });
+  // Aborted when the drain deadline passes: collects still running are cut, and answered as such.
+  const shutdown = new AbortController();
+  const app = await buildApp({ settings, logger: { level: 'info', stream: io.stdout }, shutdown: shutdown.signal });
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
   app.log.info(
     {
@@ -201,6 +272,12 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       allowed_domains: settings.allowedDomains,
       smtp_port: settings.smtpPort,
       egress_canary: settings.egressCanary.map((c) => `${c.host}:${c.port}`),
+      collect_deadline_s: settings.http.collectDeadlineMs / 1000,
+      headers_timeout_s: settings.http.headersTimeoutMs / 1000,
+      request_timeout_s: settings.http.requestTimeoutMs / 1000,
+      max_http_connections: settings.http.maxConnections,
+      http_connections_per_client: settings.http.maxConnectionsPerClient,
+      trust_proxy: settings.http.trustProxy,
     },
     'checker-smtp ready',
   );
@@ -209,34 +286,34 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
 
   const signals = hooks.signals ?? process;
   return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
+    const stop = async (signal: string) => {
       signals.removeListener('SIGTERM', onTerm);
       signals.removeListener('SIGINT', onInt);
       app.log.info(
         { signal, drain_timeout_s: settings.drainTimeoutS },
         'shutting down: no new connections, waiting for in-flight work',
       );
-      let timer: NodeJS.Timeout | undefined;
       const drained = app.close().then(() => true);
-      const timedOut = new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), settings.drainTimeoutS * 1000);
-        timer.unref();
-      });
-      void Promise.race([drained, timedOut]).then((clean) => {
-        clearTimeout(timer);
-        if (clean) app.log.info('stopped');
+      if (await within(drained, settings.drainTimeoutS * 1000)) app.log.info('stopped');
+      else {
+        // Cut what is left: collects stop dialling and answer at once with what they saw.
+        app.log.warn(
+          { drain_timeout_s: settings.drainTimeoutS },
+          'the drain timeout ran out: cancelling the work still in flight',
+        );
+        shutdown.abort(new Error('the service is shutting down'));
+        if (await within(drained, CANCEL_GRACE_MS)) app.log.info('stopped after cancelling the work in flight');
         else {
-          app.log.warn(
-            { drain_timeout_s: settings.drainTimeoutS },
-            'stopped with work still in flight: the drain timeout ran out',
-          );
           app.server.closeAllConnections();
+          app.log.warn('stopped with requests still unanswered: their connections were closed');
         }
-        resolve(0);
-      });
+        // Nothing left behind (a stuck handler, a timer) may keep a stopped service alive.
+        setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+      }
+      resolve(0);
     };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
+    const onTerm = () => void stop('SIGTERM');
+    const onInt = () => void stop('SIGINT');
     signals.once('SIGTERM', onTerm);
     signals.once('SIGINT', onInt);
   });

@@ -22,6 +22,7 @@ import {
 } from './settings.js';
 import { quote } from '../model/text.js';
 import { validateHostname } from './validate.js';
+import { resolveHttpSettings, type HttpFlags, type HttpSettings } from './http-settings.js';
 
 export const DEFAULT_LISTEN = ':8080';
 /** Bounded drain on SIGTERM: a collect takes one endpoint budget (12 s default); 30 s lets typical work finish. */
@@ -68,6 +69,8 @@ export interface ServiceSettings {
   maxConnections: number;
   connectionsPerAddress: number;
   drainTimeoutS: number;
+  /** Client-facing HTTP bounds, trusted proxies and the collect deadline (http-settings.ts). */
+  http: HttpSettings;
 }
 
 export const SETTING_ENV = {
@@ -135,7 +138,7 @@ function domains(input: string): string[] {
 
 /** Raw values as given on the command line; undefined falls back to the environment, then the default. */
 /** Flags as parseArgs hands them over: absent or undefined when not given. */
-export interface ServiceFlags {
+export interface ServiceFlags extends HttpFlags {
   listen?: string | undefined;
   resolver?: string | undefined;
   port?: string | undefined;
@@ -220,5 +223,6 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
         : positiveInteger(perAddress, 'The per-address connection bound'),
     drainTimeoutS:
       drain === undefined ? DEFAULT_DRAIN_TIMEOUT_S : positiveInteger(drain, 'The drain timeout (seconds)'),
+    http: resolveHttpSettings(flags, env),
   };
 }

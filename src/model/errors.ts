@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'http.unauthorized'
   | 'http.forbidden_domain' // the domain is outside the deployment's allow-list
   | 'http.not_found'
+  | 'http.method_not_allowed' // a known route asked with another method
   | 'http.rate_limited'
   | 'http.internal'; // a bug: answered without details, logged with them
 

@@ -194,3 +194,79 @@ export const RETRY_BACKOFF_MS = 1500;
  * blocked port, not a slow one.
  */
 export const EGRESS_CANARY_TIMEOUT_S = 5;
+
+// ---------------------------------------------------------------- the HTTP service (serve)
+
+/**
+ * Longest a client may take to send its request headers. Headers are a few
+ * hundred bytes (16 KiB at most for node); any real client sends them in
+ * milliseconds. Node's default (60 s) let a client that trickles them hold
+ * a socket a minute each.
+ */
+export const HTTP_HEADERS_TIMEOUT_S = 10;
+
+/**
+ * Longest a client may take to send its whole request, body included. The
+ * body is at most 1 MiB (PROTOCOL.md): 30 s is 35 KB/s, slower than any link
+ * a host or a browser uses. Node's default (300 s) let a body that trickles
+ * in a byte at a time hold a socket five minutes (issue 12: 20,000 of them
+ * exhausted the file descriptors).
+ */
+export const HTTP_REQUEST_TIMEOUT_S = 30;
+
+/**
+ * How long an idle keep-alive connection stays open between requests. Long
+ * enough that a host driving collect → evaluate → report reuses it, short
+ * enough that idle sockets do not pile up.
+ */
+export const HTTP_KEEP_ALIVE_TIMEOUT_S = 10;
+
+/** Requests served on one keep-alive connection before it is closed: no socket lives for ever. */
+export const HTTP_MAX_REQUESTS_PER_SOCKET = 1000;
+
+/**
+ * How often node checks the header and request deadlines of open
+ * connections. Its default (30 s) lets a deadline overrun by as much; one
+ * second costs one walk over at most HTTP_MAX_CONNECTIONS sockets.
+ */
+export const HTTP_DEADLINE_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * Client connections open at once, all clients together. Each is a file
+ * descriptor: with the SMTP connections (MAX_OPEN_CONNECTIONS) and DNS this
+ * stays far below the usual limit of 1,024. One more is answered 503 and
+ * closed at once.
+ */
+export const HTTP_MAX_CONNECTIONS = 512;
+
+/**
+ * Client connections open at once from one client (an IPv4 address, an IPv6
+ * /64): enough for a host running many checks in parallel, an eighth of
+ * HTTP_MAX_CONNECTIONS so that one client alone cannot take them all. A
+ * trusted proxy (--trust-proxy) is not held to it: all its clients share
+ * its address.
+ */
+export const HTTP_MAX_CONNECTIONS_PER_CLIENT = 64;
+
+/**
+ * Longest a collect may take in the service, whatever its options (a
+ * timeout of 300 s per endpoint included): happyDomain's HTTP client gives
+ * up after 120 s, and the answer still has to be written and travel.
+ * What is not done by then is recorded as cut (see collect()).
+ */
+export const SERVICE_COLLECT_DEADLINE_S = 100;
+
+/**
+ * Silence on a client socket, both ways, after which it is closed: longer
+ * than a request may wait for its answer (the collect deadline) by this
+ * margin, so it only ever closes a client that stopped reading.
+ */
+export const HTTP_IDLE_MARGIN_S = 20;
+
+/**
+ * Wrong access tokens one client may send per minute, on any route; past
+ * them, every request of that client that needs the token is answered 429
+ * until the minute is over. A person mistypes a token a few times; a
+ * guesser sends thousands (issue 12: about 1,000 a second).
+ */
+export const MAX_TOKEN_FAILURES_PER_MINUTE = 10;

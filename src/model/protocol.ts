@@ -20,6 +20,9 @@ const RawOptions = recordOf(Type.Unknown(), {
   description: 'Check options: any JSON values (a number may come as a string, a bool as "true").',
 });
 
+/** Go's client sends a nil options map as null (PROTOCOL.md): the same as none. */
+const NullableOptions = Type.Union([RawOptions, Type.Null()], { description: 'The options; null means none.' });
+
 const EnabledRules = recordOf(Type.Boolean(), {
   description: 'Rule name → on/off; absent means every rule. A rule mapped to false is not run, nor its probe sent.',
 });
@@ -75,7 +78,9 @@ export type HealthResponse = Static<typeof HealthResponseSchema>;
 export const OptionFieldSchema = Type.Object(
   {
     id: Type.String(),
-    type: Type.Enum(['string', 'number', 'uint', 'bool']),
+    type: Type.Enum(['string', 'number', 'uint', 'bool', 'object'], {
+      description: 'Value type; "object" for a JSON object the host fills in (autoFill "service").',
+    }),
     label: Type.Optional(Type.String()),
     placeholder: Type.Optional(Type.String()),
     default: Type.Optional(Type.Unknown()),
@@ -109,7 +114,16 @@ const checkerDefinitionProperties = {
     limitToProviders: Type.Optional(Type.Array(Type.String())),
     limitToServices: Type.Optional(Type.Array(Type.String())),
   }),
-  options: Type.Object({ runOpts: Type.Array(OptionFieldSchema) }),
+  options: Type.Object(
+    {
+      adminOpts: Type.Optional(Type.Array(OptionFieldSchema, { description: "Set by the deployment's admin." })),
+      userOpts: Type.Optional(Type.Array(OptionFieldSchema, { description: 'Set by each user, stored.' })),
+      domainOpts: Type.Optional(Type.Array(OptionFieldSchema, { description: 'Per domain; auto-filled here.' })),
+      serviceOpts: Type.Optional(Type.Array(OptionFieldSchema, { description: 'Per service; auto-filled here.' })),
+      runOpts: Type.Optional(Type.Array(OptionFieldSchema, { description: 'Per run, never stored by the host.' })),
+    },
+    { description: 'Options by the scope a host stores them at (PROTOCOL.md).' },
+  ),
   rules: Type.Array(
     Type.Object({
       name: Type.String(),
@@ -145,7 +159,7 @@ export type Precheck = Static<typeof PrecheckSchema>;
 
 export const DefinitionRequestSchema = Type.Object(
   {
-    options: Type.Optional(Type.Union([RawOptions, Type.Null()], { description: 'The stored options; may be null.' })),
+    options: Type.Optional(NullableOptions),
   },
   { description: 'POST /definition; an empty body means no options.' },
 );
@@ -169,7 +183,7 @@ export const CollectRequestSchema = Type.Object({
       { description: 'What the host checks; informative only (options name the domain).' },
     ),
   ),
-  options: Type.Optional(RawOptions),
+  options: Type.Optional(NullableOptions),
   enabledRules: Type.Optional(EnabledRules),
 });
 export type CollectRequest = Static<typeof CollectRequestSchema>;
@@ -187,7 +201,7 @@ export const EvaluateRequestSchema = Type.Object({
     { [OBSERVATION_KEY]: ObservationSchema },
     { description: `Observations by key; ours is under "${OBSERVATION_KEY}", others are ignored.` },
   ),
-  options: Type.Optional(RawOptions),
+  options: Type.Optional(NullableOptions),
   enabledRules: Type.Optional(EnabledRules),
   related: Type.Optional(Related),
 });

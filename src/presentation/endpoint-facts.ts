@@ -293,8 +293,33 @@ function transcriptLine(l: TranscriptLine): TranscriptLineView {
   };
 }
 
+/**
+ * Transcript lines a report shows from the start and from the end of a
+ * dialogue. A whole dialogue, with STARTTLS, three transactions and a
+ * plaintext fallback, is under a hundred lines, so a real one is always
+ * shown whole; a hostile server that sends thousands of reply lines
+ * (MAX_TRANSCRIPT_LINES are kept) no longer makes every report of the
+ * domain megabytes long and seconds to render (issue 12). The JSON
+ * observation keeps them all.
+ */
+export const REPORT_TRANSCRIPT_HEAD_LINES = 100;
+export const REPORT_TRANSCRIPT_TAIL_LINES = 100;
+
 export function transcript(ep: EndpointProbe): TranscriptLineView[] {
-  return ep.transcript.map(transcriptLine);
+  const all = ep.transcript;
+  if (all.length <= REPORT_TRANSCRIPT_HEAD_LINES + REPORT_TRANSCRIPT_TAIL_LINES) return all.map(transcriptLine);
+  const left = all.length - REPORT_TRANSCRIPT_HEAD_LINES - REPORT_TRANSCRIPT_TAIL_LINES;
+  const gap: TranscriptLineView = {
+    time: '',
+    dir: '*',
+    kind: 'e',
+    text: `… ${left} more lines not shown here (the JSON observation has all ${all.length}) …`,
+  };
+  return [
+    ...all.slice(0, REPORT_TRANSCRIPT_HEAD_LINES).map(transcriptLine),
+    gap,
+    ...all.slice(-REPORT_TRANSCRIPT_TAIL_LINES).map(transcriptLine),
+  ];
 }
 
 export function transcriptNote(ep: EndpointProbe): string | null {

@@ -305,6 +305,24 @@ describe('buildReportView()', () => {
     assert.match(ep.tlsSource!, /our own evaluation/);
   });
 
+  it('shows a long transcript by its first and last 100 lines, saying how many are left out', () => {
+    const obs = observation({ endpoints: [observation().endpoints[0]!] });
+    obs.endpoints[0]!.transcript = Array.from({ length: 2000 }, (_, i) => ({
+      t: i,
+      dir: 'S' as const,
+      text: `250-line ${i}`,
+    }));
+    const lines = view(obs).endpoints[0]!.transcript;
+    assert.equal(lines.length, 201);
+    assert.equal(lines[0]!.text, '250-line 0');
+    assert.equal(lines[99]!.text, '250-line 99');
+    assert.equal(lines[100]!.text, '… 1800 more lines not shown here (the JSON observation has all 2000) …');
+    assert.equal(lines[101]!.text, '250-line 1900');
+    assert.equal(lines[200]!.text, '250-line 1999');
+    obs.endpoints[0]!.transcript.length = 200;
+    assert.equal(view(obs).endpoints[0]!.transcript.length, 200, 'up to 200 lines, all of them');
+  });
+
   it("lists the chain's keys and signatures, and does not call a chain refused at default security plainly trusted", () => {
     const e = observation().endpoints[0]!;
     const tls = e.starttls.tls!;

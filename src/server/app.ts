@@ -15,6 +15,7 @@ import { createAjv, type Ajv } from '../model/ajv.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { bodyErrorFormatter, registerErrorHandlers } from './error-handler.js';
 import { MAX_BODY_BYTES } from './http-error.js';
+import { HTTP_DEADLINE_CHECK_INTERVAL_MS } from '../model/limits.js';
 import { registerAccessToken } from './guards/access-token.js';
 import { registerRateLimit } from './guards/rate-limit.js';
 import { registerWorkTracker } from './guards/work-tracker.js';
@@ -22,6 +23,10 @@ import { WorkTracker } from './load-average.js';
 import { registerDrain } from './drain.js';
 import { EndpointBudget } from './endpoint-budget.js';
 import { ClientChecks } from './client-checks.js';
+import { capConnections, type ConnectionCaps } from './guards/connection-caps.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { clientErrorHandler } from './client-errors.js';
+import { createPresenter, type PresenterOptions } from './present/presenter.js';
 import { registerRequestLog } from './request-log.js';
 import { registerCheckRoutes } from './routes/check.js';
 import { registerCollectRoute } from './routes/collect.js';
@@ -32,6 +37,13 @@ import { registerReportRoute } from './routes/report.js';
 import type { AppSettings, ServiceApp, ServiceDeps } from './service-deps.js';
 
 export { MAX_BODY_BYTES };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open and refused client connections (guards/connection-caps.ts). */
+    connectionCaps: ConnectionCaps;
+  }
+}
 export type { ServiceApp };
 
 export interface AppOptions {
@@ -42,6 +54,10 @@ export interface AppOptions {
   dns?: DnsClient;
   trustStore?: string[];
   gate?: ConnectionGate;
+  /** Aborted by `serve` when its drain deadline passes: collects still running are cut and answered. */
+  shutdown?: AbortSignal;
+  /** Tests: where evaluation and rendering move to a worker thread. */
+  present?: PresenterOptions;
 }
 
 let bodyAjv: Ajv | undefined;
@@ -59,6 +75,7 @@ function bodyValidator(): Ajv {
 
 export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   const { settings } = options;
+  const { http } = settings;
   const app = Fastify({
     logger: options.logger ?? false,
     // One line per request, written by the request log; fastify's own pair of lines is off.
@@ -66,14 +83,37 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: true,
     schemaErrorFormatter: bodyErrorFormatter(),
+    // Deadlines on what a client sends (http-settings.ts, limits.ts): a request that trickles
+    // in is cut with 408 and its socket closed; node checks them every second, not every 30.
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: HTTP_DEADLINE_CHECK_INTERVAL_MS,
+    },
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    maxRequestsPerSocket: http.maxRequestsPerSocket,
+    // X-Forwarded-For / -Proto believed from these proxies only: request.ip and request.protocol.
+    trustProxy: http.trustProxy === null ? false : http.trustProxy.join(','),
+    clientErrorHandler: clientErrorHandler(http),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(({ schema }) => bodyValidator().compile(schema));
   // Response schemas type the handlers; the bytes are JSON.stringify's, which never drops a field.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  const caps = capConnections(app.server, http);
+  app.decorate('connectionCaps', caps);
+  // A request that reached us on a refused connection (its bytes came before the close) is dropped.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!caps.isRefused(request.raw.socket)) return;
+    reply.hijack();
+    request.raw.socket.destroy();
+  });
   const tracker = new WorkTracker();
   registerRequestLog(app);
+  registerSecurityHeaders(app);
   registerDrain(app);
   registerWorkTracker(app, tracker);
   registerErrorHandlers(app);
@@ -94,7 +134,10 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
     checks: new ClientChecks(settings.maxChecksPerClient),
     startedAt: Date.now(),
     work: registerRateLimit(budget),
+    present: createPresenter(options.present),
+    shutdown: options.shutdown ?? new AbortController().signal,
   };
+  app.addHook('onClose', () => deps.present.close());
   registerHealthRoute(app, deps);
   registerDefinitionRoutes(app, deps);
   registerCollectRoute(app, deps);

@@ -11,6 +11,7 @@ import type { CheckMetric } from '../presentation/metrics.js';
 import type { Observation } from '../model/observation.js';
 import { compareFindings } from '../model/order.js';
 import { STATUS_NAMES, worstStatus, type CheckState } from '../model/status.js';
+import { sanitize } from '../model/text.js';
 import { REPORT_CSS, ReportView } from '../presentation/html/render-report.js';
 import { TOKEN_FIELD } from './access-token.js';
 
@@ -225,6 +226,13 @@ export function checkFormPage({ values, error, needsToken, probeAddress = false 
   )}`;
 }
 
+/**
+ * State fields carry server text (a greeting, a reply, a host name): JSX
+ * escapes markup, and sanitize() the characters that reorder or hide text
+ * (bidi overrides, ESC), as the report does.
+ */
+const shown = (text: string | undefined): string => (text === undefined ? '' : sanitize(text));
+
 function StatesTable({ states }: { states: CheckState[] }) {
   // The report's order (severity, subject, code), so the table and the report above it read alike.
   const sorted = [...states].sort(compareFindings);
@@ -244,10 +252,10 @@ function StatesTable({ states }: { states: CheckState[] }) {
           {sorted.map((s, i) => (
             <tr key={i}>
               <td class={`p-st p-st-${s.status}`}>{STATUS_NAMES[s.status]}</td>
-              <td>{s.rule}</td>
-              <td>{s.code}</td>
-              <td>{s.subject}</td>
-              <td>{s.message}</td>
+              <td>{shown(s.rule)}</td>
+              <td>{shown(s.code)}</td>
+              <td>{shown(s.subject)}</td>
+              <td>{shown(s.message)}</td>
             </tr>
           ))}
         </tbody>
@@ -272,9 +280,11 @@ function MetricsTable({ metrics }: { metrics: CheckMetric[] }) {
             <tr key={i}>
               <td>{m.name}</td>
               <td>
-                {Object.entries(m.labels ?? {})
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(' ')}
+                {shown(
+                  Object.entries(m.labels ?? {})
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(' '),
+                )}
               </td>
               <td>
                 {m.value}

@@ -21,29 +21,57 @@ export const CHECK_INTERVAL = {
   default: 24 * 60 * NS_PER_MINUTE,
 };
 
+/**
+ * Where each option lives, as the host stores them (PROTOCOL.md, "What the
+ * happyDomain host really does"): run options are never stored, so a user
+ * could not save one of ours. As SDK checkers do, the domain is a domain
+ * option and the service a service option, both filled in by the host; what
+ * a deployment should decide (the name the checker announces, the sender
+ * its probes use: both must fit the machine's DNS) is for its admin; the
+ * rest each user may set.
+ */
+export type OptionScope = 'adminOpts' | 'userOpts' | 'domainOpts' | 'serviceOpts';
+
+const OPTION_SCOPE: Record<(typeof OPTION_FIELDS)[number]['id'], OptionScope> = {
+  domain: 'domainOpts',
+  timeout: 'userOpts',
+  helo_name: 'adminOpts',
+  test_null_sender: 'userOpts',
+  test_postmaster: 'userOpts',
+  test_open_relay: 'userOpts',
+  test_mail_from: 'adminOpts',
+  test_probe_address: 'userOpts',
+};
+
 /** What the host fills in for us (PROTOCOL.md autoFill). */
 const AUTO_FILL: Record<string, string> = { domain: 'domain_name' };
 
+/** The MX service the host fills in: a JSON object (PROTOCOL.md), never typed by a person. */
+const SERVICE_OPTION: OptionField = {
+  id: 'service',
+  type: 'object',
+  label: 'MX service',
+  autoFill: 'service',
+  hide: true,
+  description: `The ${MX_SERVICE_TYPE} service being checked: its MX records are probed as configured, even before they are published.`,
+};
+
 export function checkerDefinition(): CheckerDefinition {
-  const runOpts: OptionField[] = OPTION_FIELDS.map((f) => ({
-    ...f,
-    ...(AUTO_FILL[f.id] ? { autoFill: AUTO_FILL[f.id] } : {}),
-    ...(f.id === 'domain' ? { placeholder: 'example.com' } : {}),
-  }));
-  runOpts.push({
-    id: 'service',
-    type: 'string',
-    label: 'MX service',
-    autoFill: 'service',
-    hide: true,
-    description: `The ${MX_SERVICE_TYPE} service being checked: its MX records are probed as configured, even before they are published.`,
-  });
+  const options: Record<OptionScope, OptionField[]> = { adminOpts: [], userOpts: [], domainOpts: [], serviceOpts: [] };
+  for (const f of OPTION_FIELDS) {
+    options[OPTION_SCOPE[f.id]].push({
+      ...f,
+      ...(AUTO_FILL[f.id] ? { autoFill: AUTO_FILL[f.id] } : {}),
+      ...(f.id === 'domain' ? { placeholder: 'example.com' } : {}),
+    });
+  }
+  options.serviceOpts.push(SERVICE_OPTION);
   return {
     id: CHECKER_ID,
     name: CHECKER_NAME,
     version: PACKAGE_VERSION,
     availability: { applyToService: true, limitToServices: [MX_SERVICE_TYPE] },
-    options: { runOpts },
+    options,
     rules: ruleDescriptions(),
     interval: CHECK_INTERVAL,
     has_html_report: true,

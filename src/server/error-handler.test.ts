@@ -18,10 +18,27 @@ after(async () => {
   await app?.close();
 });
 
-test('unknown routes answer 404 with {error}', async () => {
+test('unknown routes answer 404 in text, as the SDK server does', async () => {
   const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
   assert.equal(res.statusCode, 404);
-  assert.deepEqual(res.json(), { error: 'No route GET /nope.' });
+  assert.match(String(res.headers['content-type']), /^text\/plain/);
+  assert.equal(res.body, 'No route GET /nope.\n');
+});
+
+test('a known route asked with another method answers 405 naming the methods in Allow', async () => {
+  for (const [method, url, allow] of [
+    ['GET', '/collect', 'POST'],
+    ['PUT', '/definition', 'GET, HEAD, POST'],
+    ['DELETE', '/health?x=1', 'GET, HEAD'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['PATCH', '/check', 'GET, HEAD, POST'],
+  ] as const) {
+    const res = await app.inject({ method, url });
+    assert.equal(res.statusCode, 405, `${method} ${url}`);
+    assert.equal(res.headers['allow'], allow, `${method} ${url}`);
+    assert.match(String(res.headers['content-type']), /^text\/plain/);
+    assert.match(res.body, new RegExp(`^Method not allowed: ${url.split('?')[0]} takes ${allow}, not ${method}\\.`));
+  }
 });
 
 describe('errors thrown by a handler', () => {

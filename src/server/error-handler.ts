@@ -29,9 +29,26 @@ export function registerErrorHandlers(app: ServiceApp): void {
     const { status, message } = errorAnswer(error, request);
     return reply.code(status).send({ error: message } satisfies ErrorResponse);
   });
+  // The methods of every route, for the 405's Allow header (fastify itself answers 404).
+  const methods = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const set = methods.get(route.url) ?? new Set<string>();
+    for (const m of [route.method].flat()) set.add(m);
+    methods.set(route.url, set);
+  });
+  // As the SDK's Go server (net/http's ServeMux) answers: text, 405 with Allow for a known path.
   app.setNotFoundHandler((request, reply: FastifyReply) => {
-    const message = `No route ${request.method} ${request.url.split('?')[0]}.`;
-    return reply.code(HTTP_STATUS['http.not_found']).send({ error: message } satisfies ErrorResponse);
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = methods.get(path);
+    reply.type('text/plain; charset=utf-8');
+    if (allowed && !allowed.has(request.method)) {
+      const allow = [...allowed].sort().join(', ');
+      return reply
+        .code(HTTP_STATUS['http.method_not_allowed'])
+        .header('allow', allow)
+        .send(`Method not allowed: ${path} takes ${allow}, not ${request.method}.\n`);
+    }
+    return reply.code(HTTP_STATUS['http.not_found']).send(`No route ${request.method} ${path}.\n`);
   });
 }
 

@@ -33,6 +33,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'http.unauthorized': 401,
   'http.forbidden_domain': 403,
   'http.not_found': 404,
+  'http.method_not_allowed': 405,
   'http.media_type': 415,
   'http.rate_limited': 429,
   // Ours to fix, never the caller's: answered without their message.

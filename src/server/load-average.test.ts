@@ -25,16 +25,17 @@ test('stepLoadAverages() converges to a steady inflight and decays back to zero'
 test('WorkTracker counts in-flight and total work and samples on its timer', async () => {
   const tracker = new WorkTracker(10);
   try {
-    tracker.begin();
-    tracker.begin();
-    tracker.end();
+    const endFirst = tracker.begin();
+    const endSecond = tracker.begin();
+    endFirst();
     assert.equal(tracker.inflight, 1);
     assert.equal(tracker.total, 2);
     await new Promise((r) => setTimeout(r, 60));
     assert.ok(tracker.loadavg()[0] > 0, 'sampled at least once');
-    tracker.end();
-    tracker.end();
-    assert.equal(tracker.inflight, 0, 'never negative');
+    endSecond();
+    endSecond();
+    endFirst();
+    assert.equal(tracker.inflight, 0, 'each request ends once: never negative, never another request ended');
   } finally {
     tracker.stop();
   }

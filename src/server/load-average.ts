@@ -31,13 +31,16 @@ export class WorkTracker {
     this.timer.unref();
   }
 
-  begin(): void {
+  /** Counts one request in; the function it returns counts it out, once however often it is called. */
+  begin(): () => void {
     this.inflight++;
     this.total++;
-  }
-
-  end(): void {
-    this.inflight = Math.max(0, this.inflight - 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inflight--;
+    };
   }
 
   loadavg(): LoadAverages {

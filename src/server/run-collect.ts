@@ -12,12 +12,15 @@ import { collect } from '../collect/collect.js';
 import type { MxNamePolicy } from '../collect/dns/posture.js';
 import { publicTargetsOnly } from '../collect/target-policy.js';
 import { parseMxService } from '../config/mx-service.js';
+import { parseNumber } from '../config/options.js';
+import { DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, defaultCollectDeadlineMs } from '../model/limits.js';
 import { isWithinDomain, validateHostname } from '../config/validate.js';
 import { quote } from '../model/text.js';
 import { probesToSkip } from '../rules/index.js';
 import type { Observation } from '../model/observation.js';
 import { HttpError } from './http-error.js';
 import { overBudget } from './guards/rate-limit.js';
+import { clientKey } from './client-key.js';
 import type { ServiceDeps } from './service-deps.js';
 
 /**
@@ -54,6 +57,21 @@ function checkAllowed(deps: ServiceDeps, domain: string): void {
   }
 }
 
+/**
+ * The deadline of a collect in the service: its own (two endpoint budgets +
+ * DNS), but never past the service's (--collect-deadline, 100 s), which
+ * answers before happyDomain's client gives up (120 s) whatever the options.
+ */
+export function serviceDeadlineMs(raw: Record<string, unknown>, serviceDeadline: number): number {
+  let timeout = DEFAULT_TIMEOUT_S;
+  try {
+    timeout = parseNumber('timeout', raw['timeout'], DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, MAX_TIMEOUT_S);
+  } catch {
+    // collect() refuses the option with its own message, before any connection.
+  }
+  return Math.min(defaultCollectDeadlineMs(timeout), serviceDeadline);
+}
+
 /** MX names looked up live pass the same allow-list as the domain: outside it, recorded as not probed. */
 function mxNamePolicy(deps: ServiceDeps): MxNamePolicy | undefined {
   if (!deps.settings.allowedDomains) return undefined;
@@ -79,7 +97,8 @@ export async function runCollect(deps: ServiceDeps, job: ServiceCollect): Promis
     );
   }
 
-  const client = request.ip;
+  // One client is an IPv4 address or an IPv6 /64, as for every per-client bound (client-key.ts).
+  const client = clientKey(request.ip);
   if (!deps.checks.begin(client)) {
     reply.header('retry-after', String(BUSY_CLIENT_RETRY_AFTER_S));
     throw new HttpError(
@@ -102,7 +121,9 @@ export async function runCollect(deps: ServiceDeps, job: ServiceCollect): Promis
       trustStore: deps.trustStore,
       gate: deps.gate,
       egressCanary: settings.egressCanary,
-      signal: left.signal,
+      deadlineMs: serviceDeadlineMs(raw, settings.http.collectDeadlineMs),
+      // Cut when the caller leaves, or when a shutdown's drain deadline passes.
+      signal: AbortSignal.any([left.signal, deps.shutdown]),
       maxEndpoints: settings.maxEndpoints,
       maxQueueWaitMs: settings.queueWaitS * 1000,
       ...(service && service.records.length > 0 ? { mx: service.records } : {}),

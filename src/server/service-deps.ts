@@ -17,6 +17,7 @@ import type { ServiceSettings } from '../config/service-settings.js';
 import type { WorkTracker } from './load-average.js';
 import type { EndpointBudget } from './endpoint-budget.js';
 import type { ClientChecks } from './client-checks.js';
+import type { Presenter } from './present/presenter.js';
 
 /** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
 export type ServiceApp = FastifyInstance<
@@ -48,4 +49,8 @@ export interface ServiceDeps {
   /** When the app was built (ms since the epoch), for /health's uptime. */
   startedAt: number;
   work: WorkRouteOptions;
+  /** Evaluates and renders: inline, or in a worker thread for a large observation. */
+  present: Presenter;
+  /** Aborted when the drain deadline of a shutdown passes: collects still running are cut. */
+  shutdown: AbortSignal;
 }

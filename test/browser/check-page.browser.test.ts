@@ -2,7 +2,8 @@
  * The /check page in real headless Chromium (JavaScript off), served by the
  * real app on a loopback port: fill the form, submit, and read the result:
  * What to fix and the OPEN RELAY badge visible, the failing endpoint's section
- * open and the healthy one closed, nothing requested outside the service.
+ * open and the healthy one closed, nothing requested outside the service;
+ * and the page refuses to be framed (frame-ancestors 'none').
  * Screenshots at desktop and phone widths go to test-artifacts/.
  */
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,12 @@ import { mailDomainRecords } from '../peers/dns-records.js';
 import { startOnSamePort } from '../peers/listen.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
 import { startService } from '../server/service-harness.js';
+
+/** Polls `condition` until it holds or 10 s pass (Chromium reports a refused frame asynchronously). */
+async function waitFor(condition: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+  return condition();
+}
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(PACKAGE_ROOT, 'test-artifacts');
@@ -114,6 +121,25 @@ describe('the /check page in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, ()
       }
     });
   }
+
+  it('refuses to be framed by another page, while a framable answer of the same service loads', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const refusals: string[] = [];
+    page.on('console', (m) => {
+      if (/frame-ancestors/.test(m.text())) refusals.push(m.text());
+    });
+    try {
+      await page.setContent(
+        `<!doctype html><title>framer</title><iframe id="page" src="${base}/check"></iframe><iframe id="control" src="${base}/health"></iframe>`,
+      );
+      await page.frameLocator('#control').locator('body').filter({ hasText: '"status":"ok"' }).waitFor();
+      assert.ok(await waitFor(() => refusals.length > 0), 'Chromium refused to frame /check (frame-ancestors)');
+      assert.equal(await page.frameLocator('#page').locator('#domain').count(), 0, 'no form inside the frame');
+    } finally {
+      await context.close();
+    }
+  });
 
   it('re-renders the form with the error for invalid input', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });

@@ -10,6 +10,9 @@ import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
 import { startService } from './service-harness.js';
+import { observation } from '../fixtures/observations.js';
+import { checkResultPage, formValues } from '../../src/server/check-page.js';
+import { Status, type CheckState } from '../../src/model/status.js';
 
 const HOST = '127.0.0.127';
 const DOMAIN = 'page.test';
@@ -112,4 +115,23 @@ test('POST /check honours an unticked probe: no relay probe is sent', async () =
     res.body,
     /<input type="checkbox" name="test_open_relay"\/?>|<input type="checkbox" name="test_open_relay" \/>/,
   );
+});
+
+test('the rule-state table shows bidi and ESC characters of server text as visible escapes, as the report does', () => {
+  const obs = observation();
+  const hostile = `mx1.example.com \u202etxt.exe\u202c greets \u001b[2J\u001b]0;owned\u0007`;
+  const states: CheckState[] = [
+    {
+      status: Status.WARN,
+      rule: 'smtp.banner_sanity',
+      code: 'smtp.banner.no_hostname',
+      subject: hostile,
+      message: hostile,
+    },
+  ];
+  const metrics = [{ name: 'smtp_endpoints', value: 1, labels: { mx: hostile }, timestamp: obs.collected_at }];
+  const html = checkResultPage({ values: formValues({}), obs, states, metrics, needsToken: false });
+  const table = html.slice(html.indexOf('id="states"'));
+  assert.doesNotMatch(table, /[\u001b\u0007\u202c\u202e]/, 'no raw ESC, BEL or bidi character in the tables');
+  assert.match(table, /\\u202etxt\.exe\\u202c greets \\x1b\[2J\\x1b\]0;owned\\x07/);
 });

@@ -6,20 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/model/package-info.js';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { startOnSamePort } from '../peers/listen.js';
 import { reply, runDialogue, startScriptedServer, type ScriptedServer } from '../peers/scripted-smtp.js';
 import { scenarios, type ScenarioPeer } from '../peers/smtp-scenarios.js';
-import { testCa } from '../peers/certs.js';
 import { mxService } from './service-harness.js';
-import { CLI_MAIN as MAIN, runCli } from '../integration/run-cli.js';
+import { runCli } from '../integration/run-cli.js';
+import { startServe as startServeProcess } from './serve-harness.js';
 
 const HEALTHY_HOST = '127.0.0.130';
 const SLOW_HOST = '127.0.0.131';
@@ -31,56 +25,8 @@ let dns: DnsServer;
 let healthy: ScenarioPeer;
 let slow: ScriptedServer;
 let smtpPort: number;
-let caFile: string;
 
-interface Server {
-  child: ChildProcess;
-  base: string;
-  listen: string;
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-function startServe(extra: string[] = []): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      'serve',
-      '-listen',
-      '127.0.0.1:0',
-      '--resolver',
-      dns.address,
-      '--port',
-      String(smtpPort),
-      '--allow-private-targets',
-      // No test dials outside loopback.
-      '--egress-canary',
-      'none',
-      ...extra,
-    ],
-    { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not get ready: ${stderr}`)), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      if (entry['msg'] === 'checker-smtp ready') {
-        clearTimeout(timer);
-        const listen = (entry['listen'] as string[])[0]!;
-        resolve({ child, base: `http://${listen}`, listen, logs, exited });
-      }
-    });
-    void exited.then((code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
-  });
-}
+const startServe = (extra: string[] = []) => startServeProcess(dns.address, smtpPort, extra);
 
 async function healthcheck(listen: string): Promise<{ code: number; out: string }> {
   const run = await runCli(['serve', '--healthcheck', '--listen', listen]);
@@ -88,9 +34,6 @@ async function healthcheck(listen: string): Promise<{ code: number; out: string 
 }
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'checker-smtp-e2e-'));
-  caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, testCa().cert);
   dns = await startDnsServer([]);
   let peers: [ScenarioPeer, ScriptedServer];
   ({ port: smtpPort, peers } = (await startOnSamePort<ScenarioPeer | ScriptedServer>([

@@ -13,7 +13,7 @@ import type { DnsServer } from '../peers/dns-server.js';
 /** Options every test collect uses: short budget, loopback peers. */
 export const FAST = { timeout: 3 };
 
-type Extra = Pick<AppOptions, 'gate' | 'dns' | 'logger'>;
+type Extra = Pick<AppOptions, 'gate' | 'dns' | 'logger' | 'present'>;
 
 function settingsFor(flags: ServiceFlags, smtpPort?: number) {
   // Tests use loopback peers: the /check page's target policy is switched off explicitly unless a test wants it.

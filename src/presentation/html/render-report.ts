@@ -21,7 +21,7 @@ export { buildReportView, type ReportViewModel } from '../view-model.js';
  * allows inline styles only (hosts also sandbox the iframe; a file opened
  * from disk has only this).
  */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 export interface RenderReportOptions {
   states?: readonly CheckState[] | undefined;
@@ -45,7 +45,7 @@ export function renderReport(obs: Observation, opts: RenderReportOptions = {}): 
       'head',
       null,
       h('meta', { charset: 'utf-8' }),
-      h('meta', { 'http-equiv': 'Content-Security-Policy', content: CSP }),
+      h('meta', { 'http-equiv': 'Content-Security-Policy', content: REPORT_CSP }),
       h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
       h('meta', { name: 'color-scheme', content: 'light' }),
       h('title', null, vm.title),

@@ -1,50 +1,108 @@
 /**
  * The access token of a hosted deployment, required on every route but
- * /health: as a bearer header (hosts, scripts) or, on the browser page, as a
- * form field then remembered in a cookie for that page only.
+ * /health: as a bearer header (scripts), the password of HTTP Basic (hosts
+ * whose endpoint URL carries `user:TOKEN@`), or, on the browser page, a form
+ * field then remembered in a cookie (an HMAC of the token, see
+ * access-token.ts) for that page only. Wrong tokens count against a
+ * per-client budget on every route: past it, 429 until the window ends.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HTTP_STATUS } from '../http-error.js';
-import { bearerToken, TOKEN_COOKIE, TOKEN_FIELD, tokenMatches } from '../access-token.js';
-import { checkFormPage, formValues } from '../check-page.js';
+import { MAX_TOKEN_FAILURES_PER_MINUTE } from '../../model/limits.js';
 import type { ErrorResponse } from '../../model/protocol.js';
+import { HTTP_STATUS } from '../http-error.js';
+import {
+  basicPassword,
+  bearerToken,
+  createCookieSeal,
+  TOKEN_COOKIE,
+  TOKEN_FIELD,
+  tokenMatches,
+  type CookieSeal,
+} from '../access-token.js';
+import { checkFormPage, formValues } from '../check-page.js';
+import { clientKey } from '../client-key.js';
 import type { ServiceApp } from '../service-deps.js';
+import { FailureBudget } from './failure-budget.js';
 
 const OPEN_ROUTE = '/health';
 const PAGE_ROUTE = '/check';
+/** The failure budget's window: per client, per minute. */
+const FAILURE_WINDOW_MS = 60_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function registerAccessToken(app: ServiceApp, token: string): void {
+const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+export interface AccessTokenOptions {
+  /** Injected by tests: the clock of the failure budget. */
+  now?: () => number;
+}
+
+export function registerAccessToken(app: ServiceApp, token: string, options: AccessTokenOptions = {}): void {
+  const failures = new FailureBudget(MAX_TOKEN_FAILURES_PER_MINUTE, FAILURE_WINDOW_MS, options.now);
+  const cookieSeal = createCookieSeal();
+
   // preValidation: after the body is parsed (the form may carry the token), before it is
   // validated (a caller without the token learns nothing from schema errors).
   app.addHook('preValidation', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route === OPEN_ROUTE || route === undefined) return;
-    if (tokenMatches(token, bearerToken(request.headers.authorization))) return;
-    if (route === PAGE_ROUTE) return pageGuard(token, request, reply);
+    const key = clientKey(request.ip);
+    const waitMs = failures.blockedFor(key);
+    if (waitMs > 0) return tooManyFailures(request, reply, route, waitMs);
+
+    const header = request.headers.authorization;
+    const sent = [bearerToken(header), basicPassword(header)].filter(given);
+    if (sent.some((s) => tokenMatches(token, s))) return;
+    if (route === PAGE_ROUTE)
+      return pageGuard(token, cookieSeal, request, reply, sent.length > 0, () => failures.record(key));
+    if (sent.length > 0) failures.record(key);
     reply.header('www-authenticate', 'Bearer realm="checker-smtp"');
     return reply.code(HTTP_STATUS['http.unauthorized']).send({
-      error: 'Missing or invalid access token: send "Authorization: Bearer <token>".',
+      error:
+        'Missing or invalid access token: send "Authorization: Bearer <token>" (or HTTP Basic with the token as password).',
     } satisfies ErrorResponse);
   });
+}
+
+function tooManyFailures(request: FastifyRequest, reply: FastifyReply, route: string, waitMs: number) {
+  const seconds = Math.ceil(waitMs / 1000);
+  const message = `Too many wrong access tokens from your address: at most ${MAX_TOKEN_FAILURES_PER_MINUTE} per minute; retry in ${seconds} s.`;
+  reply.code(HTTP_STATUS['http.rate_limited']).header('retry-after', String(seconds));
+  if (route !== PAGE_ROUTE) return reply.send({ error: message } satisfies ErrorResponse);
+  const form = request.method === 'POST' && isRecord(request.body) ? request.body : undefined;
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(checkFormPage({ values: form ? formValues(form) : undefined, error: message, needsToken: true }));
 }
 
 /** The page takes the cookie, or the form field (then sets the cookie); otherwise it asks for the token. */
 async function pageGuard(
   token: string,
+  cookieSeal: CookieSeal,
   request: FastifyRequest,
   reply: FastifyReply,
+  headerSent: boolean,
+  recordFailure: () => void,
 ): Promise<FastifyReply | undefined> {
-  if (tokenMatches(token, request.cookies[TOKEN_COOKIE])) return undefined;
+  const cookie = request.cookies[TOKEN_COOKIE];
+  if (cookieSeal.opens(token, cookie)) return undefined;
   const form = request.method === 'POST' && isRecord(request.body) ? request.body : undefined;
-  if (tokenMatches(token, form?.[TOKEN_FIELD])) {
-    reply.setCookie(TOKEN_COOKIE, token, { path: PAGE_ROUTE, httpOnly: true, sameSite: 'strict', secure: 'auto' });
+  const field = form?.[TOKEN_FIELD];
+  if (tokenMatches(token, field)) {
+    // Secure when the request came over HTTPS, as seen through a trusted proxy (--trust-proxy).
+    reply.setCookie(TOKEN_COOKIE, cookieSeal.seal(token), {
+      path: PAGE_ROUTE,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+    });
     return undefined;
   }
-  const given = form?.[TOKEN_FIELD] !== undefined && form[TOKEN_FIELD] !== '';
+  // A stale cookie (from before a restart) is not a guess: guessing an HMAC is hopeless anyway.
+  if (given(field) || headerSent) recordFailure();
   const values = request.method === 'POST' ? formValues(form ?? {}) : undefined;
   return reply
     .code(HTTP_STATUS['http.unauthorized'])
@@ -52,7 +110,7 @@ async function pageGuard(
     .send(
       checkFormPage({
         values,
-        error: given ? 'That access token is not valid.' : 'This checker needs an access token.',
+        error: given(field) ? 'That access token is not valid.' : 'This checker needs an access token.',
         needsToken: true,
       }),
     );

@@ -3,11 +3,13 @@
  * endpoint-budget.ts): every work route takes one unit on arrival, one budget
  * across all of them, so a client cannot spend a budget per route; a check
  * then takes one more per endpoint it dials beyond the first (run-collect.ts).
+ * Clients are keyed on an IPv4 address or an IPv6 /64 (client-key.ts).
  * Beyond it, 429 with Retry-After.
  */
 import type { FastifyReply } from 'fastify';
 import { plural } from '../../model/text.js';
 import { HttpError } from '../http-error.js';
+import { clientKey } from '../client-key.js';
 import type { EndpointBudget } from '../endpoint-budget.js';
 import type { WorkRouteOptions } from '../service-deps.js';
 
@@ -27,7 +29,7 @@ export function registerRateLimit(budget: EndpointBudget | null): WorkRouteOptio
   return {
     ...work,
     onRequest: async (request, reply) => {
-      const charged = budget.charge(request.ip, 1);
+      const charged = budget.charge(clientKey(request.ip), 1);
       if (!charged.ok) throw overBudget(reply, budget, charged.retryAfterS, 'this client has used its budget');
     },
   };

@@ -1,18 +1,16 @@
 /**
  * GET /check: the form. POST /check: collect → evaluate → report → metrics on
- * one HTML page. Errors, including a refused body, re-render the form with
+ * one HTML page (evaluated and rendered in a worker thread when large). Errors, including a refused body, re-render the form with
  * the message and the error's status.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CheckFormBodySchema } from '../../model/protocol.js';
-import { metricsOf } from '../../presentation/metrics.js';
-import { evaluate } from '../../rules/index.js';
-import { checkFormPage, checkResultPage, formValues, parseCheckForm } from '../check-page.js';
+import { checkFormPage, formValues, parseCheckForm } from '../check-page.js';
 import { errorAnswer } from '../error-handler.js';
 import { runCollect } from '../run-collect.js';
 import type { ServiceApp, ServiceDeps } from '../service-deps.js';
 
-const page = (reply: FastifyReply, html: string) => reply.type('text/html; charset=utf-8').send(html);
+const page = (reply: FastifyReply, html: string | Buffer) => reply.type('text/html; charset=utf-8').send(html);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -34,8 +32,9 @@ export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
   app.post('/check', { schema: { body: CheckFormBodySchema }, ...deps.work, errorHandler }, async (request, reply) => {
     const form = parseCheckForm(request.body);
     const obs = await runCollect(deps, { options: form.options, request, reply, page: true });
-    const states = evaluate(obs);
-    const metrics = metricsOf(obs, states);
-    return page(reply, checkResultPage({ values: form.values, obs, states, metrics, needsToken, probeAddress }));
+    return page(
+      reply,
+      await deps.present.run(obs, { kind: 'check-page', values: form.values, needsToken, probeAddress }),
+    );
   });
 }

@@ -23,32 +23,35 @@ after(async () => {
 const post = (payload: unknown) => postJson(app, '/definition', payload);
 
 describe('GET /definition', () => {
-  test('describes the checker: id, version, availability, options with autoFill, 16 rules, interval in ns', async () => {
+  test('describes the checker: id, version, availability, options in the scopes a host stores, 16 rules, interval in ns', async () => {
     const res = await app.inject({ method: 'GET', url: '/definition' });
     assert.equal(res.statusCode, 200);
     const def = res.json();
     assert.equal(def.id, 'smtp');
     assert.equal(def.version, '0.1.0');
     assert.deepEqual(def.availability, { applyToService: true, limitToServices: ['svcs.MXs'] });
-    const opts = Object.fromEntries(def.options.runOpts.map((o: { id: string }) => [o.id, o]));
-    assert.deepEqual(Object.keys(opts), [
-      'domain',
-      'timeout',
-      'helo_name',
-      'test_null_sender',
-      'test_postmaster',
-      'test_open_relay',
-      'test_mail_from',
-      'test_probe_address',
-      'service',
-    ]);
+    // Stored scopes only (the host never stores run options): ids per scope, in order.
+    const scopes = Object.fromEntries(
+      Object.entries(def.options as Record<string, { id: string }[]>).map(([scope, fields]) => [
+        scope,
+        fields.map((f) => f.id),
+      ]),
+    );
+    assert.deepEqual(scopes, {
+      adminOpts: ['helo_name', 'test_mail_from'],
+      userOpts: ['timeout', 'test_null_sender', 'test_postmaster', 'test_open_relay', 'test_probe_address'],
+      domainOpts: ['domain'],
+      serviceOpts: ['service'],
+    });
+    const all = Object.values(def.options as Record<string, Record<string, unknown>[]>).flat();
+    const opts = Object.fromEntries(all.map((o) => [o['id'], o]));
     assert.equal(opts.domain.autoFill, 'domain_name');
     assert.equal(opts.service.autoFill, 'service');
+    assert.equal(opts.service.type, 'object', 'the host fills service with an object');
     assert.equal(opts.timeout.default, 12);
     assert.equal(opts.helo_name.default, 'mx-checker.happydomain.org');
     assert.equal(opts.test_probe_address.default, 'postmaster@example.com');
-    for (const o of def.options.runOpts)
-      assert.ok(o.label && o.description, `option ${o.id} has a label and a description`);
+    for (const o of all) assert.ok(o['label'] && o['description'], `option ${o['id']} has a label and a description`);
     assert.equal(def.rules.length, 16);
     assert.ok(
       def.rules.every(

@@ -2,7 +2,6 @@
 import { quote } from '../../config/validate.js';
 import type { SchemaProblem } from '../../model/ajv.js';
 import { EvaluateRequestSchema, EvaluateResponseSchema, OBSERVATION_KEY } from '../../model/protocol.js';
-import { evaluate } from '../../rules/index.js';
 import { bodyErrorFormatter } from '../error-handler.js';
 import { HttpError } from '../http-error.js';
 import type { ServiceApp, ServiceDeps } from '../service-deps.js';
@@ -20,7 +19,7 @@ function missingObservation(problem: SchemaProblem | undefined): HttpError | nul
   );
 }
 
-export function registerEvaluateRoute(app: ServiceApp, { work }: ServiceDeps): void {
+export function registerEvaluateRoute(app: ServiceApp, { work, present }: ServiceDeps): void {
   app.post(
     '/evaluate',
     {
@@ -31,7 +30,8 @@ export function registerEvaluateRoute(app: ServiceApp, { work }: ServiceDeps): v
     },
     async (request) => {
       const { observations, enabledRules, related } = request.body;
-      const states = evaluate(observations[OBSERVATION_KEY], {
+      const states = await present.run(observations[OBSERVATION_KEY], {
+        kind: 'evaluate',
         ...(enabledRules ? { enabledRules } : {}),
         ...(related ? { related } : {}),
       });

@@ -5,9 +5,6 @@
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ReportMetricsResponseSchema, ReportRequestSchema } from '../../model/protocol.js';
-import { renderReport } from '../../presentation/html/render-report.js';
-import { metricsOf } from '../../presentation/metrics.js';
-import { evaluate } from '../../rules/index.js';
 import { bodyErrorFormatter } from '../error-handler.js';
 import type { ServiceApp, ServiceDeps } from '../service-deps.js';
 
@@ -15,28 +12,28 @@ function wantsHtml(request: FastifyRequest): boolean {
   return /\btext\/html\b/i.test(request.headers.accept ?? '');
 }
 
-export function registerReportRoute(app: ServiceApp, { work }: ServiceDeps): void {
+export function registerReportRoute(app: ServiceApp, { work, present }: ServiceDeps): void {
   app.post(
     '/report',
     {
       schema: {
         body: ReportRequestSchema,
         response: {
-          200: Type.Union([ReportMetricsResponseSchema, Type.String({ description: 'The HTML document.' })]),
+          // The HTML document goes out as UTF-8 bytes (made in the worker for a large observation).
+          200: Type.Union([ReportMetricsResponseSchema, Type.Unsafe<Buffer>({ description: 'The HTML document.' })]),
         },
       },
       ...work,
       schemaErrorFormatter: bodyErrorFormatter({ '/data': 'data' }),
     },
     async (request, reply) => {
-      const { data, related, states: given } = request.body;
-      const states = given ?? evaluate(data, related ? { related } : {});
+      const { data, related, states } = request.body;
+      const given = { ...(states ? { states } : {}), ...(related ? { related } : {}) };
       if (wantsHtml(request)) {
-        return reply
-          .type('text/html; charset=utf-8')
-          .send(renderReport(data, { states, ...(related ? { related } : {}) }));
+        const html = await present.run(data, { kind: 'report-html', ...given });
+        return reply.type('text/html; charset=utf-8').send(html);
       }
-      return metricsOf(data, states);
+      return present.run(data, { kind: 'report-metrics', ...given });
     },
   );
 }
