@@ -288,6 +288,7 @@ const PROBE_ERROR_CODES = [
   'connect.unreachable',
   'connect.error',
   'policy.refused',
+  'skipped',
   'cancelled',
   'deadline',
   'timeout',

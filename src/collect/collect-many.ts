@@ -33,7 +33,10 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
  * recorded as cut). No per-domain deadline: a bulk run's domains wait in the
  * connection gate's line, and a caller bounds the batch with its signal.
  */
-export interface CollectManySettings extends Omit<CollectSettings, 'mx' | 'onProgress' | 'concurrency' | 'deadlineMs'> {
+export interface CollectManySettings extends Omit<
+  CollectSettings,
+  'mx' | 'mxSource' | 'addressFamily' | 'onProgress' | 'concurrency' | 'deadlineMs'
+> {
   /** Per-check options every domain shares (timeout, helo_name, test_*); `domain` comes from the list. */
   options?: Record<string, unknown>;
   /** Most domains whose transactions share one SMTP session (see DOMAINS_PER_SESSION). */
@@ -208,7 +211,7 @@ async function collectBatch(
       collected_at: new Date(started).toISOString(),
       duration_ms: finished[index]! - started,
       checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-      options: { ...withoutDomain(o), port },
+      options: { ...withoutDomain(o), port, address_family: null },
       dns: facts[index]!,
       endpoints,
       egress: egressChecks[index] ?? null,

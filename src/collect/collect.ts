@@ -38,8 +38,19 @@ export interface CollectSettings {
   resolver?: ResolverAddress | null;
   /** SMTP port to probe (25 unless testing). */
   port?: number;
-  /** MX records from the host's service payload: probe these instead of looking MX up. */
+  /**
+   * MX records to probe instead of looking MX up: the host's service payload
+   * (default), or hosts the user named (`mxSource: 'given'`, the CLI's
+   * `--mx`; IP addresses and a port per host allowed, see parseMxHosts).
+   */
   mx?: MxRecord[];
+  /** Who gave `mx`: the host's MX service (default) or the user (recorded as `dns.source`). */
+  mxSource?: 'service' | 'given';
+  /**
+   * Probe only endpoints of this address family (the CLI's -4 / -6); the
+   * others are recorded, never dialled, with the error `skipped`.
+   */
+  addressFamily?: 4 | 6;
   /**
    * Probes not to send, whatever the options say: recorded as switched off
    * by their option. A host turns its disabled rules into these with the
@@ -74,6 +85,16 @@ export interface CollectSettings {
   deadlineMs?: number;
   /** Cancels the collection: what is left is recorded as cut (`cancelled`), and collect() returns promptly. */
   signal?: AbortSignal;
+}
+
+/** The ports the user named per MX host (`--mx mx1.example.com:2525`). */
+function portsByName(mx: readonly MxRecord[] | undefined): Map<string, number> {
+  return new Map((mx ?? []).flatMap((r) => (r.port === undefined ? [] : [[r.exchange, r.port] as const])));
+}
+
+/** How an endpoint of the family not asked for is recorded: by choice, never as the server's failure. */
+export function skippedFamilyMessage(family: 4 | 6): string {
+  return `not probed: only IPv${family} endpoints were asked for (-${family})`;
 }
 
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
@@ -113,8 +134,9 @@ async function collectUntil(
     cut.message,
   );
   const trustStore = settings.trustStore ?? defaultTrustStore();
-  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal);
-  const plan = dns.null_mx ? [] : planEndpoints(dns, port);
+  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal, settings.mxSource);
+  const plan = dns.null_mx ? [] : planEndpoints(dns, port, portsByName(settings.mx));
+  const family = settings.addressFamily ?? null;
   settings.onProgress?.({ type: 'dns', dns, endpoints: plan });
 
   const budgetMs = options.timeout * 1000;
@@ -127,6 +149,7 @@ async function collectUntil(
       dns: dnsClient,
       trustStore,
       signal: cut.signal,
+      skip: (t) => (family === null || t.family === family ? null : skippedFamilyMessage(family)),
       // The cut refuses to dial, as a target policy does: recorded, then renamed below.
       targetPolicy: (address) => {
         if (cut.signal.aborted) {
@@ -186,7 +209,7 @@ async function collectUntil(
     collected_at: new Date(started).toISOString(),
     duration_ms: Date.now() - started,
     checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-    options: { ...withoutDomain(options), port },
+    options: { ...withoutDomain(options), port, address_family: family },
     dns,
     endpoints,
     egress,

@@ -7,8 +7,8 @@ import type { EndpointProbe, ProbeErrorCode } from './observation.js';
 
 /** Connect failures that a blocked port 25 on our side causes too: the SYN unanswered, or no route out. */
 const EGRESS_SYMPTOMS: ReadonlySet<ProbeErrorCode> = new Set(['connect.timeout', 'connect.unreachable']);
-/** Endpoints never dialled: refused by the target policy, or the collection was cut first. */
-const NEVER_DIALLED: ReadonlySet<ProbeErrorCode> = new Set(['policy.refused', 'cancelled', 'deadline']);
+/** Endpoints never dialled: refused by the target policy, skipped by choice (-4, -6), or the collection was cut first. */
+const NEVER_DIALLED: ReadonlySet<ProbeErrorCode> = new Set(['policy.refused', 'skipped', 'cancelled', 'deadline']);
 /** The collection was cut short (cancelled or out of time) before or during this probe. */
 const CUT: ReadonlySet<ProbeErrorCode> = new Set(['cancelled', 'deadline']);
 
@@ -17,7 +17,7 @@ export function egressSymptom(e: EndpointProbe): boolean {
   return !e.connected && e.error !== null && EGRESS_SYMPTOMS.has(e.error.code);
 }
 
-/** `e` was never dialled: the target policy refused it, or the collection was cut before its turn. */
+/** `e` was never dialled: the target policy refused it, it was skipped (-4, -6), or the collection was cut before its turn. */
 export function neverDialled(e: EndpointProbe): boolean {
   return !e.connected && e.error !== null && NEVER_DIALLED.has(e.error.code);
 }
@@ -25,4 +25,9 @@ export function neverDialled(e: EndpointProbe): boolean {
 /** The collection was cut (cancelled, deadline) before or during the probe of `e`. */
 export function cutShort(e: EndpointProbe): boolean {
   return e.error !== null && CUT.has(e.error.code);
+}
+
+/** `e` was not probed by the user's choice: only the other address family was asked for (-4, -6). */
+export function skippedByChoice(e: EndpointProbe): boolean {
+  return !e.connected && e.error?.code === 'skipped';
 }

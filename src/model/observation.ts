@@ -13,7 +13,7 @@
 import Type, { type Static } from 'typebox';
 import { closedObject, definition, described, nullable, recordOf } from './json-schema.js';
 
-export const OBSERVATION_VERSION = 2 as const;
+export const OBSERVATION_VERSION = 3 as const;
 
 /** Scalars with a shape the schema checks (the `Static` type stays `string`/`number`). */
 const Timestamp = definition(
@@ -147,8 +147,9 @@ export const DnsFactsSchema = definition(
   'DnsFacts',
   closedObject(
     {
-      source: Type.Enum(['live', 'service'], {
-        description: 'Where the MX set came from: a live lookup, or the MX service the host sent.',
+      source: Type.Enum(['live', 'service', 'given'], {
+        description:
+          "Where the MX set came from: a live lookup, the MX service the host sent, or hosts the user named instead of a lookup (given: `--mx` on the command line, the library's `mx` setting with `mxSource: 'given'`; IP addresses are allowed there and probed, as swaks --server does).",
       }),
       mx_error: nullable(
         DnsFailureSchema,
@@ -241,6 +242,7 @@ export const ProbeErrorCodeSchema = definition(
       'connect.unreachable',
       'connect.error',
       'policy.refused',
+      'skipped',
       'cancelled',
       'deadline',
       'timeout',
@@ -255,7 +257,7 @@ export const ProbeErrorCodeSchema = definition(
     ],
     {
       description:
-        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
+        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), skipped (not dialled, by choice: the check was asked to probe the other address family only, -4 or -6), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
     },
   ),
 );
@@ -673,6 +675,10 @@ export const ObservationOptionsSchema = definition(
         description: 'The requested probe address lay inside the tested domain and was replaced by the default.',
       }),
       port: PortNumber('SMTP port probed (25 outside tests).'),
+      address_family: nullable(
+        Type.Enum([4, 6]),
+        'Only endpoints of this address family were probed (-4, -6); the others are recorded with the error `skipped`. Null: both families.',
+      ),
     },
     { description: 'The options the collection actually ran with.' },
   ),

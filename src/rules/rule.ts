@@ -128,8 +128,10 @@ export type Stage = 'greeting' | 'hello' | 'session';
  * EHLO/HELO. The upstream rule reports the failure itself.
  */
 export function blockedBefore(e: EndpointProbe, stage: Stage): string | null {
-  if (!e.connected)
+  if (!e.connected) {
+    if (e.error?.code === 'skipped') return 'not tested (by choice: the other address family only)';
     return e.error?.code === 'policy.refused' ? 'not probed: refused by the target policy' : 'unreachable';
+  }
   if (stage === 'greeting') return null;
   if (e.greeting?.code !== 220) return 'no 220 greeting';
   if (stage === 'hello') return null;

@@ -1,12 +1,13 @@
 /**
  * Endpoints the checker could not test for reasons of its own: the target
- * policy refused them, the check was cut short, the checker has no IPv6
- * route, or this machine cannot reach port 25 at all (the egress check).
+ * policy refused them, the user asked for the other address family only
+ * (-4, -6), the check was cut short, the checker has no IPv6 route, or this
+ * machine cannot reach port 25 at all (the egress check).
  * None of that is the server's doing, so no rule may blame the server for
  * it: the endpoint is "not tested", with the reason, wherever it shows.
  */
 import type { EndpointProbe, Observation } from '../model/observation.js';
-import { cutShort, egressSymptom } from '../model/endpoint-state.js';
+import { cutShort, egressSymptom, skippedByChoice } from '../model/endpoint-state.js';
 
 /**
  * IPv6 endpoints the checker itself cannot reach: every IPv6 endpoint failed
@@ -23,8 +24,14 @@ export function egressBlocked(e: EndpointProbe, obs: Observation): boolean {
   return obs.egress?.outcome === 'blocked' && egressSymptom(e);
 }
 
+/** "not tested (-4)": an endpoint of the family the user left out, by choice. */
+export function skippedReason(obs: Observation): string {
+  return obs.options.address_family === null ? 'not tested (by choice)' : `not tested (-${obs.options.address_family})`;
+}
+
 /** Why the checker could not test `e` through no fault of the server; null when it could. */
 export function notProbedReason(e: EndpointProbe, obs: Observation): string | null {
+  if (skippedByChoice(e)) return skippedReason(obs);
   if (!e.connected && e.error?.code === 'policy.refused') return 'not probed: refused by the target policy';
   if (cutShort(e)) return e.connected ? `probe cut short: ${e.error!.message}` : e.error!.message;
   if (ipv6Untestable(obs).has(e)) return 'not tested: the checker has no IPv6 route';

@@ -32,9 +32,27 @@ async function cnameChain(dns: DnsClient, name: string): Promise<string[]> {
   return chain;
 }
 
-async function resolveTarget(dns: DnsClient, preference: number, name: string, implicit: boolean): Promise<MxTarget> {
-  if (isIP(name)) {
-    return { preference, name, ip_literal: true, cname_chain: [], ipv4: [], ipv6: [], errors: [], implicit };
+async function resolveTarget(
+  dns: DnsClient,
+  preference: number,
+  name: string,
+  implicit: boolean,
+  given = false,
+): Promise<MxTarget> {
+  const family = isIP(name);
+  if (family !== 0) {
+    // A literal the user named (--mx 192.0.2.1) is the address to probe; a published one is only flagged.
+    const own = given ? [name.toLowerCase()] : [];
+    return {
+      preference,
+      name,
+      ip_literal: true,
+      cname_chain: [],
+      ipv4: family === 4 ? own : [],
+      ipv6: family === 6 ? own : [],
+      errors: [],
+      implicit,
+    };
   }
   const [chain, a, aaaa] = await Promise.all([
     implicit ? Promise.resolve([]) : cnameChain(dns, name),
@@ -59,17 +77,19 @@ function byPreference(a: { preference: number; name: string }, b: { preference: 
 
 /**
  * Collect the DNS facts for `domain`. When `published` is given (the MX
- * service the host sent), those records are used instead of a live MX lookup.
- * `cut` is the collection's cancel or deadline: once it fired, the resolver
- * is not judged (its silence is ours).
+ * service the host sent, or hosts the user named: `source` says which), those
+ * records are used instead of a live MX lookup. `cut` is the collection's
+ * cancel or deadline: once it fired, the resolver is not judged (its silence
+ * is ours).
  */
 export async function collectDnsFacts(
   dns: DnsClient,
   domain: string,
   published?: MxRecord[],
   cut?: AbortSignal,
+  publishedBy: 'service' | 'given' = 'service',
 ): Promise<DnsFacts> {
-  const source = published ? 'service' : 'live';
+  const source = published ? publishedBy : 'live';
   const answered = { source, mx_error: null, resolver: dns.resolver, resolver_check: null } as const;
   let records: MxRecord[];
   if (published) {
@@ -104,6 +124,7 @@ export async function collectDnsFacts(
     if (!distinct.has(r.exchange)) distinct.set(r.exchange, r);
   }
   const chosen = [...distinct.values()].slice(0, MAX_MX_TARGETS);
-  const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false)));
+  const given = source === 'given';
+  const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false, given)));
   return { ...answered, null_mx: false, implicit_mx: false, mx: targets.sort(byPreference) };
 }
