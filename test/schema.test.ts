@@ -71,8 +71,8 @@ describe('observation schema', () => {
 
   it('is a draft 2020-12 document with its $id, title and shared types under $defs', () => {
     assert.equal(committed['$schema'], 'https://json-schema.org/draft/2020-12/schema');
-    assert.equal(committed['$id'], 'https://checker-smtp.invalid/schema/observation-v2.json');
-    assert.equal(committed['title'], 'checker-smtp observation, version 2');
+    assert.equal(committed['$id'], 'https://checker-smtp.invalid/schema/observation-v3.json');
+    assert.equal(committed['title'], 'checker-smtp observation, version 3');
     const defs = Object.keys(committed['$defs'] as object);
     for (const name of ['Timestamp', 'Reply', 'DnsFailure', 'EndpointProbe', 'ProbeError', 'TlsInfo'])
       assert.ok(defs.includes(name), `$defs has ${name}`);
@@ -243,8 +243,8 @@ describe('observation schema', () => {
   });
 
   it('rejects another version, the previous one included', () => {
-    assertInvalid({ ...observation(), version: 1 }, /^\/version: must be equal to constant/);
-    assertInvalid({ ...observation(), version: 3 }, /^\/version: must be equal to constant/);
+    assertInvalid({ ...observation(), version: 2 }, /^\/version: must be equal to constant/);
+    assertInvalid({ ...observation(), version: 4 }, /^\/version: must be equal to constant/);
   });
 
   it('rejects values outside the enums and bad timestamps', () => {

@@ -25,8 +25,9 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
  * input that is no domain at all ("https://[::1]/", "a b") is refused there.
  */
 export function domainFromInput(input: string): DomainInput {
-  if (CONTROL.test(input)) return { domain: input, from: null };
+  // Spaces and tabs around a paste go first: a tab is a control character, but not inside.
   let s = input.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (CONTROL.test(s)) return { domain: input, from: null };
   if (SCHEME.test(s)) {
     s = s.replace(SCHEME, ''); // the authority: [userinfo@]host[:port], then path, query or fragment
     s = s.split(/[/?#]/, 1)[0]!;

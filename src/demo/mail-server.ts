@@ -52,7 +52,8 @@ export async function startDemoMailServer(options: DemoMailServerOptions): Promi
   const server = new SMTPServer({
     logger: false,
     name: options.name,
-    banner: 'ESMTP checker-smtp demo',
+    // smtp-server writes "220 <name> ESMTP <banner>" itself.
+    banner: 'checker-smtp demo',
     // It would ask the system resolver for the PTR of 127.0.x.x: traffic off loopback, and delays.
     disableReverseLookup: true,
     size: MESSAGE_SIZE_LIMIT,

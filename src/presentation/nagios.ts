@@ -115,6 +115,8 @@ export function renderNagios(obs: Observation, states: readonly CheckState[]): s
   const text = fromFinding
     ? `${vm.domain}: ${codeWords(worst.code)} on ${worst.subject}${others(vm.fixes) ? `; ${others(vm.fixes)}` : ''}`
     : vm.verdict.sentence;
-  const long = vm.fixes.map((f) => plain(`${f.label} ${f.subject} (${f.code}): ${f.message}`));
+  // A grouped finding names its endpoints: a monitoring notification is read without the report.
+  const named = (f: FixItem) => (f.subjects.length > 1 ? ` [${f.subjects.map((x) => x.text).join(', ')}]` : '');
+  const long = vm.fixes.map((f) => plain(`${f.label} ${f.subject}${named(f)} (${f.code}): ${f.message}`));
   return [`SMTP ${state} - ${plain(text)} | ${nagiosPerfdata(obs, states)}`, ...long].join('\n') + '\n';
 }
