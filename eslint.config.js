@@ -10,6 +10,7 @@ const IO_AND_FRONTS = [
   { regex: '(^|/)collect/', message: 'The pure half (model, rules, presentation) must not import collection.' },
   { regex: '(^|/)cli/', message: 'Only the entry point may import the CLI.' },
   { regex: '(^|/)server/', message: 'Only the entry point and the CLI may import the server.' },
+  { regex: '(^|/)demo/', message: 'The demo world starts servers: only the fronts and the entry point start it.' },
   // node:tls stays allowed: its checkServerIdentity() is a pure function smtp.tls_quality uses.
   { regex: '^node:(net|dns|dgram|http|https|child_process)$', message: 'The pure half does no I/O.' },
 ];
@@ -88,8 +89,26 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)(rules|presentation|cli|server)/',
-              message: 'Collection knows nothing of rules, presentation or the fronts.',
+              regex: '(^|/)(rules|presentation|cli|server|demo)/',
+              message: 'Collection knows nothing of rules, presentation, the fronts or the demo world.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The demo world is servers on loopback for the checker to check: it knows nothing of the checker.
+    files: ['src/demo/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(config|collect|rules|presentation|cli|server)/',
+              message: 'The demo world imports nothing of the checker but the model.',
             },
           ],
         },

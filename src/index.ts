@@ -28,7 +28,7 @@ export {
   type TlsEndpointPayload,
 } from './model/discovery.js';
 export { evaluate, probesToSkip, RULES, ruleDescriptions, type EvaluateOptions, type Rule } from './rules/index.js';
-export { renderText } from './presentation/text/render-text.js';
+export { renderText, type RenderTextOptions } from './presentation/text/render-text.js';
 export {
   renderReport,
   ReportView,
@@ -59,7 +59,11 @@ export {
   type ResolverAddress,
 } from './config/settings.js';
 export { defaultCollectDeadlineMs } from './model/limits.js';
-export { verdictStatus } from './presentation/view-model.js';
+export { verdictStatus, verdictSummary, type VerdictSummary } from './presentation/view-model.js';
+export { renderNagios, nagiosPerfdata } from './presentation/nagios.js';
+export { parseMxHosts } from './config/mx-hosts.js';
+export { domainFromInput, type DomainInput } from './config/domain-input.js';
+export { startDemoWorld, DEMO_DOMAINS, type DemoWorld } from './demo/demo-world.js';
 export { createDnsClient, type DnsClient } from './collect/dns/dns-client.js';
 export {
   createDnsCache,

@@ -296,6 +296,7 @@ const PROBE_ERROR_CODES = [
   'policy.refused',
   'policy.capped',
   'queue.timeout',
+  'skipped',
   'cancelled',
   'deadline',
   'timeout',

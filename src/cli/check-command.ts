@@ -4,27 +4,46 @@
  */
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { collect } from '../collect/collect.js';
+import { collect, type CollectSettings } from '../collect/collect.js';
 import { evaluate } from '../rules/index.js';
-import { CheckerError, type CheckerErrorDetails } from '../model/errors.js';
-import { quote, quoteAtMost } from '../model/text.js';
+import { CheckerError } from '../model/errors.js';
+import type { Observation } from '../model/observation.js';
+import { quote, quoteAtMost, sanitize } from '../model/text.js';
 import { MAX_ENDPOINTS_CEILING } from '../model/limits.js';
-import { exitCodeFor } from '../model/status.js';
+import { exitCodeFor, type CheckState } from '../model/status.js';
+import { domainFromInput } from '../config/domain-input.js';
+import { parseOptions } from '../config/options.js';
+import { parseMxHosts } from '../config/mx-hosts.js';
 import { parseEgressCanaries, parsePort, parseResolver } from '../config/settings.js';
-import { verdictStatus } from '../presentation/view-model.js';
+import { verdictStatus, verdictSummary } from '../presentation/view-model.js';
 import { renderReport } from '../presentation/html/render-report.js';
-import { renderText } from '../presentation/text/render-text.js';
+import { DEFAULT_WIDTH, renderText } from '../presentation/text/render-text.js';
+import { renderNagios } from '../presentation/nagios.js';
+import { parseCommandLine } from './args.js';
 import { createProgress } from './progress.js';
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 export const CHECK_USAGE = `Usage: checker-smtp check DOMAIN [options]
 
 Probe every MX endpoint of DOMAIN (greeting, EHLO, STARTTLS, null sender,
 postmaster and open-relay probes stopped at RCPT, reverse DNS) and report.
+DOMAIN may be pasted as a web or mail address: https://shop.example/cart and
+user@shop.example both check shop.example.
 
 Options:
-  --json                 print one JSON object {domain, observation, states}
+  --format FORMAT        text (default: the terminal report), json (one JSON
+                         object {domain, verdict, observation, states}) or
+                         nagios (a monitoring plugin's status line and
+                         performance data)
+  --json                 the same as --format json
+  -v, --verbose          text: also the DNS facts and each endpoint's dialogue
   --html FILE            also write the HTML report (self-contained) to FILE
+  --mx HOST[:PORT][,...] probe these hosts (names or IP addresses) as the MX
+                         set instead of looking it up: test a server before
+                         publishing it, as swaks --server does
+  -4, -6                 probe only the IPv4 (-4) or IPv6 (-6) endpoints
   --timeout S            time budget per endpoint, connect to QUIT (default 12)
   --helo NAME            EHLO/HELO name (default mx-checker.happydomain.org)
   --mail-from ADDR       sender of the postmaster and open-relay probes
@@ -51,48 +70,121 @@ Exit status: 0 OK/INFO, 1 WARN, 2 CRIT, 3 UNKNOWN/ERROR (could not be tested,
 e.g. port 25 blocked here) or bad usage.`;
 
 export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
 
-/** A command line that does not parse; the CLI prints the message and the command's usage. */
-export class UsageError extends CheckerError {
-  constructor(message: string, details: Pick<CheckerErrorDetails, 'cause'> = {}) {
-    super('usage.invalid', message, details);
+/** What --format takes; --json is the second spelling of json. */
+const FORMATS = ['text', 'json', 'nagios'] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+/** The flags of `check` (and, with their own additions, of `demo`): the report's, then the probe's. */
+export const REPORT_FLAGS = {
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  html: { type: 'string' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const CHECK_FLAGS = {
+  ...REPORT_FLAGS,
+  timeout: { type: 'string' },
+  helo: { type: 'string' },
+  'probe-address': { type: 'string' },
+  'mail-from': { type: 'string' },
+  'no-null-sender': { type: 'boolean' },
+  'no-postmaster': { type: 'boolean' },
+  'no-open-relay': { type: 'boolean' },
+  resolver: { type: 'string' },
+  port: { type: 'string' },
+  'max-endpoints': { type: 'string' },
+  mx: { type: 'string', multiple: true },
+  ipv4: { type: 'boolean', short: '4' },
+  ipv6: { type: 'boolean', short: '6' },
+  'egress-canary': { type: 'string', multiple: true },
+} as const;
+
+/** What each string flag takes, for messages ("--timeout needs a value: --timeout S."). */
+const VALUE_NAMES = {
+  format: 'text|json|nagios',
+  html: 'FILE',
+  timeout: 'S',
+  helo: 'NAME',
+  'probe-address': 'ADDR',
+  'mail-from': 'ADDR',
+  resolver: 'IP[:PORT]',
+  port: 'N',
+  'max-endpoints': 'N',
+  mx: 'HOST[:PORT][,...]',
+  'egress-canary': 'HOST[:PORT]|none',
+} as const;
+
+/** How the report is written: chosen from the report flags, checked before any connection. */
+export interface ReportChoice {
+  format: OutputFormat;
+  verbose: boolean;
+  color: boolean;
+  /** Columns for the terminal report. */
+  width: number;
+  /** The --html target, already checked writable; null without --html. */
+  htmlFile: string | null;
+}
+
+/** The report flags read: the format (--json or --format, not both at odds), colour, width, --html. */
+export function reportChoice(
+  values: { json?: boolean; format?: string; verbose?: boolean; html?: string; color?: boolean; 'no-color'?: boolean },
+  io: CliIo,
+): ReportChoice {
+  const asked = values.format?.trim().toLowerCase();
+  if (asked !== undefined && !(FORMATS as readonly string[]).includes(asked))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${quote(values.format!)}.`);
+  if (values.json && asked !== undefined && asked !== 'json')
+    throw new UsageError(`--json and --format ${asked} ask for two formats: choose one.`);
+  const format = (values.json ? 'json' : (asked ?? 'text')) as OutputFormat;
+  if (values.color && values['no-color']) throw new UsageError('--color and --no-color: choose one.');
+  const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
+  return {
+    format,
+    verbose: values.verbose ?? false,
+    color,
+    width: terminalWidth(io),
+    htmlFile: values.html !== undefined ? htmlTarget(values.html) : null,
+  };
+}
+
+/**
+ * The terminal report's width: COLUMNS when set (a shell exports it, a
+ * user may force it), else the terminal's, else DEFAULT_WIDTH for a pipe.
+ */
+export function terminalWidth(io: CliIo): number {
+  const fromEnv = Number(io.env['COLUMNS']);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  // A pty may report 0 columns.
+  if (io.stdout.isTTY && io.stdout.columns) return io.stdout.columns;
+  return DEFAULT_WIDTH;
+}
+
+/** Writes the report of one check as chosen, the HTML file too; returns the exit status its verdict gives. */
+export function writeReport(choice: ReportChoice, obs: Observation, states: CheckState[], io: CliIo): number {
+  if (choice.htmlFile !== null) writeHtml(choice.htmlFile, renderReport(obs, { states }));
+  if (choice.format === 'json') {
+    const verdict = verdictSummary(obs, states);
+    io.stdout.write(`${JSON.stringify({ domain: obs.domain, verdict, observation: obs, states })}\n`);
+  } else if (choice.format === 'nagios') {
+    io.stdout.write(renderNagios(obs, states));
+  } else {
+    io.stdout.write(renderText(obs, states, { color: choice.color, width: choice.width, verbose: choice.verbose }));
   }
+  // The verdict's status, not merely the worst state: "could not be tested" (port 25 blocked here) exits 3.
+  return exitCodeFor(verdictStatus(obs, states));
 }
 
 export async function runCheck(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        html: { type: 'string' },
-        timeout: { type: 'string' },
-        helo: { type: 'string' },
-        'probe-address': { type: 'string' },
-        'mail-from': { type: 'string' },
-        'no-null-sender': { type: 'boolean' },
-        'no-postmaster': { type: 'boolean' },
-        'no-open-relay': { type: 'boolean' },
-        resolver: { type: 'string' },
-        port: { type: 'string' },
-        'max-endpoints': { type: 'string' },
-        'egress-canary': { type: 'string', multiple: true },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, CHECK_FLAGS, VALUE_NAMES);
   if (values.help) {
     io.stdout.write(`${CHECK_USAGE}\n`);
     return 0;
@@ -101,12 +193,14 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError(
       positionals.length === 0
         ? 'Missing DOMAIN: which domain should be checked?'
-        : `Expected one DOMAIN, got ${positionals.length}: ${positionals.join(' ')}`,
+        : `Expected one DOMAIN, got ${positionals.length}: ${positionals.map(quote).join(' ')}`,
     );
   }
+  if (values.ipv4 && values.ipv6) throw new UsageError('-4 and -6 each leave the other family out: choose one.');
+  const input = domainFromInput(positionals[0]!);
 
   const raw: Record<string, unknown> = {
-    domain: positionals[0],
+    domain: input.domain,
     timeout: values.timeout,
     helo_name: values.helo,
     test_probe_address: values['probe-address'],
@@ -115,36 +209,33 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     test_postmaster: !values['no-postmaster'],
     test_open_relay: !values['no-open-relay'],
   };
-  const resolver = values.resolver !== undefined ? parseResolver(values.resolver) : null;
-  const port = values.port !== undefined ? parsePort(values.port) : undefined;
-  const maxEndpoints = values['max-endpoints'] !== undefined ? parseMaxEndpoints(values['max-endpoints']) : undefined;
-  const canaries = values['egress-canary'];
-  const egressCanary = canaries !== undefined ? parseEgressCanaries(canaries.join(',')) : undefined;
-  const color = values['no-color'] ? false : values.color ? true : Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'];
+  const settings: CollectSettings = {
+    resolver: values.resolver !== undefined ? parseResolver(values.resolver) : null,
+  };
+  if (values.port !== undefined) settings.port = parsePort(values.port);
+  if (values['max-endpoints'] !== undefined) settings.maxEndpoints = parseMaxEndpoints(values['max-endpoints']);
+  if (values['egress-canary'] !== undefined)
+    settings.egressCanary = parseEgressCanaries(values['egress-canary'].join(','));
+  if (values.mx !== undefined) {
+    settings.mx = parseMxHosts(values.mx.join(','));
+    settings.mxSource = 'given';
+  }
+  if (values.ipv4) settings.addressFamily = 4;
+  if (values.ipv6) settings.addressFamily = 6;
+  const choice = reportChoice(values, io);
 
-  const htmlFile = values.html !== undefined ? htmlTarget(values.html) : null;
-  const progress = !values.json && io.stderr.isTTY ? createProgress(io.stderr) : null;
+  // Said once, once the domain is judged valid and before the wait: what is checked, taken from what was pasted.
+  const { domain } = parseOptions(raw);
+  if (input.from !== null) io.stderr.write(`checking ${domain} (from ${sanitize(input.from)})\n`);
+
+  const progress = choice.format === 'text' && io.stderr.isTTY ? createProgress(io.stderr) : null;
   let observation;
   try {
-    observation = await collect(raw, {
-      resolver,
-      ...(port ? { port } : {}),
-      ...(maxEndpoints !== undefined ? { maxEndpoints } : {}),
-      ...(egressCanary ? { egressCanary } : {}),
-      ...(progress ? { onProgress: progress.update } : {}),
-    });
+    observation = await collect(raw, { ...settings, ...(progress ? { onProgress: progress.update } : {}) });
   } finally {
     progress?.done();
   }
-  const states = evaluate(observation);
-  if (htmlFile !== null) writeHtml(htmlFile, renderReport(observation, { states }));
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify({ domain: observation.domain, observation, states })}\n`);
-  } else {
-    io.stdout.write(renderText(observation, states, { color }));
-  }
-  // The verdict's status, not merely the worst state: "could not be tested" (port 25 blocked here) exits 3.
-  return exitCodeFor(verdictStatus(observation, states));
+  return writeReport(choice, observation, evaluate(observation), io);
 }
 
 /** --max-endpoints, refused before anything is looked up or dialled when it is not a whole number in range. */

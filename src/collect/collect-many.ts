@@ -35,7 +35,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
  */
 export interface CollectManySettings extends Omit<
   CollectSettings,
-  'mx' | 'onProgress' | 'concurrency' | 'deadlineMs' | 'maxQueueWaitMs' | 'admit'
+  'mx' | 'mxSource' | 'addressFamily' | 'onProgress' | 'concurrency' | 'deadlineMs' | 'maxQueueWaitMs' | 'admit'
 > {
   /** Per-check options every domain shares (timeout, helo_name, test_*); `domain` comes from the list. */
   options?: Record<string, unknown>;
@@ -117,7 +117,15 @@ async function collectBatch(
   const gate = settings.gate ?? createConnectionGate();
   const finished: number[] = domains.map(() => started);
   const facts = await Promise.all(
-    options.map((o) => collectDnsFacts(dns, o.domain, undefined, cut.signal, settings.mxNamePolicy)),
+    options.map((o) =>
+      collectDnsFacts(
+        dns,
+        o.domain,
+        undefined,
+        cut.signal,
+        settings.mxNamePolicy ? { mxNamePolicy: settings.mxNamePolicy } : {},
+      ),
+    ),
   );
   const maxEndpoints = endpointCap(settings);
   const capped = facts.map((f) => capEndpoints(f, f.null_mx ? [] : planEndpoints(f, port), maxEndpoints));
@@ -235,7 +243,7 @@ async function collectBatch(
       collected_at: new Date(started).toISOString(),
       duration_ms: finished[index]! - started,
       checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-      options: { ...withoutDomain(o), port },
+      options: { ...withoutDomain(o), port, address_family: null },
       dns: facts[index]!,
       endpoints,
       egress: egressChecks[index] ?? null,

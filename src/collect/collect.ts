@@ -49,8 +49,19 @@ export interface CollectSettings {
   resolver?: ResolverAddress | null;
   /** SMTP port to probe (25 unless testing). */
   port?: number;
-  /** MX records from the host's service payload: probe these instead of looking MX up. */
+  /**
+   * MX records to probe instead of looking MX up: the host's service payload
+   * (default), or hosts the user named (`mxSource: 'given'`, the CLI's
+   * `--mx`; IP addresses and a port per host allowed, see parseMxHosts).
+   */
   mx?: MxRecord[];
+  /** Who gave `mx`: the host's MX service (default) or the user (recorded as `dns.source`). */
+  mxSource?: 'service' | 'given';
+  /**
+   * Probe only endpoints of this address family (the CLI's -4 / -6); the
+   * others are recorded, never dialled, with the error `skipped`.
+   */
+  addressFamily?: 4 | 6;
   /**
    * Probes not to send, whatever the options say: recorded as switched off
    * by their option. A host turns its disabled rules into these with the
@@ -123,6 +134,16 @@ function recordedAs(e: EndpointProbe, code: ProbeErrorCode): EndpointProbe {
   return e.error?.code === 'policy.refused' ? { ...e, error: { ...e.error, code } } : e;
 }
 
+/** The ports the user named per MX host (`--mx mx1.example.com:2525`). */
+function portsByName(mx: readonly MxRecord[] | undefined): Map<string, number> {
+  return new Map((mx ?? []).flatMap((r) => (r.port === undefined ? [] : [[r.exchange, r.port] as const])));
+}
+
+/** How an endpoint of the family not asked for is recorded: by choice, never as the server's failure. */
+export function skippedFamilyMessage(family: 4 | 6): string {
+  return `not probed: only IPv${family} endpoints were asked for (-${family})`;
+}
+
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
   return rest;
 }
@@ -161,10 +182,26 @@ async function collectUntil(
     cut.message,
   );
   const trustStore = settings.trustStore ?? defaultTrustStore();
-  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal, settings.mxNamePolicy);
+  const dns = await collectDnsFacts(dnsClient, options.domain, settings.mx, cut.signal, {
+    ...(settings.mxNamePolicy ? { mxNamePolicy: settings.mxNamePolicy } : {}),
+    ...(settings.mxSource ? { publishedBy: settings.mxSource } : {}),
+  });
+  const family = settings.addressFamily ?? null;
+  /** Endpoints of the family not asked for (-4, -6) are recorded as skipped by choice: never dialled, never capped. */
+  const skip = (t: EndpointTarget): string | null =>
+    family === null || t.family === family ? null : skippedFamilyMessage(family);
   const maxEndpoints = endpointCap(settings);
-  const { probe: plan, overCap } = capEndpoints(dns, dns.null_mx ? [] : planEndpoints(dns, port), maxEndpoints);
-  settings.admit?.(plan.filter((t) => (settings.targetPolicy?.(t.address) ?? null) === null).length);
+  const planned = dns.null_mx ? [] : planEndpoints(dns, port, portsByName(settings.mx));
+  const { overCap } = capEndpoints(
+    dns,
+    planned.filter((t) => skip(t) === null),
+    maxEndpoints,
+  );
+  const over = new Set(overCap.map((t) => t.address));
+  const plan = planned.filter((t) => !over.has(t.address));
+  settings.admit?.(
+    plan.filter((t) => skip(t) === null && (settings.targetPolicy?.(t.address) ?? null) === null).length,
+  );
   settings.onProgress?.({ type: 'dns', dns, endpoints: plan });
 
   const budgetMs = options.timeout * 1000;
@@ -175,6 +212,7 @@ async function collectUntil(
     dns: dnsClient,
     trustStore,
     signal: cut.signal,
+    skip,
     targetPolicy: (address) => refuse() ?? settings.targetPolicy?.(address) ?? null,
     onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
   });
@@ -205,7 +243,8 @@ async function collectUntil(
         return recordedAs(await probe(), 'queue.timeout');
       }
     };
-    const endpoint = await (settings.gate ? gated(settings.gate) : probe());
+    // Skipped by choice: recorded at once, without a slot of the gate.
+    const endpoint = await (settings.gate && skip(target) === null ? gated(settings.gate) : probe());
     return markCut(endpoint, cut.current(), { notDialled, budgetMs, collectStartedMs: started });
   };
 
@@ -267,7 +306,7 @@ async function collectUntil(
     collected_at: new Date(started).toISOString(),
     duration_ms: Date.now() - started,
     checker: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-    options: { ...withoutDomain(options), port },
+    options: { ...withoutDomain(options), port, address_family: family },
     dns,
     endpoints: recorded,
     egress,

@@ -16,7 +16,7 @@ export const DEFAULT_PROBE_ADDRESS = 'postmaster@example.com';
 const FALLBACK_PROBE_ADDRESSES = ['postmaster@example.net', 'postmaster@example.org'];
 
 /** The validated per-check options: what the observation records, plus the domain. */
-export type CheckOptions = Omit<ObservationOptions, 'port'> & {
+export type CheckOptions = Omit<ObservationOptions, 'port' | 'address_family'> & {
   /** A-label, lower-case, no trailing dot. */
   domain: string;
 };

@@ -9,13 +9,14 @@ import type { EndpointProbe, ProbeErrorCode } from './observation.js';
 const EGRESS_SYMPTOMS: ReadonlySet<ProbeErrorCode> = new Set(['connect.timeout', 'connect.unreachable']);
 /**
  * Endpoints never dialled: refused by the target policy, over the endpoint
- * cap, left waiting too long for a connection slot, or the collection was cut
- * first.
+ * cap, left waiting too long for a connection slot, skipped by choice (-4,
+ * -6), or the collection was cut first.
  */
 const NEVER_DIALLED: ReadonlySet<ProbeErrorCode> = new Set([
   'policy.refused',
   'policy.capped',
   'queue.timeout',
+  'skipped',
   'cancelled',
   'deadline',
 ]);
@@ -27,7 +28,7 @@ export function egressSymptom(e: EndpointProbe): boolean {
   return !e.connected && e.error !== null && EGRESS_SYMPTOMS.has(e.error.code);
 }
 
-/** `e` was never dialled: refused, capped, left waiting too long, or the collection was cut before its turn. */
+/** `e` was never dialled: refused, capped, left waiting too long, skipped (-4, -6), or the collection was cut before its turn. */
 export function neverDialled(e: EndpointProbe): boolean {
   return !e.connected && e.error !== null && NEVER_DIALLED.has(e.error.code);
 }
@@ -40,4 +41,9 @@ export function cutShort(e: EndpointProbe): boolean {
 /** `e` was over the endpoint cap: recorded without being dialled, and without a PTR question either. */
 export function overCap(e: EndpointProbe): boolean {
   return e.error?.code === 'policy.capped';
+}
+
+/** `e` was not probed by the user's choice: only the other address family was asked for (-4, -6). */
+export function skippedByChoice(e: EndpointProbe): boolean {
+  return !e.connected && e.error?.code === 'skipped';
 }

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'package.not_found' // the install is broken: no package.json above the code
   | 'schema.conflict' // the contract's schemas contradict themselves (two definitions under one name)
   | 'probe.aborted' // unwinds one endpoint dialogue; caught and recorded as its ProbeError
+  | 'demo.unavailable' // the demo world cannot start here (the machine will not listen on its loopback addresses)
   // The web service's own answers.
   | 'http.body_invalid' // bad JSON, or a body the request schema refuses
   | 'http.body_too_large'

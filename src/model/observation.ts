@@ -169,8 +169,9 @@ export const DnsFactsSchema = definition(
   'DnsFacts',
   closedObject(
     {
-      source: Type.Enum(['live', 'service'], {
-        description: 'Where the MX set came from: a live lookup, or the MX service the host sent.',
+      source: Type.Enum(['live', 'service', 'given'], {
+        description:
+          "Where the MX set came from: a live lookup, the MX service the host sent, or hosts the user named instead of a lookup (given: `--mx` on the command line, the library's `mx` setting with `mxSource: 'given'`; IP addresses are allowed there and probed, as swaks --server does).",
       }),
       mx_error: nullable(
         DnsFailureSchema,
@@ -274,6 +275,7 @@ export const ProbeErrorCodeSchema = definition(
       'policy.refused',
       'policy.capped',
       'queue.timeout',
+      'skipped',
       'cancelled',
       'deadline',
       'timeout',
@@ -288,7 +290,7 @@ export const ProbeErrorCodeSchema = definition(
     ],
     {
       description:
-        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), policy.capped (not dialled: over the cap of endpoints per check), queue.timeout (not dialled: waited longer than the service allows for a connection slot), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
+        "Why an endpoint dialogue stopped early: connect.refused (RST on SYN), connect.timeout (no answer to SYN within the budget), connect.unreachable (ENETUNREACH / EHOSTUNREACH / EADDRNOTAVAIL: no route from the checker), connect.error, policy.refused (not dialled: the deployment's target policy refuses this address), policy.capped (not dialled: over the cap of endpoints per check), queue.timeout (not dialled: waited longer than the service allows for a connection slot), skipped (not dialled, by choice: the check was asked to probe the other address family only, -4 or -6), cancelled (the caller cancelled the collection before or during this probe), deadline (the collection's deadline ran out before or during this probe), timeout (the endpoint budget ran out mid-dialogue), closed (the server closed the connection), reset (ECONNRESET / EPIPE), reply.malformed (not an SMTP reply line), reply.line_too_long, reply.too_many_lines, bytes_exceeded (the endpoint sent more than MAX_ENDPOINT_BYTES), tls.handshake (STARTTLS 220 but the TLS handshake failed), error.",
     },
   ),
 );
@@ -726,6 +728,10 @@ export const ObservationOptionsSchema = definition(
         description: 'The requested probe address lay inside the tested domain and was replaced by the default.',
       }),
       port: PortNumber('SMTP port probed (25 outside tests).'),
+      address_family: nullable(
+        Type.Enum([4, 6]),
+        'Only endpoints of this address family were probed (-4, -6); the others are recorded with the error `skipped`. Null: both families.',
+      ),
     },
     { description: 'The options the collection actually ran with.' },
   ),

@@ -87,7 +87,7 @@ const COUNT_WORDS: [StatusValue, string, string][] = [
 ];
 
 /** "2 critical problems, 1 warning" for a verdict line: notes only count when nothing worse does. */
-export function countFindings(states: readonly CheckState[], worst: StatusValue): string {
+export function countFindings(states: readonly Pick<CheckState, 'status'>[], worst: StatusValue): string {
   return COUNT_WORDS.filter(([s]) => s !== Status.INFO || worst === Status.INFO)
     .map(([s, one, many]) => [states.filter((st) => st.status === s).length, one, many] as const)
     .filter(([n]) => n > 0)

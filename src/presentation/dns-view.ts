@@ -35,10 +35,10 @@ function failure(f: DnsFailure): string {
   return `${f.code} (${sanitize(f.message)})`;
 }
 
-function targetView(t: MxTarget): DnsTargetView {
+function targetView(t: MxTarget, given: boolean): DnsTargetView {
   const notes: string[] = [];
   if (t.implicit) notes.push('implicit MX: the domain itself');
-  if (t.ip_literal) notes.push('IP literal, not a host name (RFC 5321 §5.1)');
+  if (t.ip_literal) notes.push(given ? 'an address given with --mx' : 'IP literal, not a host name (RFC 5321 §5.1)');
   if (t.cname_chain.length > 0)
     notes.push(`CNAME → ${t.cname_chain.map(sanitize).join(' → ')} (RFC 5321 §5.1: MX targets must not be aliases)`);
   if (t.ipv4_mapped.length > 0)
@@ -48,7 +48,8 @@ function targetView(t: MxTarget): DnsTargetView {
   return {
     preference: String(t.preference),
     name: sanitize(t.name),
-    addresses: [...t.ipv4, ...t.ipv6].map(sanitize).join(', ') || (t.ip_literal ? '' : 'no address'),
+    // A literal's name is its address: listing it again says nothing.
+    addresses: t.ip_literal ? '' : [...t.ipv4, ...t.ipv6].map(sanitize).join(', ') || 'no address',
     notes,
     errors: t.errors.map((e) => `lookup failed: ${e.rrtype} ${sanitize(e.name)}: ${failure(e)}`),
   };
@@ -92,6 +93,12 @@ function resolverCheckNotes(dns: DnsFacts): DnsView['notes'] {
   return [{ text: `Resolver check (asked of the same resolver): ${asked}. So ${said.text}.`, tone: said.tone }];
 }
 
+const SOURCES: Record<DnsFacts['source'], string> = {
+  live: 'MX set from a live DNS lookup',
+  service: 'MX set from the host (service definition)',
+  given: 'MX set given on the command line (--mx), not looked up',
+};
+
 export function dnsView(obs: Observation): DnsView {
   const dns = obs.dns;
   const notes: DnsView['notes'] = [];
@@ -117,10 +124,10 @@ export function dnsView(obs: Observation): DnsView {
       tone: 'warn',
     });
   return {
-    source: dns.source === 'service' ? 'MX set from the host (service definition)' : 'MX set from a live DNS lookup',
+    source: SOURCES[dns.source],
     resolver: resolverView(dns),
     notes,
-    targets: [...dns.mx.map(targetView), ...dns.mx_not_probed.map(notProbedView)],
+    targets: [...dns.mx.map((t) => targetView(t, dns.source === 'given')), ...dns.mx_not_probed.map(notProbedView)],
   };
 }
 

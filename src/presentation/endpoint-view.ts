@@ -47,12 +47,18 @@ export interface SummaryRow {
   mx: string;
   preference: string;
   address: string;
+  /** The address, with its port when it is not the check's port ("[::1]:2525" for `--mx [::1]:2525`). */
+  where: string;
   family: string;
   reachable: Cell;
   greeting: Cell;
   starttls: Cell;
   tlsVersion: Cell;
+  /** STARTTLS and its TLS version in one cell, for a compact table: "TLSv1.3", "no STARTTLS", "failed". */
+  tls: Cell;
   ptr: Cell;
+  /** PTR and FCrDNS in a word or two, for a compact table: "ok", "none", "no FCrDNS". */
+  ptrBrief: Cell;
   nullSender: Cell;
   postmaster: Cell;
   relay: Cell;
@@ -154,6 +160,19 @@ function tlsVersionCell(ep: EndpointProbe): Cell {
   return { text: sanitize(v), tone: /^TLSv1\.[23]$/.test(v) ? 'ok' : 'warn' };
 }
 
+function tlsCell(ep: EndpointProbe): Cell {
+  const starttls = starttlsCell(ep);
+  if (ep.starttls.ok) return tlsVersionCell(ep);
+  return starttls.text === 'not offered' ? { text: 'no STARTTLS', tone: 'bad' } : starttls;
+}
+
+function ptrBriefCell(ep: EndpointProbe): Cell {
+  const r = ep.reverse_dns;
+  if (r.ptr_error) return { text: `failed (${r.ptr_error.code})`, tone: 'warn' };
+  if (r.ptr.length === 0) return { text: 'none', tone: 'warn' };
+  return r.fcrdns ? { text: 'ok', tone: 'ok' } : { text: 'no FCrDNS', tone: 'warn' };
+}
+
 function ptrCell(ep: EndpointProbe): Cell {
   const r = ep.reverse_dns;
   if (r.ptr_error) return { text: `lookup failed (${r.ptr_error.code})`, tone: 'warn' };
@@ -164,7 +183,8 @@ function ptrCell(ep: EndpointProbe): Cell {
 
 function txCell(ep: EndpointProbe, kind: Transaction['kind']): Cell {
   const t = ep.transactions.find((x) => x.kind === kind);
-  if (!t) return { text: NONE, tone: 'muted' };
+  // Never connected: the probe was not "skipped", it was never reached.
+  if (!t || !ep.connected) return { text: NONE, tone: 'muted' };
   return relayed(t) ? { text: 'OPEN RELAY', tone: 'bad' } : transactionOutcome(t);
 }
 
@@ -179,19 +199,24 @@ export function summaryRow(
   states: readonly CheckState[],
   domain: string,
   notProbed: string | null = null,
+  checkPort: number = ep.port,
 ): SummaryRow {
+  const address = sanitize(ep.address);
   return {
     anchor: anchorOf(index),
     status: endpointStatus(ep, states),
     mx: mxNames(ep, domain),
     preference: String(ep.preference),
-    address: ep.address,
+    address,
+    where: ep.port === checkPort ? address : sanitize(ep.subject),
     family: `IPv${ep.family}`,
     reachable: reachable(ep, notProbed),
     greeting: greetingCell(ep),
     starttls: starttlsCell(ep),
     tlsVersion: tlsVersionCell(ep),
+    tls: tlsCell(ep),
     ptr: ptrCell(ep),
+    ptrBrief: ptrBriefCell(ep),
     nullSender: txCell(ep, 'null_sender'),
     postmaster: txCell(ep, 'postmaster'),
     relay: txCell(ep, 'open_relay'),
@@ -251,7 +276,7 @@ function tlsSource(ep: EndpointProbe, related: RelatedTlsIndex): string | null {
 export interface SectionContext {
   obs: Observation;
   states: readonly CheckState[];
-  /** Every finding, in the one order: the section lists those about its endpoint. */
+  /** Every finding about one subject, ungrouped, in the one order: the section lists those about its endpoint. */
   fixes: readonly FixItem[];
   related: RelatedTlsIndex;
   domain: string;

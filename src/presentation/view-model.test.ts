@@ -175,7 +175,7 @@ describe('buildReportView()', () => {
     assert.match(buildReportView(obs, { states, evaluatedByReport: true }).statesNote!, /evaluated by this report/);
   });
 
-  it('sorts What to fix CRIT → WARN → INFO, then by subject, with fix hints and endpoint anchors', () => {
+  it('sorts What to fix CRIT → WARN, then by subject, with fix hints and endpoint anchors; remarks apart', () => {
     const obs = mixedObservation();
     const states = [
       state(Status.INFO, 'example.com', 'smtp.ipv6.none'),
@@ -191,14 +191,25 @@ describe('buildReportView()', () => {
       [
         ['CRIT', '192.0.2.20:25', 'r-ep-2'],
         ['CRIT', '[2001:db8::20]:25', 'r-ep-3'],
-        ['WARN', '192.0.2.10:25', 'r-ep-0'],
-        ['WARN', '192.0.2.20:25', 'r-ep-2'],
-        ['INFO', 'example.com', null],
+        // The same finding on two endpoints (of two MX hosts): one item naming both.
+        ['WARN', '2 endpoints', 'r-ep-0'],
       ],
+    );
+    assert.deepEqual(
+      vm.fixes[2]!.subjects.map((s) => [s.text, s.anchor]),
+      [
+        ['192.0.2.10:25', 'r-ep-0'],
+        ['192.0.2.20:25', 'r-ep-2'],
+      ],
+    );
+    assert.deepEqual(
+      vm.remarks.map((f) => [f.label, f.subject, f.anchor]),
+      [['INFO', 'example.com', null]],
     );
     assert.deepEqual(vm.fixes[1]!.fix, ['open port 25']);
     assert.equal(vm.verdict.label, 'CRIT');
-    assert.match(vm.verdict.sentence, /cannot receive mail reliably: 2 critical problems, 2 warnings/);
+    // Counted as listed: the two endpoints' identical warning is one item to fix.
+    assert.match(vm.verdict.sentence, /cannot receive mail reliably: 2 critical problems, 1 warning\./);
   });
 
   it('keeps a section closed when its only findings are remarks (INFO)', () => {
@@ -357,8 +368,10 @@ describe('buildReportView()', () => {
   it('collapses the same finding said by many rules (null MX) into one item', () => {
     const vm = view(nullMxObservation());
     assert.match(vm.verdict.sentence, /publishes a null MX: it accepts no mail/);
+    assert.deepEqual(vm.fixes, [], 'a null MX is a remark: nothing to fix');
+    assert.equal(vm.nothingToFix, 'Nothing to fix.');
     assert.deepEqual(
-      vm.fixes.map((f) => [f.code, f.rules.length]),
+      vm.remarks.map((f) => [f.code, f.rules.length]),
       [
         ['smtp.null_mx', 1],
         ['smtp.null_mx.not_probed', 13],
@@ -404,16 +417,22 @@ describe('buildReportView()', () => {
       [['mx1.example.com:25', true, ['WARN']]],
     );
     assert.ok(mx1.open, 'a related finding opens the section');
+    // Both addresses of mx1 got the same finding from the TLS checker: one item naming both.
+    const mismatch = vm.fixes.find((f) => f.code === 'smtp.tls.hostname_mismatch');
+    assert.equal(mismatch?.subject, '2 endpoints of mx1.example.com');
+    assert.deepEqual(
+      mismatch!.subjects.map((s) => s.text),
+      ['192.0.2.10:25', '[2001:db8::10]:25'],
+    );
+    assert.match(mismatch!.message, /TLS checker/);
     assert.ok(
-      vm.fixes.some(
-        (f) =>
-          f.code === 'smtp.tls.hostname_mismatch' && f.subject === '192.0.2.10:25' && /TLS checker/.test(f.message),
-      ),
+      mx1.findings.some((f) => f.code === 'smtp.tls.hostname_mismatch'),
+      'the section lists its own finding',
     );
     const mx2 = vm.endpoints[2]!;
     assert.match(mx2.tlsSource!, /our own evaluation/);
     assert.match(mx2.related[0]!.problem!, /not used: it was collected \d+ days before this check/);
-    assert.ok(vm.fixes.some((f) => f.code === 'smtp.tls.related_unusable' && f.subject === '192.0.2.20:25'));
+    assert.ok(vm.remarks.some((f) => f.code === 'smtp.tls.related_unusable' && f.subject === '192.0.2.20:25'));
   });
 
   it('makes control characters in server text visible instead of passing them through', () => {

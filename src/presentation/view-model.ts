@@ -16,11 +16,11 @@ import { notProbedReason } from '../rules/unprobed.js';
 import { dnsView, noEndpointReason, resolverView, type DnsView } from './dns-view.js';
 import { cutNote, egressView, type EgressView } from './network-view.js';
 import { anchorOf, endpointSection, summaryRow, type EndpointSection, type SummaryRow } from './endpoint-view.js';
-import { buildFindings, type FixItem } from './findings.js';
+import { buildFindings, type EndpointInfo, type FixItem } from './findings.js';
 import { duration, statusView, type StatusView } from './wording.js';
 
 export type { Cell, KeyValue, ReplyView, StatusView, Tone } from './wording.js';
-export type { FixItem } from './findings.js';
+export type { FindingSubject, FixItem } from './findings.js';
 export type { CertificateView, TranscriptLineView, TransactionView } from './endpoint-facts.js';
 export type { EndpointSection, RelatedTlsView, SummaryRow } from './endpoint-view.js';
 export type { DnsTargetView, DnsView } from './dns-view.js';
@@ -46,11 +46,16 @@ export interface ReportViewModel {
   statesNote: string | null;
   /** The check was cut short (cancelled, deadline): when, and what it left untested; null when it ran to the end. */
   cutNote: string | null;
+  /** What to fix (WARN, CRIT, UNKNOWN, ERROR), identical findings on several endpoints grouped. */
   fixes: FixItem[];
+  /** Remarks (INFO): nothing to act on, listed apart so a healthy domain reads "Nothing to fix". */
+  remarks: FixItem[];
   /** "Could not be tested" consequences of a problem listed in fixes. */
   untested: FixItem[];
   /** What the What to fix list says when it is empty; null when it is not. */
   nothingToFix: string | null;
+  /** "14 of 16 checks passed, 1 with a remark.": one line; null when no rule was evaluated. */
+  passed: string | null;
   rows: SummaryRow[];
   noEndpoints: string | null;
   endpoints: EndpointSection[];
@@ -58,6 +63,16 @@ export interface ReportViewModel {
   /** The egress check (can this machine reach port 25 at all?), when it ran; null otherwise. */
   egress: EgressView | null;
   relatedNotes: string[];
+}
+
+/** What findings need to know of each endpoint subject: its section's anchor, its address, its MX names. */
+function endpointInfo(obs: Observation): Map<string, EndpointInfo> {
+  return new Map(
+    obs.endpoints.map((e, i) => [
+      e.subject,
+      { anchor: anchorOf(i), address: sanitize(e.address), mx: e.mx.map(sanitize).join(', ') },
+    ]),
+  );
 }
 
 function coverage(obs: Observation): string {
@@ -97,11 +112,14 @@ export interface Verdict {
 function verdictOf(obs: Observation, d: string, states: readonly CheckState[]): Verdict {
   // No states means no rule ran: claiming OK would be a lie.
   if (states.length === 0) return { status: Status.UNKNOWN, sentence: `${d} was probed but no rules were evaluated.` };
+  // Counted as the report lists them: the same finding on three endpoints is one problem to fix.
+  const f = buildFindings(states, d, endpointInfo(obs));
+  const items = [...f.fixes, ...f.untested, ...f.remarks];
   const worst = worstStatus(states);
   const untestable = untestableReason(obs);
   if (untestable !== null && severity(worst) < severity(Status.CRIT)) {
     const others = countFindings(
-      states.filter((s) => s.status !== Status.UNKNOWN),
+      items.filter((s) => s.status !== Status.UNKNOWN),
       worst === Status.UNKNOWN ? Status.WARN : worst,
     );
     return {
@@ -111,16 +129,48 @@ function verdictOf(obs: Observation, d: string, states: readonly CheckState[]): 
   }
   if (obs.dns.null_mx && severity(worst) <= severity(Status.INFO))
     return { status: worst, sentence: `${d} publishes a null MX: it accepts no mail (RFC 7505).` };
-  const n = countFindings(states, worst);
+  const n = countFindings(items, worst);
   const sentence: Record<StatusValue, string> = {
     [Status.OK]: `${d} receives mail correctly on ${coverage(obs)}.`,
-    [Status.INFO]: `${d} receives mail correctly on ${coverage(obs)}; ${n}.`,
+    [Status.INFO]: `${d} receives mail correctly on ${coverage(obs)}: nothing to fix (${plural(f.remarks.length, 'remark')}).`,
     [Status.WARN]: `${d} receives mail, with reservations: ${n}.`,
     [Status.CRIT]: `${d} cannot receive mail reliably: ${n}.`,
     [Status.UNKNOWN]: `${d} could not be fully assessed: ${n}.`,
     [Status.ERROR]: `${d} could not be checked: ${n}.`,
   };
   return { status: worst, sentence: sentence[worst] };
+}
+
+/**
+ * "14 of 16 checks passed, 1 with a remark.": a rule passed when every state
+ * it gave is OK (with a remark: its worst is INFO). States without a rule
+ * name count as their own check.
+ */
+function passedLine(states: readonly CheckState[]): string | null {
+  if (states.length === 0) return null;
+  const worst = new Map<string, StatusValue>();
+  states.forEach((s, i) => {
+    const rule = s.rule ?? `#${i}`;
+    const seen = worst.get(rule);
+    if (seen === undefined || severity(s.status) > severity(seen)) worst.set(rule, s.status);
+  });
+  const all = [...worst.values()];
+  const ok = all.filter((w) => w === Status.OK).length;
+  const remarked = all.filter((w) => w === Status.INFO).length;
+  const checks = all.length === 1 ? 'check' : 'checks';
+  return `${ok} of ${all.length} ${checks} passed${remarked > 0 ? `, ${remarked} with a remark` : ''}.`;
+}
+
+/** The verdict as one object for machines (the JSON output): the status, its name, and the sentence the report states. */
+export interface VerdictSummary {
+  status: StatusValue;
+  status_name: string;
+  summary: string;
+}
+
+export function verdictSummary(obs: Observation, states: readonly CheckState[]): VerdictSummary {
+  const v = verdictOf(obs, sanitize(obs.domain), states);
+  return { status: v.status, status_name: statusView(v.status).label, summary: v.sentence };
 }
 
 /** The verdict's status alone: what the CLI's exit status follows. */
@@ -132,8 +182,7 @@ export function buildReportView(obs: Observation, input: ReportInput): ReportVie
   const { states } = input;
   const domain = sanitize(obs.domain);
   const related = parseRelatedTls(input.related, obs.collected_at);
-  const anchors = new Map(obs.endpoints.map((e, i) => [e.subject, anchorOf(i)]));
-  const findings = buildFindings(states, domain, anchors);
+  const findings = buildFindings(states, domain, endpointInfo(obs));
   const verdict = verdictOf(obs, domain, states);
   const checker = `${sanitize(obs.checker.name)} ${sanitize(obs.checker.version)}`;
   return {
@@ -148,12 +197,14 @@ export function buildReportView(obs: Observation, input: ReportInput): ReportVie
         : null,
     cutNote: cutNote(obs),
     fixes: findings.fixes,
+    remarks: findings.remarks,
     untested: findings.untested,
     nothingToFix: findings.nothingToFix,
-    rows: obs.endpoints.map((ep, i) => summaryRow(ep, i, states, domain, notProbedReason(ep, obs))),
+    passed: passedLine(states),
+    rows: obs.endpoints.map((ep, i) => summaryRow(ep, i, states, domain, notProbedReason(ep, obs), obs.options.port)),
     noEndpoints: noEndpointReason(obs),
     endpoints: obs.endpoints.map((ep, i) =>
-      endpointSection(ep, i, { obs, states, fixes: findings.fixes, related, domain }),
+      endpointSection(ep, i, { obs, states, fixes: findings.bySubject, related, domain }),
     ),
     dns: dnsView(obs),
     egress: egressView(obs),

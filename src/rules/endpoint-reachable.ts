@@ -1,7 +1,7 @@
 import type { EndpointProbe, Observation } from '../model/observation.js';
 import { Status, type CheckState } from '../model/status.js';
 import { allEndpoints, endpointRule, finding, plural } from './rule.js';
-import { cutShort } from '../model/endpoint-state.js';
+import { cutShort, skippedByChoice } from '../model/endpoint-state.js';
 import { egressBlocked, egressEvidence, ipv6Untestable } from './unprobed.js';
 
 const NAME = 'smtp.endpoint_reachable';
@@ -26,6 +26,8 @@ function judge(obs: Observation): CheckState[] {
   let unreachable = 0;
   for (const e of obs.endpoints) {
     const meta = { mx: e.mx, address: e.address, error: e.error };
+    // Left out by the user's choice (-4, -6): neither reachable nor not; ipv6_reachable says IPv6 was not tested.
+    if (skippedByChoice(e)) continue;
     if (!e.connected && e.error?.code === 'policy.refused') {
       out.push(
         finding(NAME, {

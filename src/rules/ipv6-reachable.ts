@@ -14,6 +14,17 @@ export const ipv6Reachable = endpointRule({
   judge: (_p, obs) => {
     const v6 = obs.endpoints.filter((e) => e.family === 6);
     const subject = obs.domain;
+    if (obs.options.address_family === 4) {
+      return [
+        finding(NAME, {
+          status: Status.INFO,
+          code: 'smtp.ipv6.skipped',
+          subject,
+          message: `IPv6 not tested (-4): only IPv4 endpoints were probed${v6.length > 0 ? ` (${plural(v6.length, 'IPv6 endpoint')} left out)` : ''}, so whether IPv6-only senders can deliver was not checked.`,
+          meta: { endpoints: v6.map((e) => e.subject) },
+        }),
+      ];
+    }
     if (v6.length === 0) {
       return [
         finding(NAME, {

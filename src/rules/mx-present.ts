@@ -15,6 +15,16 @@ export const mxPresent: Rule = {
     const { dns, domain } = obs;
     if (dns.null_mx) return [okState(NAME, obs, `${domain} publishes a null MX; no other MX is expected.`)];
     const explicit = [...dns.mx.filter((t) => !t.implicit), ...dns.mx_not_probed];
+    if (dns.source === 'given') {
+      return [
+        okState(
+          NAME,
+          obs,
+          `The MX set of ${domain} was given with --mx (${plural(explicit.length, 'host')}), not looked up: whether ${domain} publishes MX records was not checked.`,
+          { mx: explicit.map((t) => t.name), source: 'given' },
+        ),
+      ];
+    }
     const published = explicit.length + dns.mx_unlisted;
     if (published > 0) {
       return [

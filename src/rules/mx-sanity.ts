@@ -18,10 +18,12 @@ function unresolvedMessage(t: MxTarget): string {
   return `The MX target ${t.name} does not resolve to any A or AAAA record${detail}, so no mail can be delivered through it.`;
 }
 
-function judge(t: MxTarget): CheckState[] {
+function judge(t: MxTarget, given: boolean): CheckState[] {
   const out: CheckState[] = [];
   const subject = t.name;
   const meta = { mx: t.name, preference: t.preference };
+  // An address the user named to test a server (--mx 192.0.2.1, as swaks --server) is published nowhere.
+  if (t.ip_literal && given) return out;
   if (t.ip_literal) {
     out.push(
       finding(NAME, {
@@ -133,13 +135,16 @@ export const mxSanity: Rule = {
         }),
       ];
     }
-    return orOk([...targets.flatMap(judge), ...left], () =>
+    const given = obs.dns.source === 'given';
+    return orOk([...targets.flatMap((t) => judge(t, given)), ...left], () =>
       okState(
         NAME,
         obs,
-        targets.length === 1
-          ? `The MX target ${targets[0]!.name} is a host name with A/AAAA records, not an alias or an IP literal.`
-          : `All ${plural(targets.length, 'MX target')} are host names with A/AAAA records, not aliases or IP literals.`,
+        given && targets.some((t) => t.ip_literal)
+          ? `The hosts given with --mx are IP addresses (probed as given) or host names with A/AAAA records, not aliases.`
+          : targets.length === 1
+            ? `The MX target ${targets[0]!.name} is a host name with A/AAAA records, not an alias or an IP literal.`
+            : `All ${plural(targets.length, 'MX target')} are host names with A/AAAA records, not aliases or IP literals.`,
       ),
     );
   },

@@ -1,13 +1,14 @@
 /**
  * Endpoints the checker could not test for reasons of its own: the target
  * policy refused them, they were over the endpoint cap or waited too long
- * for a connection slot, the check was cut short, the checker has no IPv6
- * route, or this machine cannot reach port 25 at all (the egress check).
+ * for a connection slot, the user asked for the other address family only
+ * (-4, -6), the check was cut short, the checker has no IPv6 route, or this
+ * machine cannot reach port 25 at all (the egress check).
  * None of that is the server's doing, so no rule may blame the server for
  * it: the endpoint is "not tested", with the reason, wherever it shows.
  */
 import type { EndpointProbe, Observation } from '../model/observation.js';
-import { cutShort, egressSymptom } from '../model/endpoint-state.js';
+import { cutShort, egressSymptom, skippedByChoice } from '../model/endpoint-state.js';
 
 /**
  * IPv6 endpoints the checker itself cannot reach: every IPv6 endpoint failed
@@ -30,6 +31,8 @@ export function notDialledReason(e: EndpointProbe): string | null {
   switch (e.error?.code) {
     case 'policy.refused':
       return 'not probed: refused by the target policy';
+    case 'skipped':
+      return 'not tested (by choice: the other address family only)';
     case 'policy.capped':
     case 'queue.timeout':
       return e.error.message;
@@ -38,8 +41,14 @@ export function notDialledReason(e: EndpointProbe): string | null {
   }
 }
 
+/** "not tested (-4)": an endpoint of the family the user left out, by choice. */
+export function skippedReason(obs: Observation): string {
+  return obs.options.address_family === null ? 'not tested (by choice)' : `not tested (-${obs.options.address_family})`;
+}
+
 /** Why the checker could not test `e` through no fault of the server; null when it could. */
 export function notProbedReason(e: EndpointProbe, obs: Observation): string | null {
+  if (skippedByChoice(e)) return skippedReason(obs);
   const notDialled = notDialledReason(e);
   if (notDialled !== null) return notDialled;
   if (cutShort(e)) return e.connected ? `probe cut short: ${e.error!.message}` : e.error!.message;

@@ -42,6 +42,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'package.not_found': 500,
   'schema.conflict': 500,
   'probe.aborted': 500,
+  'demo.unavailable': 500,
   'http.internal': 500,
 };
 

@@ -67,17 +67,27 @@ test('check --json prints exactly one JSON object and exits 0 for a healthy doma
   assert.equal(run.stdout.trim().split('\n').length, 1);
 });
 
-test('an open relay exits 2 and the terminal report leads with the verdict and the fix', async () => {
+test('an open relay exits 2 and the terminal report leads with the verdict, the endpoint table and the fix', async () => {
   const run = await cli('check', ...target('relay.test'));
   assert.equal(run.code, 2);
   const lines = run.stdout.split('\n');
   assert.match(lines[0]!, /^CRIT\s+relay\.test/);
+  const tableAt = run.stdout.search(/^ {2}mx\.relay\.test +127\.0\.0\.81 +yes.*OPEN RELAY +CRIT$/m);
   const fixAt = run.stdout.indexOf('What to fix');
   const relayAt = run.stdout.indexOf('smtp.open_relay');
-  const endpointAt = run.stdout.indexOf('Endpoint 127.0.0.81');
-  assert.ok(fixAt > 0 && relayAt > fixAt && endpointAt > relayAt, 'verdict, then findings, then endpoint blocks');
+  assert.ok(tableAt > 0 && fixAt > tableAt && relayAt > fixAt, 'verdict, then the endpoint table, then findings');
   assert.match(run.stdout, /reject_unauth_destination/);
+  assert.ok(!run.stdout.includes('Endpoint 127.0.0.81'), 'the per-endpoint blocks only with --verbose');
   assert.equal(run.stderr, '', 'no progress output when stderr is not a terminal');
+
+  const verbose = await cli('check', ...target('relay.test'), '--verbose');
+  assert.equal(verbose.code, 2);
+  const endpointAt = verbose.stdout.indexOf('Endpoint 127.0.0.81');
+  assert.ok(
+    endpointAt > verbose.stdout.indexOf('smtp.open_relay'),
+    '--verbose: the endpoint blocks after the findings',
+  );
+  assert.match(verbose.stdout, /greeting +220 /);
 });
 
 test('--no-open-relay switches the relay probe off', async () => {

@@ -40,7 +40,8 @@ test('the observation names the resolver every lookup went to, and the reports s
   const { observation, states } = await runCheck(dns, NO_SMTP, { domain: 'missing.test' });
   assert.deepEqual(observation.dns.resolver, { servers: [dns.address], source: 'setting' });
   assert.match(
-    renderText(observation, states, { color: false }),
+    // The DNS facts are the evidence: --verbose.
+    renderText(observation, states, { color: false, verbose: true }),
     new RegExp(`resolver ${dns.address} \\(from the resolver setting\\)`),
   );
   assert.match(

@@ -121,7 +121,7 @@ test('a 421 at the greeting caused by our own parallel probe is retried once, al
     assert.deepEqual(e!.retry!.first_greeting?.lines, [TOO_MANY.trimEnd()]);
     assert.ok(e!.retry!.delay_ms >= RETRY_BACKOFF_MS - 50, `backed off ${e!.retry!.delay_ms} ms`);
     assert.ok(observation.endpoints.every((x) => x.starttls.ok && x.transactions.every((t) => t.outcome !== 'error')));
-    const text = renderText(observation, states, { color: false }).replace(/\s+/g, ' ');
+    const text = renderText(observation, states, { color: false, verbose: true }).replace(/\s+/g, ' ');
     assert.match(
       text,
       /first try The first attempt \(.*\) got "421 Too many concurrent SMTP connections; please try again later\."/,

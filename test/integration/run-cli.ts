@@ -17,13 +17,17 @@ export interface CliRun {
 }
 
 /**
- * `caFile` is trusted as NODE_EXTRA_CA_CERTS, so test certificates verify; colours are off. A `check`
+ * `env` is added to the environment; `caFile` is trusted as NODE_EXTRA_CA_CERTS, so test certificates verify; colours are off. A `check`
  * without `--egress-canary` gets `--egress-canary none`, and `serve` gets it through its environment
  * variable: no test dials outside loopback.
  */
-export function runCli(args: string[], options: { caFile?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { caFile?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const env = {
     ...process.env,
+    ...options.env,
     NO_COLOR: '1',
     CHECKER_SMTP_EGRESS_CANARY: 'none',
     ...(options.caFile ? { NODE_EXTRA_CA_CERTS: options.caFile } : {}),

@@ -36,15 +36,24 @@ async function cnameChain(dns: DnsClient, name: string): Promise<string[]> {
   return chain;
 }
 
-async function resolveTarget(dns: DnsClient, preference: number, name: string, implicit: boolean): Promise<MxTarget> {
-  if (isIP(name)) {
+async function resolveTarget(
+  dns: DnsClient,
+  preference: number,
+  name: string,
+  implicit: boolean,
+  given = false,
+): Promise<MxTarget> {
+  const family = isIP(name);
+  if (family !== 0) {
+    // A literal the user named (--mx 192.0.2.1) is the address to probe; a published one is only flagged.
+    const own = given ? [name.toLowerCase()] : [];
     return {
       preference,
       name,
       ip_literal: true,
       cname_chain: [],
-      ipv4: [],
-      ipv6: [],
+      ipv4: family === 4 ? own : [],
+      ipv6: family === 6 ? own : [],
       ipv4_mapped: [],
       errors: [],
       implicit,
@@ -123,18 +132,19 @@ function byPreference(a: { preference: number; name: string }, b: { preference: 
 
 /**
  * Collect the DNS facts for `domain`. When `published` is given (the MX
- * service the host sent), those records are used instead of a live MX lookup.
- * `cut` is the collection's cancel or deadline: once it fired, the resolver
- * is not judged (its silence is ours).
+ * service the host sent, or hosts the user named: `source` says which), those
+ * records are used instead of a live MX lookup. `cut` is the collection's
+ * cancel or deadline: once it fired, the resolver is not judged (its silence
+ * is ours).
  */
 export async function collectDnsFacts(
   dns: DnsClient,
   domain: string,
   published?: MxRecord[],
   cut?: AbortSignal,
-  mxNamePolicy?: MxNamePolicy,
+  how: { mxNamePolicy?: MxNamePolicy; publishedBy?: 'service' | 'given' } = {},
 ): Promise<DnsFacts> {
-  const source = published ? 'service' : 'live';
+  const source = published ? (how.publishedBy ?? 'service') : 'live';
   const answered = {
     source,
     mx_not_probed: [] as MxNotProbed[],
@@ -170,8 +180,9 @@ export async function collectDnsFacts(
   }
 
   // Names over the cap or refused by the deployment are not even looked up: a zone cannot make one check ask more.
-  const { chosen, notProbed, unlisted } = chooseMxTargets(named, mxNamePolicy);
-  const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false)));
+  const { chosen, notProbed, unlisted } = chooseMxTargets(named, how.mxNamePolicy);
+  const given = source === 'given';
+  const targets = await Promise.all(chosen.map((r) => resolveTarget(dns, r.preference, r.exchange, false, given)));
   return {
     ...answered,
     null_mx: false,

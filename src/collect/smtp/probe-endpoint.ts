@@ -67,6 +67,8 @@ export interface ProbeContext {
   onPhase?: (phase: Phase) => void;
   /** Asked before dialling: a reason refuses the address (hosted deployments), null lets it through. */
   targetPolicy?: TargetPolicy;
+  /** Asked first: a reason skips the endpoint by the user's choice (-4, -6), recorded as `skipped`; null dials it. */
+  skip?: (target: EndpointTarget) => string | null;
   /** The collection's cancel or deadline: cuts the dialogue as the budget running out does. */
   signal?: AbortSignal;
   /**
@@ -199,9 +201,13 @@ export async function probeSession(
 
   let error: ProbeError | null = null;
   let bytes = 0;
-  const refused = ctx.targetPolicy?.(target.address) ?? null;
+  const skipped = ctx.skip?.(target) ?? null;
+  const refused = skipped === null ? (ctx.targetPolicy?.(target.address) ?? null) : null;
   ctx.onPhase?.('connect');
-  if (refused !== null) {
+  if (skipped !== null) {
+    transcript.event(skipped);
+    error = { code: 'skipped', phase: 'connect', message: skipped };
+  } else if (refused !== null) {
     transcript.event(refused);
     error = { code: 'policy.refused', phase: 'connect', message: refused };
   } else {

@@ -41,6 +41,8 @@ max-width:1240px;margin:0 auto;padding:16px;box-sizing:border-box;overflow-wrap:
 .r-fix-unknown{border-left-color:var(--r-unk)}
 .r-fix-head{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:baseline}
 .r-subj{font-weight:700}
+.r-subjects{margin:4px 0 0;font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:.86rem;overflow-wrap:anywhere}
+.r-subjects .r-subj{font-weight:400}
 .r-code{color:var(--r-muted)}
 .r-hint{background:#fff;border:1px dashed var(--r-line);border-radius:4px;padding:6px 8px;margin-top:6px!important}
 .r-hint-label{font-weight:700}

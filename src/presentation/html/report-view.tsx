@@ -12,6 +12,7 @@ import {
   buildReportView,
   type Cell,
   type EndpointSection,
+  type FindingSubject,
   type FixItem,
   type KeyValue,
   type ReportViewModel,
@@ -66,28 +67,53 @@ function Verdict({ vm }: { vm: ReportViewModel }) {
   );
 }
 
+function Subject({ s }: { s: FindingSubject }) {
+  return s.anchor ? (
+    <a class="r-subj" href={`#${s.anchor}`}>
+      {s.text}
+    </a>
+  ) : (
+    <span class="r-subj">{s.text}</span>
+  );
+}
+
 function FixEntry({ f }: { f: FixItem }) {
+  const group = f.subjects.length > 1;
   return (
     <li class={`r-fix-item r-fix-${f.key}`}>
       <div class="r-fix-head">
         <Status s={f} />
-        {f.anchor ? (
-          <a class="r-subj" href={`#${f.anchor}`}>
-            {f.subject}
-          </a>
-        ) : (
+        {group ? (
           <span class="r-subj">{f.subject}</span>
+        ) : (
+          <Subject s={f.subjects[0] ?? { text: f.subject, anchor: f.anchor }} />
         )}
         <code class="r-code">{f.code}</code>
         {f.saidBy && <span class="r-muted">({f.saidBy})</span>}
       </div>
-      <p class="r-msg">{f.message}</p>
-      {f.fix.map((hint) => (
-        <p class="r-hint">
-          <span class="r-hint-label">Fix: </span>
-          {hint}
+      {group && (
+        <p class="r-subjects">
+          {f.subjects.map((s, i) => (
+            <>
+              {i > 0 && ', '}
+              <Subject s={s} />
+            </>
+          ))}
         </p>
-      ))}
+      )}
+      <p class="r-msg">{f.message}</p>
+      {f.fixAsAbove ? (
+        <p class="r-hint r-muted">
+          <span class="r-hint-label">Fix: </span>as above
+        </p>
+      ) : (
+        f.fix.map((hint) => (
+          <p class="r-hint">
+            <span class="r-hint-label">Fix: </span>
+            {hint}
+          </p>
+        ))
+      )}
     </li>
   );
 }
@@ -112,11 +138,23 @@ function WhatToFix({ vm }: { vm: ReportViewModel }) {
             {vm.untested.map((f) => (
               <li>
                 <Status s={f} /> <span class="r-code">{f.by}</span>: {f.message}
+                {f.subjects.length > 1 && ` (${f.subjects.map((s) => s.text).join(', ')})`}
               </li>
             ))}
           </ul>
         </>
       )}
+      {vm.remarks.length > 0 && (
+        <div data-panel="remarks">
+          <h3>Remarks (nothing to fix)</h3>
+          <ol class="r-remarks">
+            {vm.remarks.map((f) => (
+              <FixEntry f={f} />
+            ))}
+          </ol>
+        </div>
+      )}
+      {vm.passed && <p class="r-muted r-passed">{vm.passed}</p>}
       {vm.relatedNotes.map((n) => (
         <p class="r-muted">{n}</p>
       ))}

@@ -12,6 +12,9 @@ import {
   unreachableEndpoint,
   SYSTEM_RESOLVER,
   egressBlockedObservation,
+  mixedObservation,
+  noStartTlsObservation,
+  openRelayObservation,
 } from '../../../test/fixtures/observations.js';
 import { evaluate } from '../../rules/index.js';
 
@@ -54,8 +57,9 @@ const noEndpointStates = (msg: string): CheckState[] => [
   { status: Status.INFO, rule: 'smtp.null_mx', code: 'smtp.null_mx', message: msg },
 ];
 
+/** The report with its evidence (DNS, endpoint blocks): what most of these tests read. */
 function render(states: CheckState[], obs = observation(), color = false): string {
-  return renderText(obs, states, { color });
+  return renderText(obs, states, { color, verbose: true });
 }
 
 describe("renderText(): the checker's own network and run", () => {
@@ -64,15 +68,19 @@ describe("renderText(): the checker's own network and run", () => {
       ...egressBlockedObservation(),
       cut: { reason: 'cancelled' as const, after_ms: 900, message: 'the check was cancelled' },
     };
-    const out = renderText(obs, evaluate(obs), { color: false });
+    const out = renderText(obs, evaluate(obs), { color: false, verbose: true });
     const lines = out.split('\n');
     assert.match(lines[0]!, /^UNKNOWN example\.com could not be tested: no endpoint could be probed/);
-    assert.match(lines[2]!, /^ {8}The check was cut short after 900 ms \(the check was cancelled\)/);
+    assert.ok(
+      lines.slice(1, 4).some((l) => /^ {8}The check was cut short after 900 ms \(the check was cancelled\)/.test(l)),
+      'the cut is said under the verdict',
+    );
     assert.match(
       out,
       /DNS \(MX set from a live DNS lookup\)\n {2}resolver 127\.0\.0\.53:53 \(the system's resolver\)\n/,
     );
-    const egress = out.slice(out.indexOf('Port 25 from this machine'), out.indexOf('Endpoint 192.0.2.10:25'));
+    // Under the endpoint table, before what to fix: it explains the table's "not tested".
+    const egress = out.slice(out.indexOf('Port 25 from this machine'), out.indexOf('What to fix'));
     assert.equal(
       egress,
       [
@@ -174,7 +182,7 @@ describe('renderText()', () => {
       { status: Status.WARN, rule: 'smtp.banner_sanity', subject: ep.subject, message: `Banner: ${hostile}` },
     ];
     for (const color of [false, true]) {
-      const out = renderText(observation({ endpoints: [ep] }), states, { color });
+      const out = renderText(observation({ endpoints: [ep] }), states, { color, verbose: true });
       // Only our own SGR colour sequences may remain.
       const rest = out.replace(/\x1b\[[0-9;]*m/g, '');
       assert.doesNotMatch(rest, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
@@ -252,7 +260,7 @@ describe('renderText()', () => {
     const out = render(OK_STATES, obs);
     assert.match(
       out,
-      /10 alias\.example\.com {2}CNAME → real\.example\.net \(RFC 5321 §5\.1: MX targets must not be aliases\); 198\.51\.100\.1/,
+      /10 alias\.example\.com {2}CNAME → real\.example\.net \(RFC 5321 §5\.1: MX targets must not be aliases\);\s+198\.51\.100\.1/,
     );
     assert.match(out, /20 192\.0\.2\.1 {2}IP literal/);
     assert.match(out, /30 gone\.example\.com {2}no address\n\s+lookup failed: A gone\.example\.com: NXDOMAIN/);
@@ -290,7 +298,11 @@ describe('renderText()', () => {
       /STARTTLS\s+handshake ok in 8 ms: TLSv1\.3, TLS_AES_256_GCM_SHA384, key exchange ECDH X25519 253/,
     );
     assert.match(block, /CN=mx1\.example\.com · issuer CN=Example CA/);
-    assert.match(block, /2026-01-01 → 2027-06-01 · 191 days left at the check · trusted chain · SNI mx1\.example\.com/);
+    // Wrapped at the width (100), never one 128-column line.
+    assert.match(
+      block,
+      /2026-01-01 → 2027-06-01 · 191 days left at the check · trusted chain · SNI\s+mx1\.example\.com/,
+    );
     assert.match(block, /chain\s+leaf CN=mx1\.example\.com: RSA 2048 bits, signed with sha256WithRSAEncryption\n/);
     assert.match(block, /Null sender\s+accepted · MAIL 250 2\.1\.0 Ok · RCPT <postmaster@example\.com> 250/);
     assert.match(block, /Open relay\s+refused · .*RCPT <postmaster@example\.net> 550/);
@@ -395,7 +407,7 @@ describe('renderText()', () => {
     const out = renderText(
       observation(),
       [{ status: Status.WARN, rule: 'r', subject: 's', message: long, meta: { fix: long } }],
-      { color: false, width: 60 },
+      { color: false, width: 60, verbose: true },
     );
     const fix = out.slice(out.indexOf('What to fix'), out.indexOf('\nDNS'));
     for (const line of fix.split('\n')) assert.ok(line.length <= 60, line);
@@ -471,4 +483,97 @@ it('renderText() says a repeated fix "as above" and a finding several rules said
   assert.match(fix, /192\.0\.2\.9:25 has no PTR record\.\n\s+fix: Ask[^\n]*\n[^\n]*192\.0\.2\.10:25[^]*fix: as above/);
   assert.equal(fix.split('No endpoint was probed.').length - 1, 1, 'said once');
   assert.match(fix, /\(smtp\.null_mx\.not_probed, said by 2 rules\)/);
+});
+
+describe('renderText(): a report that fits a screen', () => {
+  it('leads with the verdict, then one row per endpoint, then what to fix and the checks passed; no evidence', () => {
+    const obs = openRelayObservation();
+    const out = renderText(obs, evaluate(obs), { color: false });
+    const at = (s: string) => out.indexOf(s);
+    assert.match(out.split('\n')[0]!, /^CRIT\s+example\.com cannot receive mail reliably/);
+    assert.ok(
+      0 < at('Endpoints\n') && at('Endpoints\n') < at('What to fix') && at('What to fix') < at('checks passed'),
+    );
+    assert.match(out, /\n {2}MX +Address +Reachable +TLS +PTR +Relay +Status\n/);
+    assert.match(out, /\n {2}mx2\.example\.com +192\.0\.2\.20 +yes, 3 ms +TLSv1\.3 +ok +OPEN RELAY +CRIT\n/);
+    assert.match(out, /\n\d+ of 16 checks passed/);
+    assert.doesNotMatch(out, /\nDNS |\nEndpoint 192\.0\.2\.10|timings|last lines/, 'the evidence waits for --verbose');
+    const verbose = renderText(obs, evaluate(obs), { color: false, verbose: true });
+    assert.match(verbose, /\nDNS \(MX set from a live DNS lookup\)/);
+    assert.match(verbose, /\nEndpoint 192\.0\.2\.20:25 {2}CRIT/);
+  });
+
+  it('says a domain with remarks only has nothing to fix, and lists the remarks apart', () => {
+    const obs = noStartTlsObservation();
+    obs.endpoints[0]!.starttls = observation().endpoints[0]!.starttls;
+    obs.endpoints[0]!.ehlo_tls = observation().endpoints[0]!.ehlo_tls;
+    obs.endpoints[0]!.extensions_tls = observation().endpoints[0]!.extensions_tls;
+    const states = evaluate(obs);
+    const out = renderText(obs, states, { color: false });
+    assert.match(
+      out.split('\n')[0]!,
+      /^INFO +example\.com receives mail correctly on 1 endpoint \(1 MX host\): nothing to fix \(1 remark\)\.$/,
+    );
+    assert.match(
+      out,
+      /What to fix\n {2}Nothing to fix\.\n\nRemarks \(nothing to fix\)\n {2}INFO +example\.com {2}\(smtp\.ipv6\.none\)/,
+    );
+  });
+
+  it('says a finding several endpoints share once, naming them, with one fix', () => {
+    const ptr = (e: EndpointProbe): CheckState => ({
+      status: Status.WARN,
+      rule: 'smtp.reverse_dns',
+      code: 'smtp.ptr.missing',
+      subject: e.subject,
+      message: `${e.address} has no PTR record.`,
+      meta: { fix: `Ask for a PTR for ${e.address}.` },
+    });
+    const obs = observation();
+    const out = renderText(obs, obs.endpoints.map(ptr), { color: false });
+    const fix = out.slice(out.indexOf('What to fix'), out.indexOf('checks passed'));
+    assert.match(
+      fix,
+      /WARN +2 endpoints of mx1\.example\.com {2}\(smtp\.ptr\.missing\)\n +192\.0\.2\.10:25, \[2001:db8::10\]:25\n +Each address has no PTR record\.\n +fix: Ask for a PTR for each address\.\n/,
+    );
+    assert.equal(fix.split('fix:').length - 1, 1, 'one fix');
+  });
+
+  it('never writes a line wider than the width, clipping server lines with an ellipsis', () => {
+    const long = `220 ${'mx1.example.com '.repeat(20)}ESMTP`;
+    const obs = mixedObservation();
+    obs.endpoints[0]!.greeting = reply(220, long.slice(4));
+    obs.endpoints[0]!.transcript = [{ t: 1, dir: 'S', text: long }];
+    obs.endpoints[0]!.error = { code: 'closed', phase: 'quit', message: 'closed' };
+    const states = evaluate(obs);
+    for (const width of [40, 60, 80, 100, 120]) {
+      for (const verbose of [false, true]) {
+        const out = renderText(obs, states, { color: false, width, verbose });
+        for (const line of out.split('\n')) assert.ok([...line].length <= width, `${width}: ${line}`);
+        if (verbose && width >= 80) assert.match(out, /greeting +220 mx1\.example\.com mx1\.example\.com[^\n]*…\n/);
+      }
+    }
+  });
+
+  it('squeezes the endpoint table to the width, and lists the endpoints when even that is too wide', () => {
+    const obs = mixedObservation();
+    const states = evaluate(obs);
+    const table = renderText(obs, states, { color: false, width: 72 });
+    assert.match(table, /\n {2}MX +Address +Reachable/);
+    assert.match(table, /\n {2}mx2\.exampl… +2001:db8::20 +no: timed o… +— +ok +— +CRIT\n/);
+    const list = renderText(obs, states, { color: false, width: 50 });
+    assert.doesNotMatch(list, /MX +Address/);
+    assert.match(
+      list,
+      /\n {2}CRIT +mx2\.example\.com 2001:db8::20\n +reachable no: timed out · TLS — · PTR ok\n +· relay —\n/,
+    );
+  });
+
+  it('colours the table cells by what they say, and stripping the colour gives the plain report', () => {
+    const obs = openRelayObservation();
+    const states = evaluate(obs);
+    const coloured = renderText(obs, states, { color: true });
+    assert.ok(coloured.includes(`${ESC}[31mOPEN RELAY${ESC}[0m`));
+    assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), renderText(obs, states, { color: false }));
+  });
 });
