@@ -61,6 +61,7 @@ export {
 export { defaultCollectDeadlineMs } from './model/limits.js';
 export { verdictStatus, verdictSummary, type VerdictSummary } from './presentation/view-model.js';
 export { renderNagios, nagiosPerfdata } from './presentation/nagios.js';
+export { probeExposition, PROMETHEUS_CONTENT_TYPE } from './presentation/prometheus.js';
 export { parseMxHosts } from './config/mx-hosts.js';
 export { domainFromInput, type DomainInput } from './config/domain-input.js';
 export { startDemoWorld, DEMO_DOMAINS, type DemoWorld } from './demo/demo-world.js';

@@ -233,3 +233,17 @@ export const CheckFormBodySchema = recordOf(Type.Union([Type.String(), Type.Arra
   description: 'The form, URL-encoded: field → value (a repeated field → its values).',
 });
 export type CheckFormBody = Static<typeof CheckFormBodySchema>;
+
+// ---------------------------------------------------------------- GET /probe (Prometheus, blackbox_exporter style)
+
+export const ProbeQuerySchema = Type.Object(
+  {
+    target: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'The domain to check, as Prometheus sends it from the scrape config (`__param_target`).',
+    }),
+  },
+  { description: 'The query of GET /probe; other parameters (module, …) are ignored.' },
+);
+export type ProbeQuery = Static<typeof ProbeQuerySchema>;

@@ -29,6 +29,9 @@ import { clientErrorHandler } from './client-errors.js';
 import { createPresenter, type PresenterOptions } from './present/presenter.js';
 import { registerRequestLog } from './request-log.js';
 import { registerCheckRoutes } from './routes/check.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+import { registerProbeRoute } from './routes/probe.js';
+import { ServiceMetrics } from './service-metrics.js';
 import { registerCollectRoute } from './routes/collect.js';
 import { registerDefinitionRoutes } from './routes/definition.js';
 import { registerEvaluateRoute } from './routes/evaluate.js';
@@ -122,14 +125,21 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   if (settings.token !== null) registerAccessToken(app, settings.token);
   const budget = settings.rateLimitPerMinute === null ? null : new EndpointBudget(settings.rateLimitPerMinute);
 
+  const gate =
+    options.gate ??
+    createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress });
+  const metrics = new ServiceMetrics({ tracker, gate });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.request(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   const deps: ServiceDeps = {
     settings,
     dns: options.dns ?? createDnsClient({ resolver: settings.resolver }),
     trustStore: options.trustStore ?? defaultTrustStore(),
-    gate:
-      options.gate ??
-      createConnectionGate({ maxOpen: settings.maxConnections, perAddress: settings.connectionsPerAddress }),
+    gate,
     tracker,
+    metrics,
     budget,
     checks: new ClientChecks(settings.maxChecksPerClient),
     startedAt: Date.now(),
@@ -144,5 +154,7 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   registerEvaluateRoute(app, deps);
   registerReportRoute(app, deps);
   registerCheckRoutes(app, deps);
+  registerProbeRoute(app, deps);
+  registerMetricsRoute(app, deps);
   return app;
 }

@@ -40,6 +40,8 @@ export interface ServiceCollect {
    * default unless the deployment lets visitors choose (--allow-probe-address).
    */
   page: boolean;
+  /** A tighter deadline than the service's, in milliseconds (a Prometheus scrape's timeout). */
+  deadlineMs?: number;
 }
 
 function within(deps: ServiceDeps, name: string): boolean {
@@ -115,13 +117,13 @@ export async function runCollect(deps: ServiceDeps, job: ServiceCollect): Promis
   const { budget } = deps;
   const nameRule = mxNamePolicy(deps);
   try {
-    return await collect(rawOptions, {
+    const observation = await collect(rawOptions, {
       port: settings.smtpPort,
       dns: deps.dns,
       trustStore: deps.trustStore,
       gate: deps.gate,
       egressCanary: settings.egressCanary,
-      deadlineMs: serviceDeadlineMs(raw, settings.http.collectDeadlineMs),
+      deadlineMs: Math.min(serviceDeadlineMs(raw, settings.http.collectDeadlineMs), job.deadlineMs ?? Infinity),
       // Cut when the caller leaves, or when a shutdown's drain deadline passes.
       signal: AbortSignal.any([left.signal, deps.shutdown]),
       maxEndpoints: settings.maxEndpoints,
@@ -147,6 +149,8 @@ export async function runCollect(deps: ServiceDeps, job: ServiceCollect): Promis
           }
         : {}),
     });
+    deps.metrics.collected(observation);
+    return observation;
   } finally {
     reply.raw.off('close', onClose);
     deps.checks.end(client);

@@ -18,6 +18,7 @@ import type { WorkTracker } from './load-average.js';
 import type { EndpointBudget } from './endpoint-budget.js';
 import type { ClientChecks } from './client-checks.js';
 import type { Presenter } from './present/presenter.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 /** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
 export type ServiceApp = FastifyInstance<
@@ -42,6 +43,8 @@ export interface ServiceDeps {
   trustStore: string[];
   gate: ConnectionGate;
   tracker: WorkTracker;
+  /** The service's own metrics (GET /metrics). */
+  metrics: ServiceMetrics;
   /** The per-client rate limit, in endpoints probed; null when unlimited. */
   budget: EndpointBudget | null;
   /** Checks running per client, bounded. */
