@@ -229,13 +229,39 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   if (input.from !== null) io.stderr.write(`checking ${domain} (from ${sanitize(input.from)})\n`);
 
   const progress = choice.format === 'text' && io.stderr.isTTY ? createProgress(io.stderr) : null;
+  const interrupt = interruptOnSigint(io);
   let observation;
   try {
-    observation = await collect(raw, { ...settings, ...(progress ? { onProgress: progress.update } : {}) });
+    observation = await collect(raw, {
+      ...settings,
+      signal: interrupt.signal,
+      ...(progress ? { onProgress: progress.update } : {}),
+    });
   } finally {
+    interrupt.release();
     progress?.done();
   }
   return writeReport(choice, observation, evaluate(observation), io);
+}
+
+/** Exit status of a second Ctrl-C: killed by SIGINT, as a shell reports it (128 + 2). */
+const SIGINT_EXIT = 130;
+
+/**
+ * Ctrl-C during a check: the first cancels the collection, which records
+ * what it had not reached as cut, so the report of what was checked is
+ * still written (a silent MX is 12 s of waiting: the operator should not
+ * lose the rest); a second quits at once.
+ */
+function interruptOnSigint(io: CliIo): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(SIGINT_EXIT);
+    io.stderr.write('\nInterrupted: reporting what was checked so far (Ctrl-C again to quit at once).\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
 }
 
 /** --max-endpoints, refused before anything is looked up or dialled when it is not a whole number in range. */
