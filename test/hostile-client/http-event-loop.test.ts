@@ -79,7 +79,7 @@ async function reportUnderWatch(service: Listening, body: string): Promise<Load>
   return { maxStallMs: delay.max / 1e6, healthAnswers, html: report.body };
 }
 
-test('rendering the largest report a body can carry stalls the event loop a fraction of what inline rendering does', async () => {
+test('rendering the largest report a body can carry leaves /health answering, where inline rendering stalls it', async () => {
   const body = JSON.stringify({ key: 'smtp', data: largeObservation() });
   assert.ok(body.length < MAX_BODY_BYTES, `${body.length} bytes fit a request`);
 
@@ -87,6 +87,8 @@ test('rendering the largest report a body can carry stalls the event loop a frac
   const measured = await reportUnderWatch(svc, body);
   const figures = `longest stall ${measured.maxStallMs.toFixed(0)} ms (inline: ${reference.maxStallMs.toFixed(0)} ms), /health answered ${measured.healthAnswers} times (inline: ${reference.healthAnswers})`;
   assert.equal(measured.html, reference.html, 'the same report either way');
-  assert.ok(measured.maxStallMs < reference.maxStallMs / 3, figures);
-  assert.ok(measured.healthAnswers >= 3, figures);
+  // The longest stall is one sample, at the mercy of a loaded machine's scheduler and GC: it must only be shorter;
+  // how often /health got through while the report was made is the steadier measure (the bench reports p99).
+  assert.ok(measured.maxStallMs < reference.maxStallMs, figures);
+  assert.ok(measured.healthAnswers >= Math.max(3, 5 * reference.healthAnswers), figures);
 });
