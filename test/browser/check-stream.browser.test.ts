@@ -58,6 +58,31 @@ after(async () => {
 });
 
 describe('the streamed /check page in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
+  for (const width of [1280, 390]) {
+    it(`sizes every input so its placeholder shows whole at ${width}px`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${base}/check`);
+        // Measured with the input's own font: the placeholder's width against the room inside the box.
+        const cut = await page.$$eval('input[placeholder]', (inputs) =>
+          inputs.flatMap((el) => {
+            const input = el as HTMLInputElement;
+            const style = getComputedStyle(input);
+            const ctx = document.createElement('canvas').getContext('2d')!;
+            ctx.font = style.font;
+            const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            const needed = ctx.measureText(input.placeholder).width;
+            return needed > room ? [`${input.name}: ${Math.ceil(needed)} px in ${Math.floor(room)} px`] : [];
+          }),
+        );
+        assert.deepEqual(cut, [], 'placeholders cut off');
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
   it('shows the progress while the check runs, without JavaScript, then the report', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
