@@ -80,6 +80,11 @@ export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
     write(frame.head + progressStart(prepared.domain));
     const share = `${request.protocol}://${request.host}/check?${shareQuery(form.values)}`;
     const started = Date.now();
+    let progressOpen = true;
+    const endProgress = (summary: string) => {
+      progressOpen = false;
+      return progressEnd(summary);
+    };
     void (async () => {
       try {
         const obs = await prepared.run((event) => {
@@ -88,11 +93,12 @@ export function registerCheckRoutes(app: ServiceApp, deps: ServiceDeps): void {
         });
         if (reply.raw.destroyed) return;
         const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
-        write(progressEnd(`Done in ${took}: ${plural(obs.endpoints.length, 'endpoint')}.`) + shareLink(share));
+        write(endProgress(`Done in ${took}: ${plural(obs.endpoints.length, 'endpoint')}.`) + shareLink(share));
         write(await deps.present.run(obs, { kind: 'check-result' }));
       } catch (error) {
         const { message } = errorAnswer(error, request);
-        write(progressEnd('Stopped.') + streamedError(message));
+        // The progress list is closed once, whether the check or the rendering after it failed.
+        write((progressOpen ? endProgress('Stopped.') : '') + streamedError(message));
       } finally {
         write(frame.tail);
         out.end();
