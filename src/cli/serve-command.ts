@@ -27,6 +27,11 @@ import {
   SERVICE_COLLECT_DEADLINE_S,
 } from '../model/limits.js';
 import { UsageError, type CliIo } from './check-command.js';
+import { DEMO_ADDRESSES, startDemoWorld, type DemoWorld } from '../demo/demo-world.js';
+import type { TargetPolicy } from '../collect/target-policy.js';
+
+/** `serve --demo` listens on this machine only unless told otherwise: the demo is for the person at it. */
+export const DEMO_LISTEN = '127.0.0.1:8080';
 
 export const SERVE_USAGE = `Usage: checker-smtp serve [options]
 
@@ -71,6 +76,19 @@ Options:
   --allow-probe-address       let /check visitors choose the relay-probe
                               recipient (default: the form has no such field
                               and the default recipient is used)  ${SETTING_ENV.allowProbeAddress}
+  --check-on-get              run the check when GET /check carries a domain
+                              (a shared link); default off: the link shows
+                              the form filled in, because browsers, chat
+                              previews and mail scanners fetch links on
+                              their own                            ${SETTING_ENV.checkOnGet}
+  --demo                      start the demo world in this process (a DNS
+                              server and SMTP servers on 127.0.25.x and ::1)
+                              and check it instead of the Internet: its
+                              resolver, port, CA and egress canary replace
+                              --resolver, --port and --egress-canary, only
+                              its addresses are dialled, GET runs the check,
+                              and the default listen address is
+                              ${DEMO_LISTEN}
   --allowed-domains LIST      only check these domains and their subdomains
                               (comma-separated; default any)      ${SETTING_ENV.allowedDomains}
   --max-connections N         SMTP connections open at once, all requests
@@ -103,6 +121,31 @@ Options:
                               address; exit 0 if healthy, 1 if not
   -h, --help                  show this help`;
 
+/** The demo world's own addresses: the only ones `serve --demo` dials, so nothing leaves the machine. */
+const DEMO_TARGETS = new Set<string>([
+  DEMO_ADDRESSES.healthy,
+  ...DEMO_ADDRESSES.brokenRelays,
+  DEMO_ADDRESSES.brokenDown,
+  DEMO_ADDRESSES.ipv6,
+]);
+
+export const demoTargetsOnly: TargetPolicy = (address) =>
+  DEMO_TARGETS.has(address.toLowerCase())
+    ? null
+    : `not probed: ${address} is outside the demo world (serve --demo dials only its simulated servers)`;
+
+/** The settings of `serve --demo`: the world's resolver, port and canary; a GET link runs the check. */
+function demoSettings(settings: ServiceSettings, world: DemoWorld): ServiceSettings {
+  return {
+    ...settings,
+    resolver: world.resolver,
+    smtpPort: world.port,
+    egressCanary: world.egressCanary,
+    // The demo world is on this machine: a link fetched by a preview costs nothing, and the demo links run at once.
+    checkOnGet: true,
+  };
+}
+
 /** Go-style single-dash spelling of the seed's `-listen :8080`. */
 function normaliseArgv(argv: string[]): string[] {
   return argv.map((a) => (a === '-listen' ? '--listen' : a.startsWith('-listen=') ? `-${a}` : a));
@@ -124,6 +167,14 @@ function isAllInterfaces(host: string): boolean {
 export function exposureWarning(settings: Pick<ServiceSettings, 'token' | 'listen'>): string | null {
   if (settings.token !== null || !isAllInterfaces(settings.listen.host)) return null;
   return 'listening on all interfaces without an access token: anyone who reaches this port can make this machine connect to port 25 anywhere and send RCPT TO probes from its address; set --token, or listen on 127.0.0.1 behind a proxy that authenticates';
+}
+
+/** The /check page's address as a person opens it: a wildcard listen address is reached on 127.0.0.1. */
+function pageUrl(bound: string | { address: string; port: number } | undefined, listen: ListenAddress): string {
+  const port = typeof bound === 'object' ? bound.port : listen.port;
+  const host = typeof bound === 'object' && !isAllInterfaces(bound.address) ? bound.address : listen.host;
+  const shown = isAllInterfaces(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/check`;
 }
 
 function healthUrl(listen: ListenAddress): string {
@@ -195,6 +246,8 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
         'allow-private-targets': { type: 'boolean' },
         'refuse-private-targets': { type: 'boolean' },
         'allow-probe-address': { type: 'boolean' },
+        'check-on-get': { type: 'boolean' },
+        demo: { type: 'boolean' },
         'max-endpoints': { type: 'string' },
         'max-checks-per-client': { type: 'string' },
         'queue-wait': { type: 'string' },
@@ -221,9 +274,11 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
     io.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const settings = resolveServiceSettings(
+  const demo = values.demo === true && !values.healthcheck;
+  const listenDefault = demo && io.env[SETTING_ENV.listen] === undefined ? DEMO_LISTEN : undefined;
+  const resolved = resolveServiceSettings(
     {
-      listen: values.listen,
+      listen: values.listen ?? listenDefault,
       resolver: values.resolver,
       port: values.port,
       egressCanary: values['egress-canary'],
@@ -232,6 +287,7 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       allowPrivateTargets: values['allow-private-targets'],
       refusePrivateTargets: values['refuse-private-targets'],
       allowProbeAddress: values['allow-probe-address'],
+      checkOnGet: values['check-on-get'],
       maxEndpoints: values['max-endpoints'],
       maxChecksPerClient: values['max-checks-per-client'],
       queueWait: values['queue-wait'],
@@ -249,12 +305,32 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
     },
     io.env,
   );
-  if (values.healthcheck) return healthcheck(settings.listen, io);
+  if (values.healthcheck) return healthcheck(resolved.listen, io);
 
+  const world = demo ? await startDemoWorld() : null;
+  const settings = world ? demoSettings(resolved, world) : resolved;
   // Aborted when the drain deadline passes: collects still running are cut, and answered as such.
   const shutdown = new AbortController();
-  const app = await buildApp({ settings, logger: { level: 'info', stream: io.stdout }, shutdown: shutdown.signal });
-  await app.listen({ host: settings.listen.host, port: settings.listen.port });
+  let app;
+  try {
+    app = await buildApp({
+      settings,
+      logger: { level: 'info', stream: io.stdout },
+      shutdown: shutdown.signal,
+      ...(world
+        ? {
+            trustStore: world.trustStore,
+            targetPolicy: demoTargetsOnly,
+            demoDomains: [world.domains.healthy, world.domains.broken],
+          }
+        : {}),
+    });
+    if (world) app.addHook('onClose', () => world.close());
+    await app.listen({ host: settings.listen.host, port: settings.listen.port });
+  } catch (err) {
+    await world?.close();
+    throw err;
+  }
   app.log.info(
     {
       listen: app
@@ -278,9 +354,21 @@ export async function runServe(argv: string[], io: CliIo, hooks: ServeHooks = {}
       max_http_connections: settings.http.maxConnections,
       http_connections_per_client: settings.http.maxConnectionsPerClient,
       trust_proxy: settings.http.trustProxy,
+      check_on_get: settings.checkOnGet,
+      demo: world !== null,
     },
     'checker-smtp ready',
   );
+  if (world) {
+    const url = pageUrl(app.addresses()[0], settings.listen);
+    app.log.info(
+      { url, domains: [world.domains.healthy, world.domains.broken], resolver: world.resolver, smtp_port: world.port },
+      `demo: open ${url}`,
+    );
+    io.stderr.write(
+      `checker-smtp demo: open ${url} and try ${world.domains.healthy} or ${world.domains.broken} (simulated on this machine; nothing leaves it)\n`,
+    );
+  }
   const exposed = exposureWarning(settings);
   if (exposed !== null) app.log.warn({ listen: settings.listen }, exposed);
 

@@ -24,6 +24,7 @@ test('resolveServiceSettings() has safe defaults: private targets refused on eve
   assert.equal(s.maxChecksPerClient, 8);
   assert.equal(s.queueWaitS, 15);
   assert.equal(s.allowProbeAddress, false);
+  assert.equal(s.checkOnGet, false, 'a shared link shows the form, it does not run');
   assert.equal(s.allowedDomains, null);
   assert.equal(s.connectionsPerAddress, 1);
   assert.equal(s.drainTimeoutS, 30);
@@ -53,6 +54,7 @@ test('resolveServiceSettings() reads the environment, and flags win over it', ()
     CHECKER_SMTP_MAX_CHECKS_PER_CLIENT: '3',
     CHECKER_SMTP_QUEUE_WAIT: '5',
     CHECKER_SMTP_ALLOW_PROBE_ADDRESS: 'yes',
+    CHECKER_SMTP_CHECK_ON_GET: '1',
   };
   const s = resolveServiceSettings({ token: 'from-flag' }, env);
   assert.deepEqual(s.listen, { host: '127.0.0.1', port: 9999 });
@@ -63,6 +65,8 @@ test('resolveServiceSettings() reads the environment, and flags win over it', ()
   assert.equal(s.maxChecksPerClient, 3);
   assert.equal(s.queueWaitS, 5);
   assert.equal(s.allowProbeAddress, true);
+  assert.equal(s.checkOnGet, true);
+  assert.equal(resolveServiceSettings({ checkOnGet: true }, {}).checkOnGet, true);
   assert.equal(resolveServiceSettings({ maxEndpoints: '20' }, env).maxEndpoints, 20, 'the flag wins');
   assert.deepEqual(s.allowedDomains, ['example.com', 'example.org']);
   assert.deepEqual(s.resolver, { host: '127.0.0.1', port: 5353 });
@@ -93,6 +97,7 @@ test('resolveServiceSettings() refuses settings that cannot be right, naming the
     [{ maxChecksPerClient: 'many' }, {}, /checks running at once must be a positive whole number, got "many"/],
     [{ queueWait: '0' }, {}, /connection slot \(seconds\) must be a positive whole number, got "0"/],
     [{}, { CHECKER_SMTP_ALLOW_PROBE_ADDRESS: 'maybe' }, /CHECKER_SMTP_ALLOW_PROBE_ADDRESS must be true or false/],
+    [{}, { CHECKER_SMTP_CHECK_ON_GET: 'often' }, /CHECKER_SMTP_CHECK_ON_GET must be true or false, got "often"/],
   ];
   for (const [flags, env, message] of cases) assert.throws(() => resolveServiceSettings(flags, env), message);
 });

@@ -64,6 +64,14 @@ export interface ServiceSettings {
   queueWaitS: number;
   /** The /check page honours a relay-probe recipient typed by the visitor (default off: the default recipient). */
   allowProbeAddress: boolean;
+  /**
+   * GET /check?domain=… runs the check (default off: the link shows the form
+   * filled in, and the visitor presses the button). Off because browsers,
+   * chat previews and mail scanners fetch links on their own: a GET that
+   * dials port 25 would let anyone who posts a link spend this checker's
+   * connections and budget.
+   */
+  checkOnGet: boolean;
   /** Only these domains (and their subdomains) may be checked; null: any. */
   allowedDomains: string[] | null;
   maxConnections: number;
@@ -88,6 +96,7 @@ export const SETTING_ENV = {
   maxChecksPerClient: 'CHECKER_SMTP_MAX_CHECKS_PER_CLIENT',
   queueWait: 'CHECKER_SMTP_QUEUE_WAIT',
   allowProbeAddress: 'CHECKER_SMTP_ALLOW_PROBE_ADDRESS',
+  checkOnGet: 'CHECKER_SMTP_CHECK_ON_GET',
   connectionsPerAddress: 'CHECKER_SMTP_CONNECTIONS_PER_ADDRESS',
   drainTimeout: 'CHECKER_SMTP_DRAIN_TIMEOUT',
 } as const;
@@ -153,6 +162,7 @@ export interface ServiceFlags extends HttpFlags {
   maxChecksPerClient?: string | undefined;
   queueWait?: string | undefined;
   allowProbeAddress?: boolean | undefined;
+  checkOnGet?: boolean | undefined;
   connectionsPerAddress?: string | undefined;
   drainTimeout?: string | undefined;
 }
@@ -214,6 +224,7 @@ export function resolveServiceSettings(flags: ServiceFlags, env: NodeJS.ProcessE
         : positiveInteger(queueWaitRaw, 'The longest wait for a connection slot (seconds)'),
     allowProbeAddress:
       flags.allowProbeAddress || flag(env[SETTING_ENV.allowProbeAddress], SETTING_ENV.allowProbeAddress),
+    checkOnGet: flags.checkOnGet || flag(env[SETTING_ENV.checkOnGet], SETTING_ENV.checkOnGet),
     allowedDomains: allowed === undefined || allowed === '' ? null : domains(allowed),
     maxConnections:
       maxConnections === undefined ? MAX_OPEN_CONNECTIONS : positiveInteger(maxConnections, 'The connection bound'),

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createConnectionGate, type ConnectionGate } from '../collect/connection-gate.js';
 import { createDnsClient, type DnsClient } from '../collect/dns/dns-client.js';
 import { defaultTrustStore } from '../collect/tls/trust-store.js';
+import { publicTargetsOnly, type TargetPolicy } from '../collect/target-policy.js';
 import { createAjv, type Ajv } from '../model/ajv.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { bodyErrorFormatter, registerErrorHandlers } from './error-handler.js';
@@ -61,6 +62,10 @@ export interface AppOptions {
   shutdown?: AbortSignal;
   /** Tests: where evaluation and rendering move to a worker thread. */
   present?: PresenterOptions;
+  /** Replaces the target policy of the settings (`serve --demo`: the demo world's addresses only). */
+  targetPolicy?: TargetPolicy;
+  /** `serve --demo`: the simulated domains the /check page offers under its form. */
+  demoDomains?: readonly string[];
 }
 
 let bodyAjv: Ajv | undefined;
@@ -146,6 +151,8 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
     work: registerRateLimit(budget),
     present: createPresenter(options.present),
     shutdown: options.shutdown ?? new AbortController().signal,
+    targetPolicy: options.targetPolicy ?? (settings.refusePrivateTargets ? publicTargetsOnly : null),
+    demoDomains: options.demoDomains ?? [],
   };
   app.addHook('onClose', () => deps.present.close());
   registerHealthRoute(app, deps);
@@ -156,5 +163,7 @@ export async function buildApp(options: AppOptions): Promise<ServiceApp> {
   registerCheckRoutes(app, deps);
   registerProbeRoute(app, deps);
   registerMetricsRoute(app, deps);
+  // People open the address itself: the page is at /check.
+  app.get('/', async (_request, reply) => reply.redirect('/check', 303));
   return app;
 }

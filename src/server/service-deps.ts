@@ -19,6 +19,7 @@ import type { EndpointBudget } from './endpoint-budget.js';
 import type { ClientChecks } from './client-checks.js';
 import type { Presenter } from './present/presenter.js';
 import type { ServiceMetrics } from './service-metrics.js';
+import type { TargetPolicy } from '../collect/target-policy.js';
 
 /** Fastify with request and reply types inferred from the TypeBox schemas of each route. */
 export type ServiceApp = FastifyInstance<
@@ -56,4 +57,8 @@ export interface ServiceDeps {
   present: Presenter;
   /** Aborted when the drain deadline of a shutdown passes: collects still running are cut. */
   shutdown: AbortSignal;
+  /** Addresses this deployment refuses to dial; null: none refused (--allow-private-targets). */
+  targetPolicy: TargetPolicy | null;
+  /** `serve --demo`: the simulated domains the /check page offers; empty otherwise. */
+  demoDomains: readonly string[];
 }

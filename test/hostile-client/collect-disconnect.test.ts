@@ -55,8 +55,7 @@ function send(path: string, contentType: string, body: string): net.Socket {
   return socket;
 }
 
-async function hangUpDuring(socket: net.Socket): Promise<void> {
-  const dialledBefore = tarpits.total();
+async function hangUpDuring(socket: net.Socket, dialledBefore = tarpits.total()): Promise<void> {
   await until('the check to hold every gate slot on the tarpits', () => gate.stats().open === GATE_SLOTS);
   assert.equal(gate.stats().queued, TARPITS.length - GATE_SLOTS, 'the rest wait in line');
   const hungUp = Date.now();
@@ -77,6 +76,17 @@ test('POST /collect stops its dialogues and dials nothing more when the caller h
 test('POST /check stops the same way when the browser goes away', async () => {
   const body = new URLSearchParams({ form: '1', domain: DOMAIN, timeout: String(BUDGET_S) }).toString();
   await hangUpDuring(send('/check', 'application/x-www-form-urlencoded', body));
+});
+
+test('a browser that leaves while /check streams its progress stops the check: the endpoints in line are never dialled', async () => {
+  const body = new URLSearchParams({ form: '1', domain: DOMAIN, timeout: String(BUDGET_S) }).toString();
+  const dialledBefore = tarpits.total();
+  const socket = send('/check', 'application/x-www-form-urlencoded', body);
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString('utf8')));
+  await until('the page to stream its progress', () => /DNS done: 6 endpoints to probe/.test(received));
+  assert.match(received, /<h2>Checking gone\.test…<\/h2>/);
+  await hangUpDuring(socket, dialledBefore);
 });
 
 test('a caller that waits gets its answer: the hang-up signal does not fire on a normal reply', async () => {

@@ -75,7 +75,8 @@ test('accepts the bearer header and refuses a wrong one', async () => {
 test('lets the browser page in with the form field, then remembers it in a cookie', async () => {
   const page = await app.inject({ method: 'GET', url: '/check' });
   assert.equal(page.statusCode, 401);
-  assert.match(page.body, /This checker needs an access token/);
+  assert.match(page.body, /This checker asks for an access token/);
+  assert.doesNotMatch(page.body, /role="alert"|class="p-error"/, 'a first visit is asked, not scolded');
   assert.match(page.body, /name="token"/);
 
   const wrong = await app.inject({
@@ -85,7 +86,7 @@ test('lets the browser page in with the form field, then remembers it in a cooki
     payload: 'form=1&domain=guard.test&token=nope',
   });
   assert.equal(wrong.statusCode, 401);
-  assert.match(wrong.body, /That access token is not valid/);
+  assert.match(wrong.body, /role="alert">That access token is not valid/);
   assert.match(wrong.body, /value="guard.test"/, 'the form keeps what was typed');
 
   const ok = await app.inject({

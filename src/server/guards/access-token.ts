@@ -24,7 +24,8 @@ import { clientKey } from '../client-key.js';
 import type { ServiceApp } from '../service-deps.js';
 import { FailureBudget } from './failure-budget.js';
 
-const OPEN_ROUTE = '/health';
+/** Routes open without the token: the health probe, and the root that only redirects to the page. */
+const OPEN_ROUTES = new Set(['/health', '/']);
 const PAGE_ROUTE = '/check';
 /** The failure budget's window: per client, per minute. */
 const FAILURE_WINDOW_MS = 60_000;
@@ -48,7 +49,7 @@ export function registerAccessToken(app: ServiceApp, token: string, options: Acc
   // validated (a caller without the token learns nothing from schema errors).
   app.addHook('preValidation', async (request, reply) => {
     const route = request.routeOptions.url;
-    if (route === OPEN_ROUTE || route === undefined) return;
+    if (route === undefined || OPEN_ROUTES.has(route)) return;
     const key = clientKey(request.ip);
     const waitMs = failures.blockedFor(key);
     if (waitMs > 0) return tooManyFailures(request, reply, route, waitMs);
@@ -72,10 +73,16 @@ function tooManyFailures(request: FastifyRequest, reply: FastifyReply, route: st
   const message = `Too many wrong access tokens from your address: at most ${MAX_TOKEN_FAILURES_PER_MINUTE} per minute; retry in ${seconds} s.`;
   reply.code(HTTP_STATUS['http.rate_limited']).header('retry-after', String(seconds));
   if (route !== PAGE_ROUTE) return reply.send({ error: message } satisfies ErrorResponse);
-  const form = request.method === 'POST' && isRecord(request.body) ? request.body : undefined;
+  const fields = pageFields(request);
   return reply
     .type('text/html; charset=utf-8')
-    .send(checkFormPage({ values: form ? formValues(form) : undefined, error: message, needsToken: true }));
+    .send(checkFormPage({ values: fields ? formValues(fields) : undefined, error: message, needsToken: true }));
+}
+
+/** What the page's request carries: the form of a POST, the query of a GET (a shared link); undefined when empty. */
+function pageFields(request: FastifyRequest): Record<string, unknown> | undefined {
+  const fields = request.method === 'POST' ? request.body : request.query;
+  return isRecord(fields) && Object.keys(fields).length > 0 ? fields : undefined;
 }
 
 /** The page takes the cookie, or the form field (then sets the cookie); otherwise it asks for the token. */
@@ -102,16 +109,15 @@ async function pageGuard(
     return undefined;
   }
   // A stale cookie (from before a restart) is not a guess: guessing an HMAC is hopeless anyway.
-  if (given(field) || headerSent) recordFailure();
-  const values = request.method === 'POST' ? formValues(form ?? {}) : undefined;
+  const wrong = given(field) || headerSent;
+  if (wrong) recordFailure();
+  const fields = pageFields(request);
+  // A first visit (nothing sent yet) is asked for the token in a neutral word; only a wrong token is an error.
+  const prompt = wrong
+    ? { error: 'That access token is not valid.' }
+    : { notice: 'This checker asks for an access token: type it with the domain, and it is remembered for this page.' };
   return reply
     .code(HTTP_STATUS['http.unauthorized'])
     .type('text/html; charset=utf-8')
-    .send(
-      checkFormPage({
-        values,
-        error: given(field) ? 'That access token is not valid.' : 'This checker needs an access token.',
-        needsToken: true,
-      }),
-    );
+    .send(checkFormPage({ values: fields ? formValues(fields) : undefined, needsToken: true, ...prompt }));
 }

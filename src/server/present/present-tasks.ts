@@ -11,7 +11,7 @@ import type { CheckState } from '../../model/status.js';
 import { renderReport } from '../../presentation/html/render-report.js';
 import { metricsOf } from '../../presentation/metrics.js';
 import { evaluate } from '../../rules/index.js';
-import { checkResultPage, type FormValues } from '../check-page.js';
+import { checkResultHtml, checkResultPage, type FormValues } from '../check-page.js';
 
 type Related = Readonly<Record<string, readonly unknown[]>>;
 
@@ -19,13 +19,16 @@ export type PresentTask =
   | { kind: 'evaluate'; enabledRules?: Readonly<Record<string, boolean>>; related?: Related }
   | { kind: 'report-html'; states?: readonly CheckState[]; related?: Related }
   | { kind: 'report-metrics'; states?: readonly CheckState[]; related?: Related }
-  | { kind: 'check-page'; values: FormValues; needsToken: boolean; probeAddress: boolean };
+  | { kind: 'check-page'; values: FormValues; needsToken: boolean; probeAddress: boolean }
+  /** The result part of the streamed /check page: report, rule states, metrics. */
+  | { kind: 'check-result' };
 
 export interface PresentResults {
   evaluate: CheckState[];
   'report-html': string;
   'report-metrics': CheckMetric[];
   'check-page': string;
+  'check-result': string;
 }
 
 export type PresentResult<K extends PresentTask['kind']> = PresentResults[K];
@@ -60,6 +63,10 @@ export function runPresentTask(obs: Observation, task: PresentTask): PresentResu
         needsToken: task.needsToken,
         probeAddress: task.probeAddress,
       });
+    }
+    case 'check-result': {
+      const states = evaluate(obs);
+      return checkResultHtml({ obs, states, metrics: metricsOf(obs, states) });
     }
   }
 }

@@ -111,7 +111,7 @@ test('a domain outside the allow-list answers the form with the error and 403, b
   assert.equal(peer.connections.length, before);
 });
 
-test('an internal failure answers the form with 500 and the request id, never the internal message', async () => {
+test('an internal failure after the page began is said in the page with the request id, never the internal message', async () => {
   const lines: Record<string, unknown>[] = [];
   const real = createDnsClient({ resolver: parseResolver(dns.address) });
   const broken = await service(
@@ -119,9 +119,106 @@ test('an internal failure answers the form with 500 and the request id, never th
     { dns: { ...real, mx: () => Promise.reject(new RangeError('secret internal state')) }, logger: captureLog(lines) },
   );
   const res = await submit(broken, { domain: DOMAIN, timeout: '3' });
-  assert.equal(res.statusCode, 500);
+  // The page streams: its status went out with "Checking…", before DNS failed.
+  assert.equal(res.statusCode, 200);
   assert.match(res.body, /<form/);
-  assert.match(res.body, /Internal error \(request [\w-]+\)\./);
+  assert.match(res.body, /id="check-error"><p>Internal error \(request [\w-]+\)\.<\/p>/);
+  assert.match(res.body, /its HTTP status \(200\) could not say so/);
+  assert.match(res.body, /<\/html>$/, 'the document is closed');
   assert.doesNotMatch(res.body, /secret internal state|RangeError/);
   assert.ok(lines.some((l) => l['msg'] === 'request failed' && /secret internal state/.test(JSON.stringify(l['err']))));
+});
+
+test('/ redirects a person to the page: 303 to /check', async () => {
+  const res = await app.inject({ method: 'GET', url: '/' });
+  assert.equal(res.statusCode, 303);
+  assert.equal(res.headers['location'], '/check');
+});
+
+test('a shared link GET /check?domain=… shows the form filled in with "Run the check", and probes nothing', async () => {
+  const before = peer.connections.length;
+  const res = await app.inject({ method: 'GET', url: `/check?domain=${DOMAIN}&mx=${HOST}&timeout=3` });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, /id="domain" name="domain" value="page\.test"/);
+  assert.match(res.body, new RegExp(`id="mx" name="mx" value="${HOST.replace(/\./g, '\\.')}"`));
+  assert.match(res.body, /<button type="submit">Run the check<\/button>/);
+  assert.match(res.body, /class="p-note">Press &quot;Run the check&quot; to check page\.test/);
+  assert.doesNotMatch(res.body, /id="progress"|id="report"/);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(peer.connections.length, before, 'a link fetched by a preview dials nothing');
+});
+
+test('with --check-on-get, a shared link runs the check and streams the result page', async () => {
+  const onGet = await service({ checkOnGet: true });
+  const before = peer.connections.length;
+  const res = await onGet.inject({ method: 'GET', url: `/check?domain=${DOMAIN}&timeout=3` });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, /<h2>Checking page\.test…<\/h2>/);
+  assert.match(res.body, /id="report"/);
+  assert.equal(peer.connections.length, before + 1);
+});
+
+test('the result page streams its steps, shows its shareable link, and keeps states and metrics collapsed', async () => {
+  const res = await submit(app, { domain: DOMAIN, timeout: '3', test_postmaster: 'on', test_null_sender: 'on' });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['x-accel-buffering'], 'no');
+  assert.equal(res.headers['cache-control'], 'no-store');
+  const steps = /<ol><li>DNS done: 1 endpoint to probe \(MX: mx\.page\.test\)\.<\/li><li>([^<]+)<\/li><\/ol>/.exec(
+    res.body,
+  );
+  assert.ok(steps, res.body.slice(0, 3000));
+  assert.match(steps[1]!, new RegExp(`^${HOST.replace(/\./g, '\\.')}:\\d+ \\(mx\\.page\\.test\\): greeting 220`));
+  // The relay probe was unticked: the link says so, so it reopens the same check.
+  assert.match(
+    res.body,
+    /id="share">Link to this check: <a href="http:\/\/localhost(:\d+)?\/check\?domain=page\.test&amp;timeout=3&amp;form=1&amp;test_null_sender=on&amp;test_postmaster=on">/,
+  );
+  assert.ok(
+    res.body.indexOf('id="progress"') < res.body.indexOf('id="report"'),
+    'the progress comes before the report',
+  );
+  assert.match(res.body, /<details class="p-more" id="states"><summary>Rule states/);
+  assert.match(res.body, /<details class="p-more" id="metrics"><summary>Metrics \(\d+\)<\/summary>/);
+  assert.match(res.body, /<\/div><\/div><\/body><\/html>$/, 'the document is closed');
+});
+
+test('--mx on the form probes the hosts given instead of the MX records (an IP literal here)', async () => {
+  const before = peer.connections.length;
+  const res = await submit(app, { domain: 'unpublished.test', mx: HOST, timeout: '3' });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, new RegExp(`DNS done: 1 endpoint to probe \\(MX: ${HOST.replace(/\./g, '\\.')}\\)`));
+  assert.match(res.body, /given/);
+  assert.equal(peer.connections.length, before + 1, 'the given host was dialled');
+});
+
+test('--mx on the form: a bad host is a 400 naming it; a name outside the allow-list a 403; nothing dialled', async () => {
+  const before = peer.connections.length;
+  const bad = await submit(app, { domain: DOMAIN, mx: 'mx one.test' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /role="alert">MX host &quot;mx one\.test&quot;/);
+  assert.match(bad.body, /value="mx one\.test"/, 'the form keeps what was typed');
+  const guarded = await service({ allowedDomains: DOMAIN });
+  const outside = await submit(guarded, { domain: DOMAIN, mx: 'mx.elsewhere.test', timeout: '3' });
+  assert.equal(outside.statusCode, 403);
+  assert.match(outside.body, /MX host &quot;mx\.elsewhere\.test&quot; is not in this checker/);
+  assert.equal(peer.connections.length, before);
+});
+
+test('--mx on the form: an IP literal is judged by the target policy, refused, never dialled', async () => {
+  // A domain that publishes no MX: only the given address can be what the policy refused.
+  const guarded = await service({ allowPrivateTargets: false });
+  const before = peer.connections.length;
+  const res = await submit(guarded, { domain: 'unpublished.test', mx: HOST, timeout: '3' });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, new RegExp(`not probed: ${HOST.replace(/\./g, '\\.')} is a loopback address`));
+  assert.equal(peer.connections.length, before);
+});
+
+test('--mx on the form: with --allowed-domains an IP literal is refused 403 before anything is dialled', async () => {
+  const guarded = await service({ allowedDomains: 'unpublished.test' });
+  const before = peer.connections.length;
+  const res = await submit(guarded, { domain: 'unpublished.test', mx: HOST, timeout: '3' });
+  assert.equal(res.statusCode, 403);
+  assert.match(res.body, /is an IP address: this checker only probes hosts named within its list of allowed domains/);
+  assert.equal(peer.connections.length, before);
 });
