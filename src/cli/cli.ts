@@ -1,16 +1,18 @@
 /**
- * The checker-smtp command line. Subcommands: check (a domain, now) and
- * serve (the HTTP checker service).
+ * The checker-smtp command line. Subcommands: check (a domain, now), batch
+ * (a list of domains) and serve (the HTTP checker service).
  */
 import { PACKAGE_VERSION } from '../model/package-info.js';
 import { quote } from '../model/text.js';
 import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
 import { runServe, SERVE_USAGE } from './serve-command.js';
+import { BATCH_USAGE, runBatch, type BatchIo } from './batch-command.js';
 
 const USAGE = `Usage: checker-smtp <command> [options]
 
 Commands:
   check DOMAIN   probe the domain's MX endpoints and report (see: checker-smtp check --help)
+  batch [FILE]   check a list of domains, one JSON line each (see: checker-smtp batch --help)
   serve          run the HTTP checker service and the /check page (see: checker-smtp serve --help)
 
 Options:
@@ -18,7 +20,7 @@ Options:
   --version      print the version
 `;
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], io: CliIo & Pick<BatchIo, 'stdin'>): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -26,6 +28,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runCheck(rest, io);
       case 'serve':
         return await runServe(rest, io);
+      case 'batch':
+        return await runBatch(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`${PACKAGE_VERSION}\n`);
@@ -40,7 +44,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`Unknown command ${quote(command)}.`);
     }
   } catch (err) {
-    const commandUsage = command === 'check' ? CHECK_USAGE : command === 'serve' ? SERVE_USAGE : USAGE;
+    const commandUsage =
+      command === 'check' ? CHECK_USAGE : command === 'serve' ? SERVE_USAGE : command === 'batch' ? BATCH_USAGE : USAGE;
     const usage = err instanceof UsageError ? `\n\n${commandUsage}` : '';
     io.stderr.write(`checker-smtp: ${describeFailure(err)}${usage}\n`);
     return 3;

@@ -19,6 +19,7 @@ import { MAX_PARALLEL_ENDPOINTS, RETRY_BACKOFF_MS, defaultCollectDeadlineMs } fr
 import type { ConnectionGate } from './connection-gate.js';
 import type { TargetPolicy } from './target-policy.js';
 import { DEFAULT_EGRESS_CANARIES, SMTP_PORT, type EgressCanary, type ResolverAddress } from '../config/settings.js';
+import type { SourceAddresses } from '../config/source-address.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut.js';
 import { checkEgress, needsEgressCheck } from './egress-check.js';
@@ -74,6 +75,8 @@ export interface CollectSettings {
   deadlineMs?: number;
   /** Cancels the collection: what is left is recorded as cut (`cancelled`), and collect() returns promptly. */
   signal?: AbortSignal;
+  /** This machine's address per family that SMTP connections leave from (default: the system's choice). */
+  sourceAddress?: SourceAddresses;
 }
 
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
@@ -136,6 +139,7 @@ async function collectUntil(
         return settings.targetPolicy?.(address) ?? null;
       },
       onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
+      sourceAddress: settings.sourceAddress,
     };
     const probe = () => probeEndpoint(target, ctx);
     // Time spent queued at the gate is not charged to the endpoint's budget, which starts at connect;
@@ -177,6 +181,7 @@ async function collectUntil(
       gate: settings.gate,
       timeoutS: options.timeout,
       signal: cut.signal,
+      sourceAddress: settings.sourceAddress,
     });
   }
 

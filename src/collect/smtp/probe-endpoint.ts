@@ -26,6 +26,7 @@ import { lookupReverseDns, reverseDnsTimedOut } from '../dns/reverse-dns.js';
 import { ProbeAbort, SmtpConnection, formatHostPort } from './connection.js';
 import { Transcript } from './transcript.js';
 import type { TargetPolicy } from '../target-policy.js';
+import type { SourceAddresses } from '../../config/source-address.js';
 import { ehlo, helo, mailFrom, quit, rcptTo, rset, starttls } from './commands.js';
 import { hasExtension, parseExtensions } from './extensions.js';
 import {
@@ -68,6 +69,8 @@ export interface ProbeContext {
   targetPolicy?: TargetPolicy;
   /** The collection's cancel or deadline: cuts the dialogue as the budget running out does. */
   signal?: AbortSignal;
+  /** This machine's address per family to leave from (`--source-address`). */
+  sourceAddress?: SourceAddresses | undefined;
 }
 
 const is2xx = (r: Reply | null) => r !== null && r.code >= 200 && r.code < 300;
@@ -269,7 +272,11 @@ async function onConnection(
   let quitAnswered = false;
   const onBudgetOut = () => conn?.fail('timeout', `the ${ctx.options.timeout} s time budget ran out`);
   try {
-    conn = await SmtpConnection.open(target, transcript, budget);
+    conn = await SmtpConnection.open(
+      { ...target, localAddress: ctx.sourceAddress?.[target.family] },
+      transcript,
+      budget,
+    );
     budget.addEventListener('abort', onBudgetOut, { once: true });
     await body(conn);
     quitAnswered = conn.quitAnswered;

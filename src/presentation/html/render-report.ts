@@ -21,7 +21,7 @@ export { buildReportView, type ReportViewModel } from '../view-model.js';
  * allows inline styles only (hosts also sandbox the iframe; a file opened
  * from disk has only this).
  */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 export interface RenderReportOptions {
   states?: readonly CheckState[] | undefined;
