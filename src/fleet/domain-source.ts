@@ -100,6 +100,8 @@ export async function* readDomains(input: Readable, opts: DomainSourceOptions = 
       yield { kind: 'domain', line: number, domain: reduced.domain };
     }
   } finally {
+    // The consumer stopped (Ctrl-C) or the list ended: release the file (or stdin) at once.
     lines.close();
+    input.destroy();
   }
 }

@@ -120,7 +120,7 @@ function Shares({ s }: { s: FleetSummaryModel }) {
         <>
           <p>
             Of the {n(r)} domains with at least one reachable MX endpoint
-            {s.nullMx > 0 ? ` (${n(s.nullMx)} more publish a null MX and receive no mail)` : ''}:
+            {s.nullMx > 0 ? ` (besides ${n(s.nullMx)} with a null MX, which receive no mail)` : ''}:
           </p>
           <div class="r-scroll">
             <table class="r-table">
@@ -129,7 +129,9 @@ function Shares({ s }: { s: FleetSummaryModel }) {
                   <th scope="col">Measure</th>
                   <th scope="col">Domains</th>
                   <th scope="col">Share</th>
-                  <th scope="col">Counted when</th>
+                  <th scope="col" class="f-when">
+                    Counted when
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -142,7 +144,7 @@ function Shares({ s }: { s: FleetSummaryModel }) {
                         {percent(count, r)}
                       </span>
                     </td>
-                    <td class="r-muted">{when}</td>
+                    <td class="r-muted f-when">{when}</td>
                   </tr>
                 ))}
               </tbody>
@@ -173,7 +175,7 @@ function Findings({ s }: { s: FleetSummaryModel }) {
             <tbody>
               {s.findings.map((f) => (
                 <tr>
-                  <td>
+                  <td class="f-code">
                     <code>{sanitize(f.code)}</code>
                   </td>
                   <td>

@@ -19,6 +19,8 @@ const FLEET_CSS = `
 .f-line{font-size:.8rem;margin-left:6px}
 .f-error{display:block;color:var(--r-muted)}
 .r-table td.f-num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.r-table td.f-code{overflow-wrap:anywhere}
+@media (max-width:720px){.f-when{display:none}}
 .f-bar{display:inline-block;min-width:5.5em;background:linear-gradient(90deg,var(--r-ok-bg) var(--f-share),transparent var(--f-share));padding:0 4px}
 `;
 
