@@ -6,6 +6,7 @@
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
 import { collectBatched, collectEach, measureBulk, type BulkCase } from './bulk.js';
+import { measureBatch } from './batch.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     rows.push(...(await measureCost(log)));
     log('\n4. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
     rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
+    log('\n5. checker-smtp batch: the engine at the politeness bound, and memory over a large list');
+    rows.push(...(await measureBatch(dns, ONE_WAY_MS, log)));
   } finally {
     await dns.close();
   }

@@ -9,7 +9,7 @@
  * chunks finish (four chunks of BATCH_CHUNK_DOMAINS), few enough that a
  * crash loses little and memory stays small (an observation is ~10 KiB).
  */
-export const BATCH_DEFAULT_CONCURRENCY = 200;
+export const BATCH_DEFAULT_CONCURRENCY = 400;
 /** Most domains in flight: the gate's global bound is 256 connections, and a crash loses the in-flight domains. */
 export const BATCH_MAX_CONCURRENCY = 10_000;
 
@@ -19,7 +19,7 @@ export const BATCH_MAX_CONCURRENCY = 10_000;
  * sessions per shared MX address, while a chunk's results (written when its
  * slowest domain is done) stay a small part of the window.
  */
-export const BATCH_CHUNK_DOMAINS = 50;
+export const BATCH_CHUNK_DOMAINS = 100;
 /** Chunks in flight at least, so a chunk waiting on its slowest domain never leaves the gate idle. */
 export const BATCH_MIN_CHUNKS_IN_FLIGHT = 4;
 
