@@ -11,8 +11,9 @@
  * the session time measured at the proxies during the same run).
  *
  * Memory: the real command as a child process over 100,000 domains (null
- * MX, every tenth NXDOMAIN: a DNS answer each, no SMTP), its RSS read from
- * /proc at 10 %, 50 % and 100 % of the lines, output to a pipe.
+ * MX, every tenth NXDOMAIN: a DNS answer each, no SMTP), its old space
+ * capped, its RSS read from /proc at 10 %, 50 % and 100 % of the lines,
+ * output to a pipe.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +50,12 @@ const MEMORY_DOMAINS = 100_000;
 /** Every n-th domain of the memory run does not exist (NXDOMAIN); the others publish a null MX. */
 const NXDOMAIN_EVERY = 10;
 const MEMORY_SUFFIX = 'mem.bench.test';
+/**
+ * V8's old space of the child, capped: uncapped, V8 lets garbage pile up to its default limit before it
+ * collects in earnest (205 → 259 → 345 MiB at 10 / 50 / 100 % of the list, measured), which hides whether the
+ * working set grows. Capped, a working set that grew would end the run out of memory, or show in RSS.
+ */
+const MEMORY_HEAP_CAP_MIB = 64;
 /** RSS sampling interval of the child. */
 const RSS_SAMPLE_MS = 200;
 /**
@@ -57,15 +64,25 @@ const RSS_SAMPLE_MS = 200;
  */
 const RSS_GROWTH_TARGET = 1.1;
 
+/**
+ * At 0 ms RTT a session is CPU time on this machine's two cores (checker, servers and proxies together):
+ * the figure is reported, not held to the bound. With latency the run waits on the wire and must fill it.
+ */
 export async function measureBatch(
   dnsServer: DnsServer,
-  oneWayMs: number,
+  oneWayMs: readonly number[],
   log: (line: string) => void,
 ): Promise<Row[]> {
-  const throughput = await measureThroughput(dnsServer, oneWayMs, log);
-  const reference = await measureReference(dnsServer, oneWayMs, log);
-  if (process.env['BENCH_BATCH_DEBUG']) return [throughput, reference];
-  return [throughput, reference, ...(await measureMemory(dnsServer, log))];
+  const rows: Row[] = [];
+  // BENCH_BATCH=memory (or throughput): one half of the section, while working on it.
+  const part = process.env['BENCH_BATCH'];
+  if (part === 'memory') return measureMemory(dnsServer, log);
+  for (const delay of oneWayMs) {
+    rows.push(await measureThroughput(dnsServer, delay, log));
+    rows.push(await measureReference(dnsServer, delay, log));
+  }
+  if (process.env['BENCH_BATCH_DEBUG'] || part === 'throughput') return rows;
+  return [...rows, ...(await measureMemory(dnsServer, log))];
 }
 
 /** Mean session time at the proxies, and the politeness bound it gives, in domains a minute. */
@@ -98,7 +115,7 @@ async function measureReference(dnsServer: DnsServer, oneWayMs: number, log: (li
     );
     return {
       section: 'batch',
-      metric: `collectMany(), the same ${THROUGHPUT_DOMAINS} domains in one call: domains/min ÷ politeness bound`,
+      metric: `collectMany(), the same ${THROUGHPUT_DOMAINS} domains in one call @${2 * oneWayMs} ms RTT: domains/min ÷ politeness bound`,
       value: `${perMinute.toFixed(0)} / ${bound.perMinute.toFixed(0)} = ${(perMinute / bound.perMinute).toFixed(2)} (${bound.sessionMs.toFixed(0)} ms/session)`,
       target: 'report (reference)',
       pass: null,
@@ -169,8 +186,12 @@ async function measureThroughput(dnsServer: DnsServer, oneWayMs: number, log: (l
       section: 'batch',
       metric: `batch engine, ${THROUGHPUT_DOMAINS} domains @${2 * oneWayMs} ms RTT: domains/min ÷ politeness bound`,
       value: `${perMinute.toFixed(0)} / ${bound.toFixed(0)} = ${fraction.toFixed(2)} (${sessionMs.toFixed(0)} ms/session, peak ${peak})`,
-      target: `≥ ${BOUND_FRACTION_TARGET}; peak ≤ 1`,
-      pass: fraction >= BOUND_FRACTION_TARGET && peak <= 1 && wrong === 0 && lines.length === THROUGHPUT_DOMAINS,
+      target: oneWayMs > 0 ? `≥ ${BOUND_FRACTION_TARGET}; peak ≤ 1` : 'report; peak ≤ 1',
+      pass:
+        (oneWayMs === 0 || fraction >= BOUND_FRACTION_TARGET) &&
+        peak <= 1 &&
+        wrong === 0 &&
+        lines.length === THROUGHPUT_DOMAINS,
     };
   } finally {
     for (const p of proxies) await p.close();
@@ -200,7 +221,18 @@ async function measureMemory(dnsServer: DnsServer, log: (line: string) => void):
     const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', main, 'batch', list, '--resolver', dnsServer.address, '--egress-canary', 'none'],
+      [
+        `--max-old-space-size=${MEMORY_HEAP_CAP_MIB}`,
+        '--import',
+        'tsx',
+        main,
+        'batch',
+        list,
+        '--resolver',
+        dnsServer.address,
+        '--egress-canary',
+        'none',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let lines = 0;
@@ -213,9 +245,12 @@ async function measureMemory(dnsServer: DnsServer, log: (line: string) => void):
     const at: (number | null)[] = marks.map(() => null);
     let peak = 0;
     const started = performance.now();
+    /** The last sample: the 100 % mark when the child exits between two samples after its last line. */
+    let last: number | null = null;
     const sample = () => {
       const rss = rssOf(child.pid!);
       if (rss === null) return;
+      last = rss;
       peak = Math.max(peak, rss);
       marks.forEach((m, i) => {
         if (at[i] === null && lines >= m * MEMORY_DOMAINS) at[i] = rss;
@@ -224,6 +259,7 @@ async function measureMemory(dnsServer: DnsServer, log: (line: string) => void):
     const timer = setInterval(sample, RSS_SAMPLE_MS);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(timer);
+    if (at[2] === null && lines === MEMORY_DOMAINS) at[2] = last;
     const wall = performance.now() - started;
     const [p10, p50, p100] = at.map((v) => (v === null ? NaN : v / 2 ** 20));
     const growth = p100! / p50!;
@@ -236,8 +272,8 @@ async function measureMemory(dnsServer: DnsServer, log: (line: string) => void):
     return [
       {
         section: 'batch',
-        metric: `batch command, ${MEMORY_DOMAINS.toLocaleString('en-US')} domains: RSS at 10 / 50 / 100 % of the list`,
-        value: `${p10!.toFixed(0)} / ${p50!.toFixed(0)} / ${p100!.toFixed(0)} MiB (${((MEMORY_DOMAINS / wall) * 60_000).toFixed(0)}/min)`,
+        metric: `batch command, ${MEMORY_DOMAINS.toLocaleString('en-US')} domains, old space ≤ ${MEMORY_HEAP_CAP_MIB} MiB: RSS at 10 / 50 / 100 % (peak)`,
+        value: `${p10!.toFixed(0)} / ${p50!.toFixed(0)} / ${p100!.toFixed(0)} MiB (${(peak / 2 ** 20).toFixed(0)}; ${((MEMORY_DOMAINS / wall) * 60_000).toFixed(0)}/min)`,
         target: `100 % ≤ ${RSS_GROWTH_TARGET} × 50 %`,
         pass: code === 0 && lines === MEMORY_DOMAINS && growth <= RSS_GROWTH_TARGET,
       },

@@ -25,25 +25,45 @@ const BULK_CASES: BulkCase[] = [
   { api: 'collectMany', domains: 1000, oneWayMs: ONE_WAY_MS },
 ];
 
+/** `BENCH_ONLY=5` or `BENCH_ONLY=4,5`: run those sections alone (while working on one); all by default. */
+function selectedSections(spec: string | undefined, count: number): Set<number> {
+  const all = Array.from({ length: count }, (_, i) => i + 1);
+  if (spec === undefined || spec.trim() === '') return new Set(all);
+  const picked = spec.split(',').map((s) => Number(s.trim()));
+  const bad = picked.find((n) => !all.includes(n));
+  if (bad !== undefined) throw new Error(`BENCH_ONLY must list section numbers from 1 to ${count}, got "${spec}".`);
+  return new Set(picked);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   log('checker-smtp benchmark (loopback only, 127.0.0.200–239)');
   for (const line of machineDescription()) log(`  ${line}`);
   const dns = await startDnsServer([], { host: benchAddress(0) });
   const rows: Row[] = [];
+  const sections: [title: string, run: () => Promise<Row[]>][] = [
+    ['Client flights per endpoint probe (counted at the proxy, server side)', () => measureFlights(dns, log)],
+    [
+      `Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`,
+      () => measureLatency(dns, log),
+    ],
+    ['Cost per probe (servers in a child process)', () => measureCost(log)],
+    [
+      'Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time',
+      () => measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log),
+    ],
+    [
+      'checker-smtp batch: the engine at the politeness bound, and memory over a large list',
+      () => measureBatch(dns, [0, ONE_WAY_MS], log),
+    ],
+  ];
+  const only = selectedSections(process.env['BENCH_ONLY'], sections.length);
   try {
-    log('\n1. Client flights per endpoint probe (counted at the proxy, server side)');
-    rows.push(...(await measureFlights(dns, log)));
-    log(
-      `\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`,
-    );
-    rows.push(...(await measureLatency(dns, log)));
-    log('\n3. Cost per probe (servers in a child process)');
-    rows.push(...(await measureCost(log)));
-    log('\n4. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
-    rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
-    log('\n5. checker-smtp batch: the engine at the politeness bound, and memory over a large list');
-    rows.push(...(await measureBatch(dns, ONE_WAY_MS, log)));
+    for (const [i, [title, run]] of sections.entries()) {
+      if (!only.has(i + 1)) continue;
+      log(`\n${i + 1}. ${title}`);
+      rows.push(...(await run()));
+    }
   } finally {
     await dns.close();
   }

@@ -84,12 +84,20 @@ export async function runBatchLoop(opts: BatchLoopOptions): Promise<BatchLoopRes
   };
 
   let pending: ChunkItem[] = [];
-  let exhausted = true;
-  for await (const item of opts.items) {
-    if (stop.aborted || failure !== null) {
-      exhausted = false;
+  let exhausted = false;
+  // Pulled by hand, raced with `stop`: a source with nothing to give (an idle stdin) must not hold up Ctrl-C.
+  const iterator = opts.items[Symbol.asyncIterator]();
+  const STOPPED = Symbol('stopped');
+  const stoppedMark = stopped.then((): typeof STOPPED => STOPPED);
+  for (;;) {
+    if (stop.aborted || failure !== null) break;
+    const next = await Promise.race([iterator.next(), stoppedMark]);
+    if (next === STOPPED) break;
+    if (next.done) {
+      exhausted = true;
       break;
     }
+    const item = next.value;
     if (item.kind === 'refused') {
       opts.sink.accept([errorLine(item.text, item.line, item.error)]);
       refused++;
@@ -99,20 +107,18 @@ export async function runBatchLoop(opts: BatchLoopOptions): Promise<BatchLoopRes
     pending.push({ line: item.line, domain: item.domain });
     if (pending.length >= opts.chunkSize) {
       await room(pending.length);
-      if (stop.aborted || failure !== null) {
-        exhausted = false;
-        break;
-      }
+      if (stop.aborted || failure !== null) break;
       dispatch(pending);
       pending = [];
     }
   }
-  if (exhausted && pending.length > 0 && !stop.aborted && failure === null) {
-    await room(pending.length);
-    if (!stop.aborted && failure === null) dispatch(pending);
-    else exhausted = false;
+  if (!exhausted) {
+    // Not awaited: a pull may still be pending on the source, which its owner closes.
+    void iterator.return?.(undefined);
   } else if (pending.length > 0) {
-    exhausted = false;
+    await room(pending.length);
+    if (stop.aborted || failure !== null) exhausted = false;
+    else dispatch(pending);
   }
   while (running.size > 0) await Promise.all([...running]);
   if (failure !== null) throw failure;

@@ -134,3 +134,27 @@ test('stop takes no new domains and lets those in flight finish; abort cuts them
   assert.ok(result.checked < NULL_MX.length, `${result.checked} written`);
   assert.ok(!lines.some((l) => l.domain.startsWith('q')), 'a cut domain never gets a line');
 });
+
+test('stop ends the loop while the source has nothing to give (an idle stdin): the chunk in hand is not written', async () => {
+  const { writer, lines } = collector();
+  const sink = createResultSink(() => writer);
+  const stop = new AbortController();
+  // Three domains, then a pipe that stays open and silent, like a terminal's stdin nobody types into.
+  const source = new PassThrough();
+  source.write('n0.engine.test\nn1.engine.test\nn2.engine.test\n');
+  const started = Date.now();
+  setTimeout(() => stop.abort(), 200);
+  const result = await runBatchLoop({
+    items: readDomains(source),
+    work: (chunk, signal) => checkChunk(chunk, settings(), signal),
+    sink,
+    concurrency: 40,
+    chunkSize: 10,
+    stop: stop.signal,
+  });
+  source.destroy();
+  assert.ok(Date.now() - started < 2000, `ended ${Date.now() - started} ms after start`);
+  assert.equal(result.complete, false);
+  assert.equal(result.checked, 0, 'a chunk still filling when the run stops is never started');
+  assert.equal(lines.length, 0);
+});
