@@ -39,6 +39,31 @@ export interface BatchLoopResult {
   notDone: number;
 }
 
+const STOPPED = Symbol('stopped');
+
+/**
+ * `promise`, or STOPPED as soon as `stop` fires. Not Promise.race with a promise that lives as long as the
+ * run: every race leaves a reaction on such a promise until it settles, two per domain, and a list of a
+ * million domains would keep them all (measured: ~1 KiB a domain, out of memory with the heap capped).
+ */
+function untilStopped<T>(promise: Promise<T>, stop: AbortSignal): Promise<T | typeof STOPPED> {
+  if (stop.aborted) return Promise.resolve(STOPPED);
+  return new Promise((resolve, reject) => {
+    const onStop = () => resolve(STOPPED);
+    stop.addEventListener('abort', onStop, { once: true });
+    promise.then(
+      (value) => {
+        stop.removeEventListener('abort', onStop);
+        resolve(value);
+      },
+      (err: unknown) => {
+        stop.removeEventListener('abort', onStop);
+        reject(err);
+      },
+    );
+  });
+}
+
 export async function runBatchLoop(opts: BatchLoopOptions): Promise<BatchLoopResult> {
   const stop = opts.stop ?? new AbortController().signal;
   const abort = opts.abort ?? new AbortController().signal;
@@ -74,24 +99,18 @@ export async function runBatchLoop(opts: BatchLoopOptions): Promise<BatchLoopRes
   };
 
   /** Resolves when `size` more domains fit in flight, or when the run is told to stop. */
-  const stopped = new Promise<void>((resolve) => {
-    if (stop.aborted) resolve();
-    else stop.addEventListener('abort', () => resolve(), { once: true });
-  });
   const room = async (size: number) => {
     while (inFlight > 0 && inFlight + size > opts.concurrency && !stop.aborted && failure === null)
-      await Promise.race([...running, stopped]);
+      await untilStopped(Promise.race([...running]), stop);
   };
 
   let pending: ChunkItem[] = [];
   let exhausted = false;
   // Pulled by hand, raced with `stop`: a source with nothing to give (an idle stdin) must not hold up Ctrl-C.
   const iterator = opts.items[Symbol.asyncIterator]();
-  const STOPPED = Symbol('stopped');
-  const stoppedMark = stopped.then((): typeof STOPPED => STOPPED);
   for (;;) {
     if (stop.aborted || failure !== null) break;
-    const next = await Promise.race([iterator.next(), stoppedMark]);
+    const next = await untilStopped(iterator.next(), stop);
     if (next === STOPPED) break;
     if (next.done) {
       exhausted = true;
