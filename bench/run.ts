@@ -7,6 +7,7 @@ import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
 import { collectBatched, collectEach, measureBulk, type BulkCase } from './bulk.js';
 import { measureBatch } from './batch.js';
+import { measureFleet } from './fleet.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
     [
       'checker-smtp batch: the engine at the politeness bound, and memory over a large list',
       () => measureBatch(dns, [0, ONE_WAY_MS], log),
+    ],
+    [
+      `Distributed batch: 1, 2 and 4 worker processes over Redis at ${2 * ONE_WAY_MS} ms RTT, 100 distinct MX addresses`,
+      () => measureFleet(dns, ONE_WAY_MS, log),
     ],
   ];
   const only = selectedSections(process.env['BENCH_ONLY'], sections.length);

@@ -16,6 +16,7 @@ import { assertSourceAddressesUsable } from '../collect/source-address-check.js'
 import { parseOptions } from '../config/options.js';
 import { parseEgressCanaries, parsePort, parseResolver } from '../config/settings.js';
 import { parseSourceAddresses } from '../config/source-address.js';
+import { parseQueueUrl, parseStoreUrl } from '../config/backend-url.js';
 import { parseBatchLine } from '../model/batch-line.js';
 import { CheckerError } from '../model/errors.js';
 import {
@@ -25,6 +26,8 @@ import {
   BATCH_MAX_CONCURRENCY,
   BATCH_MIN_CHUNKS_IN_FLIGHT,
   BATCH_PROGRESS_INTERVAL_MS,
+  FLEET_QUEUED_DOMAINS_DEFAULT,
+  FLEET_QUEUED_DOMAINS_MAX,
 } from '../model/fleet-limits.js';
 import { MAX_OPEN_CONNECTIONS } from '../model/limits.js';
 import { NameSet } from '../model/name-key.js';
@@ -36,7 +39,12 @@ import { renderFleetText } from '../presentation/text/fleet-text.js';
 import { openFileOutput, quotePath, readLineFile, streamWriter, type LineWriter } from '../fleet/batch-output.js';
 import { checkChunk, type ChunkSettings } from '../fleet/check-chunk.js';
 import { emptyInputStats, readDomains, type InputStats } from '../fleet/domain-source.js';
-import { createResultSink } from '../fleet/result-sink.js';
+import { createResultSink, dedupeSink } from '../fleet/result-sink.js';
+import { startCoordinator, validBatchId, type Coordinator } from '../fleet/coordinator.js';
+import { connectRedis } from '../fleet/fleet-queue.js';
+import { openResultStore, type ResultStore } from '../fleet/result-store.js';
+import { withoutObservation } from '../presentation/fleet-line.js';
+import type { Redis } from 'ioredis';
 import { runBatchLoop } from '../fleet/run-batch.js';
 import { createBatchProgress, formatDuration } from './batch-progress.js';
 import { UsageError, type CliIo } from './check-command.js';
@@ -65,6 +73,17 @@ Options:
   --no-null-sender, --no-postmaster, --no-open-relay, --resolver IP[:PORT],
   --port N, --egress-canary HOST[:PORT]|none
                          as for check (see: checker-smtp check --help)
+  --store postgres://USER@HOST[:PORT]/DB
+                         also write every result to PostgreSQL (table smtp_checks)
+  --batch-id NAME        the batch's name in the store (default: its start time)
+  --chunk N              domains checked together (sessions are shared within a
+                         chunk; with --queue, a job); default ${BATCH_CHUNK_DOMAINS}, fewer when
+                         --concurrency is below ${BATCH_CHUNK_DOMAINS * BATCH_MIN_CHUNKS_IN_FLIGHT}
+  --queue redis://HOST:PORT[/DB]
+                         coordinate workers (checker-smtp worker) instead of
+                         checking here: enqueue the list, write the results as
+                         they come; --concurrency is then the domains kept
+                         queued (default ${FLEET_QUEUED_DOMAINS_DEFAULT}); the probing flags go to the workers
   -h, --help             show this help
 
 Ctrl-C stops taking domains, lets those in flight finish (${BATCH_INTERRUPT_GRACE_MS / 1000} s at most; Ctrl-C
@@ -78,11 +97,11 @@ export interface BatchIo extends CliIo {
 }
 
 /** Most connections to one address we let an operator ask for: beyond this a batch is a flood, not a check. */
-const MAX_CONNECTIONS_PER_ADDRESS_FLAG = 16;
+export const MAX_CONNECTIONS_PER_ADDRESS_FLAG = 16;
 
 const EXIT_INTERRUPTED: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
-function integerFlag(name: string, value: string | undefined, fallback: number, max: number): number {
+export function integerFlag(name: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max)
@@ -131,6 +150,10 @@ function parseBatchArgs(argv: string[]) {
         resolver: { type: 'string' },
         port: { type: 'string' },
         'egress-canary': { type: 'string', multiple: true },
+        queue: { type: 'string' },
+        chunk: { type: 'string' },
+        store: { type: 'string' },
+        'batch-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -178,7 +201,24 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
   const port = values.port !== undefined ? parsePort(values.port) : undefined;
   const canaries = values['egress-canary'];
   const egressCanary = canaries !== undefined ? parseEgressCanaries(canaries.join(',')) : undefined;
-  const concurrency = integerFlag('concurrency', values.concurrency, BATCH_DEFAULT_CONCURRENCY, BATCH_MAX_CONCURRENCY);
+  const chunkFlag = values.chunk !== undefined ? integerFlag('chunk', values.chunk, 1, BATCH_CHUNK_DOMAINS) : null;
+  const queueAddress = values.queue !== undefined ? parseQueueUrl(values.queue) : null;
+  const storeAddress = values.store !== undefined ? parseStoreUrl(values.store) : null;
+  const batchId = values['batch-id'] !== undefined ? validBatchId(values['batch-id']) : undefined;
+  if (queueAddress !== null) {
+    // The workers probe; a probing flag here would be silently ignored, so it is refused.
+    const probing = (
+      ['resolver', 'port', 'egress-canary', 'source-address', 'connections-per-address'] as const
+    ).filter((f) => values[f] !== undefined);
+    if (probing.length > 0)
+      throw new UsageError(
+        `${probing.map((f) => `--${f}`).join(', ')}: with --queue the workers probe; give ${probing.length === 1 ? 'it' : 'them'} to checker-smtp worker.`,
+      );
+  }
+  const concurrency =
+    queueAddress !== null
+      ? integerFlag('concurrency', values.concurrency, FLEET_QUEUED_DOMAINS_DEFAULT, FLEET_QUEUED_DOMAINS_MAX)
+      : integerFlag('concurrency', values.concurrency, BATCH_DEFAULT_CONCURRENCY, BATCH_MAX_CONCURRENCY);
   const perAddress = integerFlag(
     'connections-per-address',
     values['connections-per-address'],
@@ -206,9 +246,12 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
     comparison = new FleetComparison(previous, basename(compareFile));
   }
   const summary = new FleetAggregator();
+  /** Domains with a line in the output: read back on resume (and with --queue, each one written: the dedupe set). */
   const done = new NameSet();
   let writer: LineWriter | null = null;
-  const sink = createResultSink(() => writer!, { summary, comparison });
+  const results = createResultSink(() => writer!, { summary, comparison });
+  // Only a queue can deliver a domain twice (a job redone after its worker died); here the source dedupes.
+  const sink = queueAddress !== null ? dedupeSink(results, done) : results;
   let unreadable = 0;
   if (out === null) {
     writer = streamWriter(io.stdout);
@@ -232,10 +275,45 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
       );
   }
 
+  // The backends, both reachable before the first domain is read (exit 3 with the reason otherwise).
+  let store: ResultStore | null = null;
+  let redis: Redis | null = null;
+  let coordinator: Coordinator | null = null;
+  /** Domains already queued by a previous coordinator (--queue --resume): not enqueued again. */
+  const queued = new NameSet();
+  try {
+    if (storeAddress !== null) store = await openResultStore(storeAddress);
+    if (queueAddress !== null) {
+      redis = await connectRedis(queueAddress);
+      coordinator = await startCoordinator({
+        redis,
+        resume: Boolean(values.resume),
+        batchId,
+        skip: queued,
+        options: rawOptions,
+        full: Boolean(values.full),
+        sink,
+        store,
+      });
+      io.stderr.write(
+        `Batch ${coordinator.batch.id} on ${queueAddress.display}` +
+          `${coordinator.leftovers > 0 ? `: ${coordinator.leftovers.toLocaleString('en-US')} jobs of it still queued, waited for` : ''}.\n`,
+      );
+    }
+  } catch (err) {
+    await store?.close();
+    redis?.disconnect();
+    await writer.close();
+    throw err;
+  }
+  const runBatchId =
+    coordinator?.batch.id ?? batchId ?? `${new Date().toISOString().slice(0, 19).replaceAll(':', '')}Z`;
+
   const gate = createConnectionGate({ perAddress, maxOpen: MAX_OPEN_CONNECTIONS });
   const dns = withDnsCache(createDnsClient({ resolver }), createDnsCache());
   const settings: ChunkSettings = {
-    full: Boolean(values.full),
+    // The store keeps every observation, whether the output does or not.
+    full: Boolean(values.full) || store !== null,
     collect: {
       options: rawOptions,
       dns,
@@ -250,7 +328,7 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
   const reducedSaid = new Set<string>();
   const source: Readable = input === '-' ? (io.stdin ?? process.stdin) : createReadStream(input);
   const items = readDomains(source, {
-    done,
+    done: queueAddress === null ? done : { has: (name: string) => done.has(name) || queued.has(name) },
     stats,
     // The first reduction of each kind is said; the rest are counted in the summary.
     onReduced: (line, kind, note) => {
@@ -294,12 +372,23 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
     checked,
   });
   const started = Date.now();
-  const chunkSize = Math.max(1, Math.min(BATCH_CHUNK_DOMAINS, Math.ceil(concurrency / BATCH_MIN_CHUNKS_IN_FLIGHT)));
+  const chunkSize =
+    chunkFlag ?? Math.max(1, Math.min(BATCH_CHUNK_DOMAINS, Math.ceil(concurrency / BATCH_MIN_CHUNKS_IN_FLIGHT)));
   let result;
   try {
     result = await runBatchLoop({
       items,
-      work: (chunk, signal) => checkChunk(chunk, settings, signal),
+      work: coordinator
+        ? (chunk, signal) => coordinator.work(chunk, signal)
+        : async (chunk, signal) => {
+            const outcomes = await checkChunk(chunk, settings, signal);
+            if (store === null) return outcomes;
+            const lines = outcomes.flatMap((o) => (o.result === null ? [] : [o.result]));
+            await store.save(runBatchId, lines);
+            return values.full
+              ? outcomes
+              : outcomes.map((o) => ({ ...o, result: o.result && withoutObservation(o.result) }));
+          },
       sink,
       concurrency,
       chunkSize,
@@ -307,8 +396,14 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
       abort: abort.signal,
       onProgress: (p) => progress.update(handled(stats, p.checked, p.refused)),
     });
+    // A restarted coordinator also waits for the jobs its predecessor queued.
+    if (coordinator && result.complete) await coordinator.finishLeftovers(abort.signal);
+    if (coordinator && abort.signal.aborted) result = { ...result, complete: false };
   } finally {
     progress.stop();
+    await coordinator?.close(result?.complete === true && signalled === null);
+    redis?.disconnect();
+    await store?.close();
     clearTimeout(graceTimer);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

@@ -7,12 +7,14 @@ import { quote } from '../model/text.js';
 import { CHECK_USAGE, describeFailure, runCheck, UsageError, type CliIo } from './check-command.js';
 import { runServe, SERVE_USAGE } from './serve-command.js';
 import { BATCH_USAGE, runBatch, type BatchIo } from './batch-command.js';
+import { runWorker, WORKER_USAGE } from './worker-command.js';
 
 const USAGE = `Usage: checker-smtp <command> [options]
 
 Commands:
   check DOMAIN   probe the domain's MX endpoints and report (see: checker-smtp check --help)
   batch [FILE]   check a list of domains, one JSON line each (see: checker-smtp batch --help)
+  worker         check domains from a batch's queue, on any number of machines (see: checker-smtp worker --help)
   serve          run the HTTP checker service and the /check page (see: checker-smtp serve --help)
 
 Options:
@@ -30,6 +32,8 @@ export async function main(argv: string[], io: CliIo & Pick<BatchIo, 'stdin'>): 
         return await runServe(rest, io);
       case 'batch':
         return await runBatch(rest, io);
+      case 'worker':
+        return await runWorker(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`${PACKAGE_VERSION}\n`);
@@ -44,8 +48,13 @@ export async function main(argv: string[], io: CliIo & Pick<BatchIo, 'stdin'>): 
         throw new UsageError(`Unknown command ${quote(command)}.`);
     }
   } catch (err) {
-    const commandUsage =
-      command === 'check' ? CHECK_USAGE : command === 'serve' ? SERVE_USAGE : command === 'batch' ? BATCH_USAGE : USAGE;
+    const usages = new Map([
+      ['check', CHECK_USAGE],
+      ['serve', SERVE_USAGE],
+      ['batch', BATCH_USAGE],
+      ['worker', WORKER_USAGE],
+    ]);
+    const commandUsage = usages.get(command ?? '') ?? USAGE;
     const usage = err instanceof UsageError ? `\n\n${commandUsage}` : '';
     io.stderr.write(`checker-smtp: ${describeFailure(err)}${usage}\n`);
     return 3;

@@ -12,6 +12,25 @@ export interface ConnectionGateOptions {
   maxOpen?: number;
   /** Connections open at once to one address. */
   perAddress?: number;
+  /**
+   * Holds on addresses shared beyond this process (workers of a fleet): taken after this process's own
+   * address slot, released when the connection is over. Without it the bound is this process's alone.
+   */
+  leases?: AddressLeases;
+}
+
+/** One hold on a destination address, from an AddressLeases. */
+export interface AddressLease {
+  /** Give it back; must not throw (a lease that cannot be given back expires on its own). */
+  release(): Promise<void>;
+}
+
+/**
+ * The gate's hook for politeness across processes: `acquire` resolves once this process may open one
+ * more connection to `address` (a fleet-wide semaphore, e.g. in Redis), and rejects when the backend fails.
+ */
+export interface AddressLeases {
+  acquire(address: string): Promise<AddressLease>;
 }
 
 export interface ConnectionGateStats {
@@ -44,6 +63,7 @@ export function createConnectionGate(options: ConnectionGateOptions = {}): Conne
   const maxOpen = positiveInteger('maxOpen', options.maxOpen ?? MAX_OPEN_CONNECTIONS);
   const perAddress = positiveInteger('perAddress', options.perAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
   const global = pLimit(maxOpen);
+  const leases = options.leases;
   /** Per-address limiter and how many probes hold or wait for it (dropped at zero, so the map stays small). */
   const byAddress = new Map<string, { limit: LimitFunction; users: number }>();
   const openByAddress = new Map<string, number>();
@@ -61,6 +81,16 @@ export function createConnectionGate(options: ConnectionGateOptions = {}): Conne
     return entry.limit;
   }
 
+  async function withLease<T>(address: string, fn: () => Promise<T>): Promise<T> {
+    if (!leases) return fn();
+    const lease = await leases.acquire(address);
+    try {
+      return await fn();
+    } finally {
+      await lease.release();
+    }
+  }
+
   function leave(address: string): void {
     const entry = byAddress.get(address);
     if (entry && --entry.users === 0) byAddress.delete(address);
@@ -71,11 +101,14 @@ export function createConnectionGate(options: ConnectionGateOptions = {}): Conne
     perAddress,
     async run<T>(address: string, fn: () => Promise<T>): Promise<T> {
       const limit = enter(address);
+      // The fleet's lease before the global slot: a probe waiting on other machines must not hold a
+      // global slot, and the global wait is only on this process's own running connections.
+      const slot = <U>(fn: () => Promise<U>): Promise<U> => withLease(address, () => global(fn));
       waiting++;
       try {
         // The address slot first: a probe queued behind a busy address must not hold a global slot.
         return await limit(() =>
-          global(async () => {
+          slot(async () => {
             waiting--;
             const open = (openByAddress.get(address) ?? 0) + 1;
             openByAddress.set(address, open);

@@ -44,8 +44,8 @@ export function emptyInputStats(): InputStats {
 }
 
 export interface DomainSourceOptions {
-  /** Domains (and refused texts) already in the output: skipped. */
-  done?: NameSet;
+  /** Domains (and refused texts) already in the output, or already queued by a coordinator: skipped. */
+  done?: Pick<NameSet, 'has'>;
   stats?: InputStats;
   /** A line was reduced to its domain: "line 12: checking shop.example (from https://shop.example/)". */
   onReduced?: (line: number, kind: ReducedKind, note: string) => void;
@@ -54,7 +54,7 @@ export interface DomainSourceOptions {
 /** Every line of `input` a check should see, in order, each domain once. */
 export async function* readDomains(input: Readable, opts: DomainSourceOptions = {}): AsyncGenerator<BatchInput> {
   const stats = opts.stats ?? emptyInputStats();
-  const done = opts.done ?? new NameSet();
+  const done: Pick<NameSet, 'has'> = opts.done ?? new NameSet();
   const seen = new NameSet();
   // A domain or text counts once: a domain already done is skipped, never added to `seen` (one set holds each name).
   const fresh = (key: string): boolean => {

@@ -8,6 +8,7 @@ import type { BatchLine, ParsedBatchLine } from '../model/batch-line.js';
 import { parseBatchLine } from '../model/batch-line.js';
 import type { FleetComparison } from '../presentation/fleet-compare.js';
 import type { FleetAggregator } from '../presentation/fleet-summary.js';
+import type { NameSet } from '../model/name-key.js';
 import type { LineWriter } from './batch-output.js';
 
 export interface ResultSink {
@@ -44,6 +45,29 @@ export function createResultSink(writer: () => LineWriter, targets: SinkTargets 
     },
     get written() {
       return written;
+    },
+  };
+}
+
+/**
+ * A sink that writes each domain once: a line whose domain already has one (read back on resume, or
+ * delivered twice by a queue: a job redone after its worker died) is dropped. `written` holds the domains
+ * with a line so far; the fleet's coordinator is the one place that decides what reaches the output.
+ */
+export function dedupeSink(inner: ResultSink, written: NameSet): ResultSink & { readonly dropped: number } {
+  let dropped = 0;
+  return {
+    accept(results) {
+      const fresh = results.filter((r) => written.add(r.domain));
+      dropped += results.length - fresh.length;
+      inner.accept(fresh);
+    },
+    replay: (text, line) => inner.replay(text, line),
+    get written() {
+      return inner.written;
+    },
+    get dropped() {
+      return dropped;
     },
   };
 }

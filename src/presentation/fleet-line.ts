@@ -62,3 +62,10 @@ export function errorLine(domain: string, inputLine: number, error: string, at =
     error,
   };
 }
+
+/** A line without its observation: what the output keeps without --full when the observation went to a store. */
+export function withoutObservation(line: BatchLine): BatchLine {
+  if (line.observation === undefined) return line;
+  const { observation: _dropped, ...rest } = line;
+  return rest;
+}

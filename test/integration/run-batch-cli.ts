@@ -21,15 +21,24 @@ export interface BatchRun {
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-export function startBatch(args: string[], opts: { stdin?: string; caFile?: string } = {}): BatchRun {
+export interface StartOptions {
+  stdin?: string;
+  caFile?: string;
+  /** The subcommand: batch (default) or worker. */
+  command?: 'batch' | 'worker';
+}
+
+export function startBatch(args: string[], opts: StartOptions = {}): BatchRun {
   const env = {
     ...process.env,
     NO_COLOR: '1',
     CHECKER_SMTP_EGRESS_CANARY: 'none',
     ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: opts.caFile } : {}),
   };
-  const argv = args.includes('--egress-canary') ? args : [...args, '--egress-canary', 'none'];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'batch', ...argv], {
+  // A coordinator (batch --queue) probes nothing and refuses probing flags: its workers get the flag.
+  const coordinator = (opts.command ?? 'batch') === 'batch' && args.includes('--queue');
+  const argv = args.includes('--egress-canary') || coordinator ? args : [...args, '--egress-canary', 'none'];
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, opts.command ?? 'batch', ...argv], {
     cwd: PACKAGE_ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -52,6 +61,6 @@ export function startBatch(args: string[], opts: { stdin?: string; caFile?: stri
   return { child, done, stderr: () => stderr };
 }
 
-export async function runBatchCli(args: string[], opts: { stdin?: string; caFile?: string } = {}) {
+export async function runBatchCli(args: string[], opts: StartOptions = {}) {
   return startBatch(args, opts).done;
 }
