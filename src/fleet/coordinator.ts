@@ -144,18 +144,18 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Coordi
   let wake: (() => void) | null = null;
 
   /** Lines of a finished job: its result, or error lines when every try failed (nothing is lost silently). */
-  function linesOf(job: Job<FleetJobData, FleetJobResult>): BatchLine[] {
+  function linesOf(job: Job<FleetJobData, FleetJobResult>, state: 'completed' | 'failed'): BatchLine[] {
+    // By the set the job was found in, not by failedReason: a job that failed a try and then succeeded keeps it.
     const result = job.returnvalue as FleetJobResult | null | undefined;
-    if (job.finishedOn !== undefined && job.failedReason === undefined && result && Array.isArray(result.lines))
-      return result.lines;
+    if (state === 'completed' && result && Array.isArray(result.lines)) return result.lines;
     const reason = job.failedReason ?? 'no result';
     return job.data.items.map((item) =>
       errorLine(item.domain, item.line, `The check failed on the workers (${job.attemptsMade} tries): ${reason}`),
     );
   }
 
-  async function deliver(job: Job<FleetJobData, FleetJobResult>): Promise<void> {
-    const lines = linesOf(job);
+  async function deliver(job: Job<FleetJobData, FleetJobResult>, state: 'completed' | 'failed'): Promise<void> {
+    const lines = linesOf(job, state);
     await opts.store?.save(batch.id, lines);
     opts.sink.accept(opts.full ? lines : lines.map(withoutObservation));
     const waiter = waiters.get(job.id!);
@@ -171,9 +171,13 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Coordi
 
   async function drain(): Promise<void> {
     while (!closed) {
-      const jobs = await queue.getJobs(['completed', 'failed'], 0, FLEET_DRAIN_PAGE - 1, true);
-      for (const job of jobs) if (job?.id !== undefined && !closed) await deliver(job);
-      if (jobs.length >= FLEET_DRAIN_PAGE) continue;
+      let full = false;
+      for (const state of ['completed', 'failed'] as const) {
+        const jobs = await queue.getJobs([state], 0, FLEET_DRAIN_PAGE - 1, true);
+        for (const job of jobs) if (job?.id !== undefined && !closed) await deliver(job, state);
+        full ||= jobs.length >= FLEET_DRAIN_PAGE;
+      }
+      if (full) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FLEET_DRAIN_INTERVAL_MS);
         wake = () => {
