@@ -81,6 +81,17 @@ export default tseslint.config(
     },
   },
   {
+    // The batch engine sits on collection, rules and presentation; the fronts (cli, server) sit on it.
+    files: ['src/fleet/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)(cli|server)/', message: 'The batch engine knows nothing of the fronts.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/collect/**'],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -19,8 +19,8 @@ import type { DelayProxy } from './delay-proxy.js';
 import type { Row } from './table.js';
 
 /** The shared MX addresses: "a handful of MX hosts", as at a hosting provider. */
-const MX_HOSTS = [11, 12, 13, 14].map(benchAddress);
-const SUFFIX = 'bulk.bench.test';
+export const MX_HOSTS = [11, 12, 13, 14].map(benchAddress);
+export const SUFFIX = 'bulk.bench.test';
 /** TTL of the published records: long enough that a run reuses them, as real MX records allow (an hour is common). */
 const RECORD_TTL_S = 3600;
 /** The politeness bound under test: one connection at a time per address. */
@@ -38,7 +38,7 @@ export type BulkRunner = (
   ctx: { dns: DnsClient; port: number; gate: ReturnType<typeof createConnectionGate> },
 ) => Promise<Observation[]>;
 
-function records(count: number): DnsRecord[] {
+export function records(count: number): DnsRecord[] {
   const out: DnsRecord[] = [];
   MX_HOSTS.forEach((address, m) => {
     const name = `mx${m}.${SUFFIX}`;
@@ -55,7 +55,7 @@ function records(count: number): DnsRecord[] {
   return out;
 }
 
-const domainName = (i: number) => `d${i}.${SUFFIX}`;
+export const domainName = (i: number) => `d${i}.${SUFFIX}`;
 
 /**
  * Every collect() starts at once and waits its turn at the shared gate, so a

@@ -7,6 +7,8 @@ import { startDnsServer } from '../test/peers/dns-server.js';
 import { benchAddress } from './bench-peers.js';
 import { collectBatched, collectEach, measureBulk, type BulkCase } from './bulk.js';
 import { measureCaps } from './caps.js';
+import { measureBatch } from './batch.js';
+import { measureFleet } from './fleet.js';
 import { measureCost } from './cost.js';
 import { measureFlights } from './flights.js';
 import { ONE_WAY_MS, measureLatency } from './latency.js';
@@ -26,30 +28,61 @@ const BULK_CASES: BulkCase[] = [
   { api: 'collectMany', domains: 1000, oneWayMs: ONE_WAY_MS },
 ];
 
+/** `BENCH_ONLY=5` or `BENCH_ONLY=4,5`: run those sections alone (while working on one); all by default. */
+function selectedSections(spec: string | undefined, count: number): Set<number> {
+  const all = Array.from({ length: count }, (_, i) => i + 1);
+  if (spec === undefined || spec.trim() === '') return new Set(all);
+  const picked = spec.split(',').map((s) => Number(s.trim()));
+  const bad = picked.find((n) => !all.includes(n));
+  if (bad !== undefined) throw new Error(`BENCH_ONLY must list section numbers from 1 to ${count}, got "${spec}".`);
+  return new Set(picked);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   log('checker-smtp benchmark (loopback only, 127.0.0.200–239 and 127.70.0.0/16)');
   for (const line of machineDescription()) log(`  ${line}`);
   const dns = await startDnsServer([], { host: benchAddress(0) });
   const rows: Row[] = [];
+  const sections: [title: string, run: () => Promise<Row[]>][] = [
+    ['Client flights per endpoint probe (counted at the proxy, server side)', () => measureFlights(dns, log)],
+    [
+      `Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`,
+      () => measureLatency(dns, log),
+    ],
+    ['Cost per probe (servers in a child process)', () => measureCost(log)],
+    [
+      'Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time',
+      () => measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log),
+    ],
+    ['Bounded work per check and fair sharing (127.70.0.0/16)', () => measureCaps(dns, log)],
+    [
+      'checker-smtp batch: the engine at the politeness bound, and memory over a large list',
+      () => measureBatch(dns, [0, ONE_WAY_MS], log),
+    ],
+    [
+      `Distributed batch: 1, 2 and 4 worker processes over Redis at ${2 * ONE_WAY_MS} ms RTT, 100 distinct MX addresses`,
+      () => measureFleet(dns, ONE_WAY_MS, log),
+    ],
+  ];
+  // The last section, the web service, runs after the shared DNS server is closed (its peers are its own).
+  const serviceSection = sections.length + 1;
+  const only = selectedSections(process.env['BENCH_ONLY'], serviceSection);
   try {
-    log('\n1. Client flights per endpoint probe (counted at the proxy, server side)');
-    rows.push(...(await measureFlights(dns, log)));
-    log(
-      `\n2. Domain wall time at ${2 * ONE_WAY_MS} ms RTT (3 MX × 2 addresses, 6 distinct 127.0.0.x: ::1 is one address)`,
-    );
-    rows.push(...(await measureLatency(dns, log)));
-    log('\n3. Cost per probe (servers in a child process)');
-    rows.push(...(await measureCost(log)));
-    log('\n4. Bulk throughput: domains sharing 4 MX addresses, one connection per address at a time');
-    rows.push(...(await measureBulk(dns, BULK_CASES, { collect: collectEach, collectMany: collectBatched }, log)));
-    log('\n5. Bounded work per check and fair sharing (127.70.0.0/16)');
-    rows.push(...(await measureCaps(dns, log)));
+    for (const [i, [title, run]] of sections.entries()) {
+      if (!only.has(i + 1)) continue;
+      log(`\n${i + 1}. ${title}`);
+      rows.push(...(await run()));
+    }
   } finally {
     await dns.close();
   }
-  log('\n5. The web service under load: large checks, then slow bodies (serve and its peers in child processes)');
-  rows.push(...(await measureServiceLoad(log)));
+  if (only.has(serviceSection)) {
+    log(
+      `\n${serviceSection}. The web service under load: large checks, then slow bodies (serve and its peers in child processes)`,
+    );
+    rows.push(...(await measureServiceLoad(log)));
+  }
   log(`\nResults (${((Date.now() - started) / 1000).toFixed(0)} s):\n`);
   log(formatTable(rows));
   if (rows.some((r) => r.pass === false)) process.exitCode = 1;

@@ -1,6 +1,7 @@
 /**
  * The checker-smtp command line. Subcommands: check (a domain, now), demo
- * (a simulated world on loopback, checked), and serve (the HTTP checker
+ * (a simulated world on loopback, checked), batch (a list of domains),
+ * worker (a batch's queue, on any machine) and serve (the HTTP checker
  * service).
  */
 import { PACKAGE_VERSION } from '../model/package-info.js';
@@ -10,12 +11,16 @@ import { CHECK_USAGE, describeFailure, runCheck, type CliIo } from './check-comm
 import { DEMO_USAGE, runDemo } from './demo-command.js';
 import { runServe, SERVE_USAGE } from './serve-command.js';
 import { UsageError } from './usage-error.js';
+import { BATCH_USAGE, runBatch, type BatchIo } from './batch-command.js';
+import { runWorker, WORKER_USAGE } from './worker-command.js';
 
 const USAGE = `Usage: checker-smtp <command> [options]
 
 Commands:
   check DOMAIN   probe the domain's MX endpoints and report (see: checker-smtp check --help)
   demo           check two simulated domains on this machine, no network needed (see: checker-smtp demo --help)
+  batch [FILE]   check a list of domains, one JSON line each (see: checker-smtp batch --help)
+  worker         check domains from a batch's queue, on any number of machines (see: checker-smtp worker --help)
   serve          run the HTTP checker service and the /check page (see: checker-smtp serve --help)
 
 Options:
@@ -23,9 +28,15 @@ Options:
   --version      print the version
 `;
 
-const COMMANDS = ['check', 'demo', 'serve', 'help', '--help', '--version', 'version'];
+const COMMANDS = ['check', 'demo', 'batch', 'worker', 'serve', 'help', '--help', '--version', 'version'];
 
-const USAGES: Record<string, string> = { check: CHECK_USAGE, demo: DEMO_USAGE, serve: SERVE_USAGE };
+const USAGES: Record<string, string> = {
+  check: CHECK_USAGE,
+  demo: DEMO_USAGE,
+  batch: BATCH_USAGE,
+  worker: WORKER_USAGE,
+  serve: SERVE_USAGE,
+};
 
 /** After a usage error: the command's usage line and where the rest is, not the whole help. */
 function usageLine(command: string | undefined): string {
@@ -34,7 +45,7 @@ function usageLine(command: string | undefined): string {
   return `\n${usage}\n(see: checker-smtp ${known ? `${command} ` : ''}--help)`;
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], io: CliIo & Pick<BatchIo, 'stdin'>): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -44,6 +55,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runDemo(rest, io);
       case 'serve':
         return await runServe(rest, io);
+      case 'batch':
+        return await runBatch(rest, io);
+      case 'worker':
+        return await runWorker(rest, io);
       case '--version':
       case 'version':
         io.stdout.write(`${PACKAGE_VERSION}\n`);

@@ -147,6 +147,7 @@ async function collectBatch(
     dns,
     trustStore,
     signal: cut.signal,
+    sourceAddress: settings.sourceAddress,
     // The cut refuses to dial, as a target policy does: recorded, then renamed by markCut().
     targetPolicy: (address: string) => {
       if (cut.signal.aborted) {
@@ -212,7 +213,13 @@ async function collectBatch(
   let egress: Promise<EgressCheck> | null = null;
   const egressFor = (endpoints: EndpointProbe[]): Promise<EgressCheck> | null => {
     if (canaries.length === 0 || cut.signal.aborted || !needsEgressCheck(endpoints)) return null;
-    egress ??= checkEgress(canaries, { dns, gate, timeoutS: options[0]!.timeout, signal: cut.signal });
+    egress ??= checkEgress(canaries, {
+      dns,
+      gate,
+      timeoutS: options[0]!.timeout,
+      signal: cut.signal,
+      sourceAddress: settings.sourceAddress,
+    });
     return egress;
   };
   const egressChecks = await Promise.all(endpointsOf.map((e) => egressFor(e)));

@@ -30,6 +30,7 @@ import { GateWaitError, type ConnectionGate } from './connection-gate.js';
 import type { TargetPolicy } from './target-policy.js';
 import type { MxNamePolicy } from './dns/posture.js';
 import { DEFAULT_EGRESS_CANARIES, SMTP_PORT, type EgressCanary, type ResolverAddress } from '../config/settings.js';
+import type { SourceAddresses } from '../config/source-address.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut.js';
 import { checkEgress, needsEgressCheck } from './egress-check.js';
@@ -116,6 +117,8 @@ export interface CollectSettings {
    * service's per-client budget of endpoints).
    */
   admit?: (endpoints: number) => void;
+  /** This machine's address per family that SMTP connections leave from (default: the system's choice). */
+  sourceAddress?: SourceAddresses;
 }
 
 /** The endpoint cap of `settings`, checked: a bad value is refused before anything is sent. */
@@ -215,6 +218,7 @@ async function collectUntil(
     skip,
     targetPolicy: (address) => refuse() ?? settings.targetPolicy?.(address) ?? null,
     onPhase: (phase) => settings.onProgress?.({ type: 'endpoint-phase', subject, phase }),
+    sourceAddress: settings.sourceAddress,
   });
   /** One attempt at `target`: through the gate, never dialled once the collection is cut or its wait ran out. */
   const attempt = async (target: EndpointTarget): Promise<EndpointProbe> => {
@@ -282,6 +286,7 @@ async function collectUntil(
       owner,
       timeoutS: options.timeout,
       signal: cut.signal,
+      sourceAddress: settings.sourceAddress,
     });
   }
 

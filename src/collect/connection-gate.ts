@@ -22,6 +22,25 @@ export interface ConnectionGateOptions {
   maxOpen?: number;
   /** Connections open at once to one address. */
   perAddress?: number;
+  /**
+   * Holds on addresses shared beyond this process (workers of a fleet): taken once this process's own
+   * slot is granted, released when the connection is over. Without it the bound is this process's alone.
+   */
+  leases?: AddressLeases;
+}
+
+/** One hold on a destination address, from an AddressLeases. */
+export interface AddressLease {
+  /** Give it back; must not throw (a lease that cannot be given back expires on its own). */
+  release(): Promise<void>;
+}
+
+/**
+ * The gate's hook for politeness across processes: `acquire` resolves once this process may open one
+ * more connection to `address` (a fleet-wide semaphore, e.g. in Redis), and rejects when the backend fails.
+ */
+export interface AddressLeases {
+  acquire(address: string): Promise<AddressLease>;
 }
 
 export interface ConnectionGateStats {
@@ -96,6 +115,7 @@ export function createConnectionGate(options: ConnectionGateOptions = {}): Conne
   const maxOpen = positiveInteger('maxOpen', options.maxOpen ?? MAX_OPEN_CONNECTIONS);
   const perAddress = positiveInteger('perAddress', options.perAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
   const reserve = Math.floor(maxOpen * GATE_RESERVE_FRACTION);
+  const leases = options.leases;
   let open = 0;
   const openByAddress = new Map<string, number>();
   const openByOwner = new Map<object, number>();
@@ -172,9 +192,13 @@ export function createConnectionGate(options: ConnectionGateOptions = {}): Conne
         signal?.addEventListener('abort', onAbort, { once: true });
         dispatch();
       });
+      // The fleet's lease once this process's slot is ours; a lease that cannot be had frees the slot.
+      let lease: AddressLease | undefined;
       try {
+        if (leases) lease = await leases.acquire(address);
         return await fn();
       } finally {
+        await lease?.release();
         release(waiter);
       }
     },

@@ -12,6 +12,7 @@ import type { EgressCanaryResult, EgressCheck, EndpointProbe, ProbeErrorCode } f
 import { EGRESS_CANARY_TIMEOUT_S } from '../model/limits.js';
 import { egressSymptom, neverDialled } from '../model/endpoint-state.js';
 import type { EgressCanary } from '../config/settings.js';
+import type { SourceAddresses } from '../config/source-address.js';
 import type { ConnectionGate } from './connection-gate.js';
 import type { DnsClient } from './dns/dns-client.js';
 import { ProbeAbort, SmtpConnection } from './smtp/connection.js';
@@ -37,6 +38,8 @@ export interface EgressContext {
   timeoutS: number;
   /** The collection's cancel or deadline. */
   signal?: AbortSignal | undefined;
+  /** Where the probes leave from: the canary must be dialled from there too. */
+  sourceAddress?: SourceAddresses | undefined;
 }
 
 const OUTCOME_OF: Partial<Record<ProbeErrorCode, EgressCanaryResult['outcome']>> = {
@@ -70,7 +73,7 @@ async function dial(canary: EgressCanary, ctx: EgressContext): Promise<EgressCan
   const resolved = await addressOf(ctx.dns, canary.host);
   if (typeof resolved === 'string')
     return { ...base, address: null, outcome: 'unresolved', greeting: null, error: resolved, connect_ms: null };
-  const target = { ...resolved, port: canary.port };
+  const target = { ...resolved, port: canary.port, localAddress: ctx.sourceAddress?.[resolved.family] };
   const budgetS = Math.min(ctx.timeoutS, EGRESS_CANARY_TIMEOUT_S);
   const run = async (): Promise<EgressCanaryResult> => {
     if (ctx.signal?.aborted) return cancelled(target.address);

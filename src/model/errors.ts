@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'command.unsafe' // a value that would be unsafe on the SMTP wire (CR, LF, bad address…)
   // Our side failed.
   | 'output.unwritable' // the CLI cannot write the file it was asked to
+  | 'backend.unreachable' // the fleet's queue (Redis) or result store (PostgreSQL) cannot be reached or refuses us
   | 'package.not_found' // the install is broken: no package.json above the code
   | 'schema.conflict' // the contract's schemas contradict themselves (two definitions under one name)
   | 'probe.aborted' // unwinds one endpoint dialogue; caught and recorded as its ProbeError

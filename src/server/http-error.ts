@@ -39,6 +39,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   // Ours to fix, never the caller's: answered without their message.
   'setting.invalid': 500,
   'output.unwritable': 500,
+  'backend.unreachable': 503,
   'package.not_found': 500,
   'schema.conflict': 500,
   'probe.aborted': 500,

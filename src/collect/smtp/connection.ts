@@ -70,6 +70,8 @@ export interface ConnectTarget {
   address: string;
   family: 4 | 6;
   port: number;
+  /** This machine's address (of the same family) to leave from; the system chooses when absent. */
+  localAddress?: string | undefined;
 }
 
 export class SmtpConnection {
@@ -108,7 +110,14 @@ export class SmtpConnection {
   /** Open the TCP connection; rejects with ProbeAbort (phase connect) on failure or abort. */
   static open(target: ConnectTarget, transcript: Transcript, signal: AbortSignal): Promise<SmtpConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: target.address, port: target.port, family: target.family, noDelay: true });
+      const from = target.localAddress;
+      const socket = net.connect({
+        host: target.address,
+        port: target.port,
+        family: target.family,
+        noDelay: true,
+        ...(from === undefined ? {} : { localAddress: from }),
+      });
       const cleanup = () => {
         socket.off('connect', onConnect);
         socket.off('error', onError);
@@ -122,7 +131,7 @@ export class SmtpConnection {
       };
       const onConnect = () => {
         cleanup();
-        transcript.event(`connected to ${formatHostPort(target)}`);
+        transcript.event(`connected to ${formatHostPort(target)}${from === undefined ? '' : ` from ${from}`}`);
         resolve(new SmtpConnection(socket, transcript));
       };
       const onError = (err: NodeJS.ErrnoException) => {

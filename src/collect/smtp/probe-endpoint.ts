@@ -27,6 +27,7 @@ import { lookupReverseDns, reverseDnsTimedOut } from '../dns/reverse-dns.js';
 import { ProbeAbort, SmtpConnection, formatHostPort } from './connection.js';
 import { Transcript } from './transcript.js';
 import type { TargetPolicy } from '../target-policy.js';
+import type { SourceAddresses } from '../../config/source-address.js';
 import { ehlo, helo, mailFrom, quit, rcptTo, rset, starttls } from './commands.js';
 import { hasExtension, parseExtensions } from './extensions.js';
 import {
@@ -77,6 +78,8 @@ export interface ProbeContext {
    * addresses cannot make one check send thousands of DNS questions either.
    */
   reverseDns?: boolean;
+  /** This machine's address per family to leave from (`--source-address`). */
+  sourceAddress?: SourceAddresses | undefined;
 }
 
 /** The reverse DNS record of an endpoint whose PTR was not asked. */
@@ -288,7 +291,11 @@ async function onConnection(
   let quitAnswered = false;
   const onBudgetOut = () => conn?.fail('timeout', `the ${ctx.options.timeout} s time budget ran out`);
   try {
-    conn = await SmtpConnection.open(target, transcript, budget);
+    conn = await SmtpConnection.open(
+      { ...target, localAddress: ctx.sourceAddress?.[target.family] },
+      transcript,
+      budget,
+    );
     budget.addEventListener('abort', onBudgetOut, { once: true });
     await body(conn);
     quitAnswered = conn.quitAnswered;
