@@ -10,7 +10,7 @@ import { CheckerError } from '../model/errors.js';
 import { MAX_MX_TARGETS } from '../model/limits.js';
 import type { MxRecord } from '../model/mx-record.js';
 import { quote } from '../model/text.js';
-import { parsePort } from './settings.js';
+import { parsePort, splitHostPort } from './settings.js';
 import { validateHostname } from './validate.js';
 
 /** Preference of the first host given, and the step between hosts: the order given is the order tried. */
@@ -21,19 +21,7 @@ function fail(message: string): never {
 }
 
 function parseMxHost(item: string, index: number): MxRecord {
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(item);
-  let host = item;
-  let portText: string | undefined;
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-  } else if (isIP(item) !== 6) {
-    const i = item.lastIndexOf(':');
-    if (i !== -1) {
-      host = item.slice(0, i);
-      portText = item.slice(i + 1);
-    }
-  }
+  const { host, portText, bracketed } = splitHostPort(item);
   const port = portText === undefined ? undefined : parsePort(portText, `MX host ${quote(item)}: the port`);
   const preference = PREFERENCE_STEP * (index + 1);
   const at = (exchange: string): MxRecord =>

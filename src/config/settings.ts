@@ -96,20 +96,22 @@ export function parseEgressCanaries(input: string): EgressCanary[] {
   return items.map(parseEgressCanary);
 }
 
-function parseEgressCanary(item: string): EgressCanary {
+/**
+ * HOST[:PORT] as people write it: `mx.example:2525`, `192.0.2.1:25`,
+ * `[2001:db8::1]:25`, or a bare IPv6 address (its colons are no port). The
+ * parts as written; the caller validates the host and the port.
+ */
+export function splitHostPort(item: string): { host: string; portText: string | undefined; bracketed: boolean } {
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(item);
-  let host = item;
-  let portText: string | undefined;
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-  } else if (isIP(item) !== 6) {
-    const i = item.lastIndexOf(':');
-    if (i !== -1) {
-      host = item.slice(0, i);
-      portText = item.slice(i + 1);
-    }
-  }
+  if (bracketed) return { host: bracketed[1]!, portText: bracketed[2], bracketed: true };
+  const i = isIP(item) === 6 ? -1 : item.lastIndexOf(':');
+  return i === -1
+    ? { host: item, portText: undefined, bracketed: false }
+    : { host: item.slice(0, i), portText: item.slice(i + 1), bracketed: false };
+}
+
+function parseEgressCanary(item: string): EgressCanary {
+  const { host, portText, bracketed } = splitHostPort(item);
   const port = portText === undefined ? SMTP_PORT : parsePort(portText, 'Egress canary port');
   if (isIP(host) !== 0) return { host, port };
   if (bracketed)
