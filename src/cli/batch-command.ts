@@ -47,7 +47,7 @@ import { withoutObservation } from '../presentation/fleet-line.js';
 import type { Redis } from 'ioredis';
 import { runBatchLoop } from '../fleet/run-batch.js';
 import { createBatchProgress, formatDuration } from './batch-progress.js';
-import { UsageError, type CliIo } from './check-command.js';
+import { PROBE_FLAGS, UsageError, type CliIo } from './check-command.js';
 
 export const BATCH_USAGE = `Usage: checker-smtp batch [FILE|-] [options]
 
@@ -140,16 +140,7 @@ function parseBatchArgs(argv: string[]) {
         concurrency: { type: 'string' },
         'connections-per-address': { type: 'string' },
         'source-address': { type: 'string', multiple: true },
-        timeout: { type: 'string' },
-        helo: { type: 'string' },
-        'probe-address': { type: 'string' },
-        'mail-from': { type: 'string' },
-        'no-null-sender': { type: 'boolean' },
-        'no-postmaster': { type: 'boolean' },
-        'no-open-relay': { type: 'boolean' },
-        resolver: { type: 'string' },
-        port: { type: 'string' },
-        'egress-canary': { type: 'string', multiple: true },
+        ...PROBE_FLAGS,
         queue: { type: 'string' },
         chunk: { type: 'string' },
         store: { type: 'string' },

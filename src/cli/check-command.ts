@@ -90,8 +90,8 @@ export const REPORT_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const CHECK_FLAGS = {
-  ...REPORT_FLAGS,
+/** The probe and deployment flags every command that checks domains takes (check, demo, batch, worker). */
+export const PROBE_FLAGS = {
   timeout: { type: 'string' },
   helo: { type: 'string' },
   'probe-address': { type: 'string' },
@@ -101,11 +101,16 @@ const CHECK_FLAGS = {
   'no-open-relay': { type: 'boolean' },
   resolver: { type: 'string' },
   port: { type: 'string' },
+  'egress-canary': { type: 'string', multiple: true },
+} as const;
+
+const CHECK_FLAGS = {
+  ...REPORT_FLAGS,
+  ...PROBE_FLAGS,
   'max-endpoints': { type: 'string' },
   mx: { type: 'string', multiple: true },
   ipv4: { type: 'boolean', short: '4' },
   ipv6: { type: 'boolean', short: '6' },
-  'egress-canary': { type: 'string', multiple: true },
 } as const;
 
 /** What each string flag takes, for messages ("--timeout needs a value: --timeout S."). */
