@@ -7,7 +7,9 @@
  *
  *   node --import tsx bench/peer-process.ts '{"hosts":["127.0.0.215"],"greetingDelayMs":5000,"domain":"cost.bench.test"}'
  */
-import { testCa } from '../test/peers/certs.js';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { leafCertificate, testCa } from '../test/peers/certs.js';
 import { mailDomainRecords } from '../test/peers/dns-records.js';
 import { startDnsServer } from '../test/peers/dns-server.js';
 import { startOnSamePort } from '../test/peers/listen.js';
@@ -31,12 +33,16 @@ export interface PeerProcessConfig {
    * transcripts, as a verbose or hostile server makes); default none.
    */
   padLines?: number;
+  /** Also publish d0…d(N-1).<domain>, each with MX mx(i mod names).<domain> (a bulk run's list). */
+  listDomains?: number;
 }
 
 export interface PeerProcessReady {
   dns: string;
   port: number;
   ca: string;
+  /** A bare TLS server (the first host, the MX certificate): it answers each TLS connection by closing it. */
+  tlsPort: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerProcessConfig;
@@ -51,6 +57,12 @@ const dns = await startDnsServer(
   ),
   { host: benchAddress(config.dnsOffset) },
 );
+for (let i = 0; i < (config.listDomains ?? 0); i++)
+  dns.set({ name: `d${i}.${config.domain}`, type: 'MX', priority: 10, exchange: `mx${i % names}.${config.domain}` });
+const credentials = leafCertificate(`mx0.${config.domain}`);
+const bareTls = tls.createServer({ key: credentials.key, cert: credentials.cert }, (socket) => socket.end());
+bareTls.on('tlsClientError', () => undefined);
+await new Promise<void>((resolve) => bareTls.listen(0, config.hosts[0], resolve));
 /** A padding line: about a hundred characters, as a long banner or extension line is. */
 const pad = (i: number) => `padding line ${i} ${'x'.repeat(80)}`;
 const padLines = config.padLines ?? 0;
@@ -73,10 +85,16 @@ const { port, peers } = await startOnSamePort(
       }),
   ),
 );
-const ready: PeerProcessReady = { dns: dns.address, port, ca: testCa().cert };
+const ready: PeerProcessReady = {
+  dns: dns.address,
+  port,
+  ca: testCa().cert,
+  tlsPort: (bareTls.address() as AddressInfo).port,
+};
 process.stdout.write(`${JSON.stringify(ready)}\n`);
 process.stdin.resume();
 process.stdin.on('end', async () => {
+  bareTls.close();
   await Promise.all(peers.map((p) => p.close()));
   await dns.close();
   process.exit(0);

@@ -5,6 +5,7 @@
  * (summary, comparison); this file reads the flags, wires them, handles
  * Ctrl-C and prints the summary.
  */
+import { TlsSessions } from '../collect/tls/tls-sessions.js';
 import { accessSync, constants, createReadStream, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -309,6 +310,8 @@ export async function runBatch(argv: string[], io: BatchIo): Promise<number> {
       options: rawOptions,
       dns,
       gate,
+      // One run, one set of TLS sessions: a later chunk resumes what an earlier one negotiated with the same MX.
+      tlsSessions: new TlsSessions(),
       ...(port ? { port } : {}),
       ...(egressCanary ? { egressCanary } : {}),
       ...(sourceAddress[4] !== undefined || sourceAddress[6] !== undefined ? { sourceAddress } : {}),

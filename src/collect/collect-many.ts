@@ -9,6 +9,7 @@
  *
  *   const observations = await collectMany(['a.example', 'b.example'], { gate });
  */
+import { TlsSessions } from './tls/tls-sessions.js';
 import type { EgressCheck, EndpointProbe, Observation, Phase } from '../model/observation.js';
 import { OBSERVATION_VERSION } from '../model/observation.js';
 import { parseOptions, type CheckOptions } from '../config/options.js';
@@ -41,6 +42,12 @@ export interface CollectManySettings extends Omit<
   options?: Record<string, unknown>;
   /** Most domains whose transactions share one SMTP session (see DOMAINS_PER_SESSION). */
   domainsPerSession?: number;
+  /**
+   * TLS sessions to resume (tls-sessions.ts): a batch passes one for the
+   * whole run so later chunks resume what earlier ones negotiated; by default
+   * each call keeps its own.
+   */
+  tlsSessions?: TlsSessions;
 }
 
 /** "Service not available, closing transmission channel". */
@@ -141,11 +148,13 @@ async function collectBatch(
     }
   });
   const results = new Map<Planned, EndpointProbe>();
+  const tlsSessions = settings.tlsSessions ?? new TlsSessions();
   /** Probes of one connection; `dialled.no` is set when the cut kept it from dialling. */
   const context = (o: CheckOptions, dialled: { no: boolean }) => ({
     options: o,
     dns,
     trustStore,
+    tlsSessions,
     signal: cut.signal,
     sourceAddress: settings.sourceAddress,
     // The cut refuses to dial, as a target policy does: recorded, then renamed by markCut().

@@ -12,6 +12,7 @@
  * expire. A job whose leases could not be held (Redis lost) fails and is
  * tried again, so no result is computed outside the fleet's bound unnoticed.
  */
+import { TlsSessions } from '../collect/tls/tls-sessions.js';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createConnectionGate } from '../collect/connection-gate.js';
@@ -61,6 +62,8 @@ export function startFleetWorker(opts: FleetWorkerOptions): FleetWorker {
     prefix: FLEET_LEASE_PREFIX,
   });
   const gate = createConnectionGate({ perAddress: opts.perAddress, maxOpen: MAX_OPEN_CONNECTIONS, leases });
+  // The worker's jobs resume each other's TLS sessions with a shared MX (each entry at most 10 minutes old).
+  const tlsSessions = new TlsSessions();
   let finished = 0;
 
   async function processJob(job: Job<FleetJobData, FleetJobResult>): Promise<FleetJobResult> {
@@ -69,7 +72,7 @@ export function startFleetWorker(opts: FleetWorkerOptions): FleetWorker {
     const settings: ChunkSettings = {
       // The store keeps every observation; the coordinator gets them only when it asked.
       full: job.data.observations || opts.store !== null,
-      collect: { ...opts.collect, options: job.data.options, gate },
+      collect: { ...opts.collect, options: job.data.options, gate, tlsSessions },
     };
     const outcomes = await checkChunk(job.data.items, settings);
     if (leases.failed > before.failed || leases.lost > before.lost)

@@ -37,6 +37,22 @@ export const CLOSE_GRACE_MS = 1000;
 /** Most transcript entries kept per endpoint (bounded anyway by the bytes above). */
 export const MAX_TRANSCRIPT_LINES = 2000;
 
+/**
+ * Certificates whose description a process keeps (describe-tls.ts), by
+ * fingerprint: a certificate is a few KiB, so this is a few MiB at most, and
+ * more distinct certificates than this in a run only means parsing again.
+ */
+export const CERTIFICATE_MEMO_ENTRIES = 1024;
+
+/**
+ * How long a bulk run resumes the TLS session of a full handshake
+ * (tls-sessions.ts): past this, the next connection to that MX makes a full
+ * handshake again, so a reported chain was seen at most this long before.
+ */
+export const TLS_RESUME_MAX_AGE_MS = 10 * 60 * 1000;
+/** MX (address, port, SNI name) whose session a run keeps: a few KiB each (ticket, chain). */
+export const TLS_RESUME_MAX_ENTRIES = 2000;
+
 /** Endpoints of one domain probed at once: a domain costs about one endpoint's time. */
 export const MAX_PARALLEL_ENDPOINTS = 16;
 

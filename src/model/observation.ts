@@ -374,6 +374,13 @@ export const TlsInfoSchema = definition(
       }),
       chain_error: nullable(Type.String(), 'OpenSSL\'s verdict when untrusted, e.g. "DEPTH_ZERO_SELF_SIGNED_CERT".'),
       sni: nullable(Type.String(), 'SNI we sent (the MX name); null for an implicit MX address without a name.'),
+      resumed_from: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          description:
+            "Present when this connection resumed the TLS session of an earlier full handshake of the same bulk run (collectMany, batch, worker) to the same MX: when that handshake was made. A resumed handshake carries no certificate, so `chain`, `chain_trusted`, `chain_error` and `ephemeral` are what that full handshake showed (at most 10 minutes before); `version` and `cipher` are this connection's.",
+        }),
+      ),
     },
     { description: 'What the STARTTLS handshake negotiated and the certificate chain seen.' },
   ),

@@ -50,7 +50,8 @@ export class ConnectionLog {
   spokeEarly = false;
   bytesReceived = 0;
   /** Negotiated TLS, once a STARTTLS handshake succeeded. */
-  tls: { protocol: string; cipher: string } | undefined;
+  /** `resumed`: the client resumed an earlier session (no certificate was sent). */
+  tls: { protocol: string; cipher: string; resumed: boolean } | undefined;
   tlsError: string | undefined;
   /** A socket error or a failure of the peer's own script: a broken test peer, not client behaviour. */
   error: string | undefined;

@@ -42,6 +42,61 @@ export interface TlsUpgradeOptions {
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
   ciphers?: string;
+  /** Fail the handshake of a client that offers to resume a session (a server broken on resumption). */
+  refuseResumption?: boolean;
+}
+
+/** A fatal TLS alert, handshake_failure (RFC 8446 §6), in a TLS 1.2-versioned record as servers send it. */
+const HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+
+/**
+ * Whether a ClientHello record offers to resume: a pre_shared_key extension
+ * (41, TLS 1.3) or a non-empty session_ticket extension (35, TLS 1.2).
+ */
+export function offersResumption(record: Buffer): boolean {
+  try {
+    let p = 5 + 4 + 2 + 32; // record header, handshake header, legacy_version, random
+    p += 1 + record[p]!; // session id
+    p += 2 + record.readUInt16BE(p); // cipher suites
+    p += 1 + record[p]!; // compression methods
+    const end = p + 2 + record.readUInt16BE(p);
+    for (p += 2; p + 4 <= end;) {
+      const type = record.readUInt16BE(p);
+      const length = record.readUInt16BE(p + 2);
+      if (type === 41 || (type === 35 && length > 0)) return true;
+      p += 4 + length;
+    }
+  } catch {
+    // A truncated hello offers nothing.
+  }
+  return false;
+}
+
+/** Server contexts by configuration, most recent last. */
+const serverContexts = new Map<string, tls.SecureContext>();
+const MAX_SERVER_CONTEXTS = 64;
+
+/**
+ * One TLS context per configuration, as an MTA has one for its life: its
+ * session tickets are then valid on the next connection, so a client can
+ * resume a session (as with Postfix, Exim or OpenSMTPD).
+ */
+function serverContext(options: TlsUpgradeOptions): tls.SecureContext {
+  const key = JSON.stringify([options.key, options.cert, options.minVersion, options.maxVersion, options.ciphers]);
+  let ctx = serverContexts.get(key);
+  if (!ctx) {
+    ctx = tls.createSecureContext({
+      key: options.key,
+      cert: options.cert,
+      minVersion: options.minVersion,
+      maxVersion: options.maxVersion,
+      ciphers: options.ciphers,
+    });
+    if (serverContexts.size >= MAX_SERVER_CONTEXTS) serverContexts.delete(serverContexts.keys().next().value!);
+  }
+  serverContexts.delete(key);
+  serverContexts.set(key, ctx);
+  return ctx;
 }
 
 /** Thrown by `send()` once the connection is gone; ends the script quietly. */
@@ -247,15 +302,20 @@ class Connection implements ScriptedConnection {
     this.raw.off('data', this.onData);
     this.raw.pause();
     this.discardPlaintext();
+    if (options.refuseResumption) {
+      const hello = await this.firstRecord();
+      if (hello === null) return false;
+      if (offersResumption(hello)) {
+        // What a server broken on resumption does: a fatal handshake_failure alert, then the close.
+        this.log.tlsError = 'refused a ClientHello offering to resume a session';
+        this.raw.end(HANDSHAKE_FAILURE_ALERT);
+        return false;
+      }
+      this.raw.unshift(hello);
+    }
     const secureSocket = new tls.TLSSocket(this.raw, {
       isServer: true,
-      secureContext: tls.createSecureContext({
-        key: options.key,
-        cert: options.cert,
-        minVersion: options.minVersion,
-        maxVersion: options.maxVersion,
-        ciphers: options.ciphers,
-      }),
+      secureContext: serverContext(options),
     });
     const outcome = await new Promise<Error | undefined>((resolve) => {
       secureSocket.once('secure', () => resolve(undefined));
@@ -273,7 +333,11 @@ class Connection implements ScriptedConnection {
     }
     this.socket = secureSocket;
     this.isSecure = true;
-    this.log.tls = { protocol: secureSocket.getProtocol() ?? '', cipher: secureSocket.getCipher().name };
+    this.log.tls = {
+      protocol: secureSocket.getProtocol() ?? '',
+      cipher: secureSocket.getCipher().name,
+      resumed: secureSocket.isSessionReused(),
+    };
     secureSocket.on('data', this.onData);
     secureSocket.on('error', this.onError);
     secureSocket.on('close', this.onClose);
@@ -379,6 +443,28 @@ class Connection implements ScriptedConnection {
     else if (rest.length > 0) dropped.push(rest.toString('utf8'));
     this.log.discardedBeforeTls.push(...dropped);
     this.startTlsPending = false;
+  }
+
+  /** The client's first TLS record (its ClientHello), read whole; null if the client went away first. */
+  private async firstRecord(): Promise<Buffer | null> {
+    let record = Buffer.alloc(0);
+    for (;;) {
+      const chunk = this.raw.read() as Buffer | null;
+      if (chunk !== null) record = Buffer.concat([record, chunk]);
+      if (record.length >= 5 && record.length >= 5 + record.readUInt16BE(3)) return record;
+      if (this.isClosed || this.raw.destroyed || this.raw.readableEnded) return null;
+      if (chunk === null) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            this.raw.off('readable', done);
+            this.raw.off('close', done);
+            resolve();
+          };
+          this.raw.once('readable', done);
+          this.raw.once('close', done);
+        });
+      }
+    }
   }
 
   private hasUnreadInput(): boolean {

@@ -41,7 +41,11 @@ export async function startSmtpServerPeer(
       const log = byClient.get(key);
       if (log) {
         const tlsSocket = socket as tls.TLSSocket;
-        log.tls = { protocol: tlsSocket.getProtocol() ?? '', cipher: tlsSocket.getCipher().name };
+        log.tls = {
+          protocol: tlsSocket.getProtocol() ?? '',
+          cipher: tlsSocket.getCipher().name,
+          resumed: tlsSocket.isSessionReused(),
+        };
         tap(socket, log, true);
         topSockets.set(key, socket);
       }

@@ -14,7 +14,8 @@ import { CLOSE_GRACE_MS, MAX_ENDPOINT_BYTES } from '../../model/limits.js';
 import { ReplyParser, type ParseResult } from './reply-parser.js';
 import { toWire } from './commands.js';
 import type { Transcript } from './transcript.js';
-import { describeTls } from '../tls/describe-tls.js';
+import { describeTls, resumedTls } from '../tls/describe-tls.js';
+import type { TlsSessions } from '../tls/tls-sessions.js';
 import { tlsErrorMessage } from '../tls/tls-error-message.js';
 
 /**
@@ -217,6 +218,9 @@ export class SmtpConnection {
     }
   }
 
+  /** A TLS session was offered for resumption on this connection (a failed handshake may be the resumption's fault). */
+  resumeOffered = false;
+
   /** Send one or more command lines in a single write (one flight: pipelining when several). */
   send(...commands: string[]): void {
     if (this.failure) throw new ProbeAbort(this.failure);
@@ -266,6 +270,7 @@ export class SmtpConnection {
     servername: string | null,
     ca: string[],
     signal: AbortSignal,
+    resume?: { sessions: TlsSessions; key: string },
   ): Promise<{ tls: TlsInfo; discarded: number }> {
     // Detach first: reading the socket's buffer with our listener still on would hand an
     // injection sent after the 220 to the parser as if it were a reply.
@@ -283,6 +288,8 @@ export class SmtpConnection {
     plain.removeAllListeners('error');
     plain.on('error', () => undefined); // errors surface on the TLS socket
 
+    const offered = resume?.sessions.get(resume.key) ?? null;
+    const onTicket = (ticket: Buffer) => resume?.sessions.ticket(resume.key, ticket);
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const options: tls.ConnectionOptions = {
         ...OPPORTUNISTIC_TLS,
@@ -290,7 +297,13 @@ export class SmtpConnection {
         secureContext: secureContextFor(ca),
       };
       if (servername) options.servername = servername;
+      if (offered) {
+        options.session = offered.session;
+        this.resumeOffered = true;
+      }
       const s = tls.connect(options);
+      // Tickets come after the handshake; listening costs a serialization each, so only a full handshake listens.
+      if (resume) s.on('session', onTicket);
       const cleanup = () => {
         s.off('secureConnect', onSecure);
         s.off('error', onError);
@@ -320,7 +333,16 @@ export class SmtpConnection {
     this.socket = secure;
     this.parser = new ReplyParser();
     this.attach(secure);
+    if (offered && secure.isSessionReused()) {
+      secure.off('session', onTicket);
+      const info = resumedTls(secure, offered);
+      this.transcript.event(
+        `TLS established: ${info.version} ${info.cipher} (session resumed; certificate chain as presented at ${info.resumed_from})`,
+      );
+      return { tls: info, discarded };
+    }
     const info = describeTls(secure, servername);
+    resume?.sessions.handshake(resume.key, info);
     this.transcript.event(`TLS established: ${info.version} ${info.cipher}`);
     return { tls: info, discarded };
   }

@@ -38,6 +38,7 @@ import {
   type PlannedTransaction,
 } from './transactions.js';
 import { splitTranscript } from './split-transcript.js';
+import { sessionKey, type TlsSessions } from '../tls/tls-sessions.js';
 
 export interface EndpointTarget {
   address: string;
@@ -80,6 +81,8 @@ export interface ProbeContext {
   reverseDns?: boolean;
   /** This machine's address per family to leave from (`--source-address`). */
   sourceAddress?: SourceAddresses | undefined;
+  /** A bulk run's TLS sessions: resume the session of an MX the run already spoke to (absent: never resume). */
+  tlsSessions?: TlsSessions | undefined;
 }
 
 /** The reverse DNS record of an endpoint whose PTR was not asked. */
@@ -167,8 +170,25 @@ export async function probeSession(
   ctx: ProbeContext,
   members: SessionMember[],
 ): Promise<EndpointProbe[]> {
+  const { probes, resumeFailed } = await probeSessionOnce(target, ctx, members);
+  if (resumeFailed === null) return probes;
+  // The server may mishandle resumption only: the checker's doing, so never the verdict. Again, in full.
+  ctx.tlsSessions!.forget(resumeFailed.key);
+  const again = await probeSessionOnce(target, { ...ctx, tlsSessions: undefined }, members, {
+    note: `a first connection offered to resume an earlier TLS session and its handshake failed (${resumeFailed.message}); this connection makes a full handshake`,
+  });
+  return again.probes;
+}
+
+async function probeSessionOnce(
+  target: EndpointTarget,
+  ctx: ProbeContext,
+  members: SessionMember[],
+  opts: { note?: string } = {},
+): Promise<{ probes: EndpointProbe[]; resumeFailed: { key: string; message: string } | null }> {
   const startedAt = new Date();
   const transcript = new Transcript();
+  if (opts.note) transcript.event(opts.note);
   const timeBudget = AbortSignal.timeout(ctx.options.timeout * 1000);
   const budget = ctx.signal ? AbortSignal.any([timeBudget, ctx.signal]) : timeBudget;
   const f: Findings = {
@@ -221,6 +241,10 @@ export async function probeSession(
     });
     error = first.error;
     bytes += first.bytes;
+    if (error?.code === 'tls.handshake' && first.resumeOffered && ctx.tlsSessions) {
+      const key = sessionKey(target.address, target.port, target.mx[0] ?? null, ctx.trustStore);
+      return { probes: [], resumeFailed: { key, message: error.message } };
+    }
     if (error?.code === 'tls.handshake' && pending(states).length > 0) {
       // Senders fall back to plaintext after a failed handshake (Postfix smtp_tls_security_level = may,
       // Exim tls_tempfail_tryclear): so does the checker, to learn whether mail still flows, and how.
@@ -241,7 +265,7 @@ export async function probeSession(
     transcript.lines,
     states.map((m) => m.commandLines),
   );
-  return states.map((m, i) => ({
+  const probes = states.map((m, i) => ({
     mx: members[i]!.mx,
     preference: members[i]!.preference,
     address: target.address,
@@ -273,6 +297,7 @@ export async function probeSession(
     bytes_received: bytes,
     retry: null,
   }));
+  return { probes, resumeFailed: null };
 }
 
 /**
@@ -285,7 +310,7 @@ async function onConnection(
   budget: AbortSignal,
   transcript: Transcript,
   body: (conn: SmtpConnection) => Promise<void>,
-): Promise<{ error: ProbeError | null; bytes: number; quit: boolean }> {
+): Promise<{ error: ProbeError | null; bytes: number; quit: boolean; resumeOffered: boolean }> {
   let conn: SmtpConnection | null = null;
   let error: ProbeError | null = null;
   let quitAnswered = false;
@@ -306,7 +331,7 @@ async function onConnection(
     budget.removeEventListener('abort', onBudgetOut);
     await conn?.close(quitAnswered);
   }
-  return { error, bytes: conn?.bytesReceived ?? 0, quit: quitAnswered };
+  return { error, bytes: conn?.bytesReceived ?? 0, quit: quitAnswered, resumeOffered: conn?.resumeOffered ?? false };
 }
 
 /** Transactions not settled yet, across members, in order. */
@@ -376,7 +401,12 @@ async function dialogue(
       step('tls');
       const tlsStart = transcript.elapsed();
       try {
-        const { tls, discarded } = await conn.startTls(target.mx[0] ?? null, ctx.trustStore, budget);
+        const servername = target.mx[0] ?? null;
+        const resume = ctx.tlsSessions && {
+          sessions: ctx.tlsSessions,
+          key: sessionKey(target.address, target.port, servername, ctx.trustStore),
+        };
+        const { tls, discarded } = await conn.startTls(servername, ctx.trustStore, budget, resume);
         f.starttls.ok = true;
         f.starttls.tls = tls;
         f.starttls.discarded_bytes = discarded;

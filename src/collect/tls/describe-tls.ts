@@ -7,9 +7,37 @@ import type tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo, TlsInfo } from '../../model/observation.js';
 import { signatureAlgorithm } from './signature-algorithm.js';
+import type { ResumableSession } from './tls-sessions.js';
+import { CERTIFICATE_MEMO_ENTRIES } from '../../model/limits.js';
 
 /** Chains longer than this are junk or loops (issuerCertificate cycles at the root). */
 const MAX_CHAIN_LENGTH = 10;
+
+/**
+ * Certificates already described, by SHA-256 fingerprint. Everything in a
+ * CertificateInfo is read from the certificate's own bytes, so the same
+ * fingerprint always describes the same way: a batch meeting one provider's
+ * certificate on hundreds of MX addresses parses it once (parsing, the key
+ * and the self-signature check were a third of a probe's CPU). Entries are
+ * frozen, as they are shared between observations; the oldest go first.
+ */
+const described = new Map<string, CertificateInfo>();
+
+function memoised(c: tls.DetailedPeerCertificate): CertificateInfo {
+  const key = c.fingerprint256;
+  if (!key) return describeCertificate(c);
+  const known = described.get(key);
+  if (known) return known;
+  const info = deepFreeze(describeCertificate(c));
+  if (described.size >= CERTIFICATE_MEMO_ENTRIES) described.delete(described.keys().next().value!);
+  described.set(key, info);
+  return info;
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
 
 function names(o: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -79,28 +107,34 @@ function peerChain(socket: tls.TLSSocket): CertificateInfo[] {
     const fp = cert.fingerprint256;
     if (seen.has(fp)) break;
     seen.add(fp);
-    chain.push(describeCertificate(cert));
+    chain.push(memoised(cert));
     cert = cert.issuerCertificate;
   }
   return chain;
 }
 
-export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo {
-  const cipher = socket.getCipher();
+function ephemeralKey(socket: tls.TLSSocket): TlsInfo['ephemeral'] {
   const eph = socket.getEphemeralKeyInfo();
-  const ephemeral =
-    eph && typeof eph === 'object' && 'type' in eph && eph.type
-      ? {
-          type: String(eph.type),
-          name: 'name' in eph && eph.name ? String(eph.name) : null,
-          bits: 'size' in eph && typeof eph.size === 'number' ? eph.size : null,
-        }
-      : null;
+  return eph && typeof eph === 'object' && 'type' in eph && eph.type
+    ? {
+        type: String(eph.type),
+        name: 'name' in eph && eph.name ? String(eph.name) : null,
+        bits: 'size' in eph && typeof eph.size === 'number' ? eph.size : null,
+      }
+    : null;
+}
+
+function cipherName(socket: tls.TLSSocket): string | null {
+  const cipher = socket.getCipher();
+  return cipher?.standardName ?? cipher?.name ?? null;
+}
+
+export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo {
   const err = socket.authorizationError as unknown;
   return {
     version: socket.getProtocol() ?? 'unknown',
-    cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
-    ephemeral,
+    cipher: cipherName(socket) ?? 'unknown',
+    ephemeral: ephemeralKey(socket),
     chain: peerChain(socket),
     chain_trusted: socket.authorized,
     chain_error: socket.authorized
@@ -111,5 +145,21 @@ export function describeTls(socket: tls.TLSSocket, sni: string | null): TlsInfo 
           ? String(err)
           : null,
     sni,
+  };
+}
+
+/**
+ * A resumed session's TlsInfo: this connection's version and cipher (and key
+ * exchange, which TLS 1.3 makes again); the chain, its verdict and, under
+ * TLS 1.2, the key exchange are the full handshake's (`earlier`), which a
+ * resumed handshake does not repeat; `resumed_from` says when that was.
+ */
+export function resumedTls(socket: tls.TLSSocket, earlier: ResumableSession): TlsInfo {
+  return {
+    ...earlier.tls,
+    version: socket.getProtocol() ?? earlier.tls.version,
+    cipher: cipherName(socket) ?? earlier.tls.cipher,
+    ephemeral: ephemeralKey(socket) ?? earlier.tls.ephemeral,
+    resumed_from: new Date(earlier.at).toISOString(),
   };
 }
