@@ -16,7 +16,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findings } from '../integration/harness.js';
 import { suiteNeeding } from '../prerequisites.js';
-import { interopDns, withMta, type MtaVariant } from './interop-check.js';
+import { CHECK_TIMEOUT_S, interopDns, withMta, type MtaVariant } from './interop-check.js';
+import { collectMany } from '../../src/collect/collect-many.js';
+import { TlsSessions } from '../../src/collect/tls/tls-sessions.js';
+import { parseResolver } from '../../src/config/settings.js';
+import { evaluate } from '../../src/rules/index.js';
 import { EXIM_TUNED, POSTFIX_TUNED, type InteropMta } from './interop-mtas.js';
 import { interopDecision } from './interop-prerequisites.js';
 import type { CheckState } from '../../src/model/status.js';
@@ -234,6 +238,51 @@ suiteNeeding('verdicts on real servers', interopDecision([POSTFIX_TUNED, EXIM_TU
           async ({ states, observation, subject, setup }) => {
             assert.deepEqual(findings(states), c.expected(subject, setup.domain));
             c.also?.(states, observation.endpoints[0]!);
+          },
+          c.variant,
+        );
+      });
+    }
+    // A bulk run's later connection offers to resume the TLS session. Postfix resumes it, Exim only with
+    // tls_resumption_hosts (off by default: it makes a full handshake instead); the verdict never changes.
+    const resumptionCases: { mta: InteropMta; variant: MtaVariant & { name: string }; resumes: boolean }[] = [
+      { mta: POSTFIX_TUNED, variant: { name: 'resumption' }, resumes: true },
+      { mta: EXIM_TUNED, variant: { name: 'resumption-default' }, resumes: false },
+      {
+        mta: EXIM_TUNED,
+        variant: { name: 'resumption', tuning: { main: ['tls_resumption_hosts = *'] } },
+        resumes: true,
+      },
+    ];
+    for (const c of resumptionCases) {
+      test(`${c.mta.prefix} ${c.variant.name}: a bulk run's second connection`, async () => {
+        await withMta(
+          dns(),
+          c.mta,
+          'healthy',
+          async ({ states, setup, mta: instance }) => {
+            const settings = {
+              resolver: parseResolver(dns().address),
+              port: instance.port,
+              trustStore: [setup.tls.ca],
+              egressCanary: [],
+              options: { timeout: CHECK_TIMEOUT_S },
+              tlsSessions: new TlsSessions(),
+            };
+            const [first] = await collectMany([setup.domain], settings);
+            const [second] = await collectMany([setup.domain], settings);
+            const [a, b] = [first!.endpoints[0]!, second!.endpoints[0]!];
+            assert.equal(a.starttls.tls?.resumed_from, undefined, 'the first connection makes a full handshake');
+            assert.equal(
+              b.starttls.tls?.resumed_from !== undefined,
+              c.resumes,
+              `resumed: ${b.transcript.find((l) => l.text.startsWith('TLS established'))?.text}`,
+            );
+            assert.deepEqual(b.starttls.tls?.chain, a.starttls.tls!.chain);
+            assert.equal(b.error, null);
+            // The same verdict as the single check withMta ran, and as the full handshake.
+            assert.deepEqual(findings(evaluate(second!)), findings(states));
+            assert.deepEqual(findings(evaluate(first!)), findings(states));
           },
           c.variant,
         );
