@@ -24,6 +24,7 @@ test('reduceToDomain() reduces URLs of any scheme to their host and says so', ()
   assert.equal(domainOf('smtp://mx.shop.example'), 'mx.shop.example');
   assert.equal(domainOf('shop.example/cart'), 'shop.example');
   assert.equal(domainOf('shop.example:443/'), 'shop.example');
+  assert.equal(domainOf('mx.shop.example:25'), 'mx.shop.example');
   assert.equal(domainOf('https://bücher.example/'), 'xn--bcher-kva.example');
 });
 
@@ -74,7 +75,8 @@ describe('domainFromInput()', () => {
       ['shop.example.', 'shop.example'],
       ['  shop.example \t', 'shop.example'],
       ['shop.example/contact', 'shop.example'],
-      ['Shop.Example:25', 'Shop.Example'],
+      ['Shop.Example:25', 'shop.example'],
+      ['Jane Doe <jane@shop.example>', 'shop.example'],
     ];
     for (const [input, domain] of cases) assert.deepEqual(domainFromInput(input), { domain, from: input }, input);
   });

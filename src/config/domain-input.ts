@@ -1,8 +1,8 @@
 /**
  * What people paste where a domain is asked for: a web address
  * ("https://shop.example/cart"), a mail address ("user@shop.example",
- * "mailto:…", "Jane <…>"), a trailing dot or spaces. Two readings of one
- * habit: domainFromInput() for a domain typed on the command line or the
+ * "mailto:…", "Jane <…>"), a trailing dot or spaces. One reading, two
+ * uses: domainFromInput() for a domain typed on the command line or the
  * /check form (reduced, then judged by the options' validation, which names
  * what is wrong), reduceToDomain() for a line of a batch list (reduced and
  * validated at once, so a bad line becomes an error line with its reason).
@@ -33,8 +33,8 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const MAILTO = /^mailto:/i;
 /** `Name <addr>`: the address inside the last pair of angle brackets. */
 const ANGLE_ADDRESS = /<([^<>]*)>\s*$/;
-/** A bare host followed by a path, query or port, pasted without its scheme ("shop.example/cart"). */
-const HOST_WITH_TAIL = /^[^/?#:@\s]+(?::\d+)?[/?#]/;
+/** A bare host followed by a port, a path or a query, pasted without its scheme ("shop.example/cart", "mx.example:25"). */
+const HOST_WITH_TAIL = /^[^/?#:@\s]+(?::\d+(?:[/?#]|$)|[/?#])/;
 /** C0, DEL and C1 controls: no pasted name has them, and a reduction must never hide one (a CR could smuggle a command). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -113,32 +113,20 @@ export interface PastedDomain {
   from: string | null;
 }
 
-/** A URL scheme, as RFC 3986 §3.1 spells one: "https://", "smtp://". */
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-
 /**
- * The domain in `input`, and what it came from when that differs. Never
- * invents anything: what is left is still validated as a host name, so an
- * input that is no domain at all ("https://[::1]/", "a b") is refused there.
+ * The domain in `input`, and what it came from when that differs: the same
+ * reading as reduceToDomain(), but leaving the judging to the options'
+ * validation, which names what is wrong. Never invents anything: an input
+ * that names no domain ("https://", "user@", a control character) comes back
+ * untouched, and what is left of the rest ("https://[::1]/" → "[::1]") is
+ * still refused there.
  */
 export function domainFromInput(input: string): PastedDomain {
   // Spaces and tabs around a paste go first: a tab is a control character, but not inside.
-  let s = input.replace(/^[ \t]+|[ \t]+$/g, '');
-  // An input holding a control character goes to validation as is, to be refused there by name.
-  if (CONTROL.test(s)) return { domain: input, from: null };
-  if (SCHEME.test(s)) {
-    s = s.replace(SCHEME, ''); // the authority: [userinfo@]host[:port], then path, query or fragment
-    s = s.split(/[/?#]/, 1)[0]!;
-  } else {
-    s = s.replace(/^mailto:/i, '');
-    const angled = /^<([^<>]*)>$/.exec(s);
-    if (angled) s = angled[1]!;
-    s = s.split(/[/?#]/, 1)[0]!;
-  }
-  const at = s.lastIndexOf('@');
-  if (at !== -1) s = s.slice(at + 1);
-  // A port after a name or an IPv4 address (one colon only: IPv6 is left for validation to refuse).
-  s = s.replace(/^([^:[\]]+):\d*$/, '$1');
-  s = s.replace(/\.+$/, '');
-  return s === input || s === '' ? { domain: input, from: null } : { domain: s, from: input };
+  const text = input.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (text === '' || CONTROL.test(text)) return { domain: input, from: null };
+  const reduced = reduce(text);
+  if ('reason' in reduced) return { domain: input, from: null };
+  const host = reduced.host.replace(/\.+$/, '');
+  return host === input || host === '' ? { domain: input, from: null } : { domain: host, from: input };
 }
