@@ -65,6 +65,32 @@ export function withFirstAttempt(
   };
 }
 
+/** A first attempt not taken as the server's answer, and why. */
+export interface FirstAttempt {
+  first: EndpointProbe;
+  reason: Retry['reason'];
+}
+
+/**
+ * The second attempt: the back-off (ended at once by `signal`), then
+ * `again()`, which answers one probe per first attempt, in order (one
+ * endpoint, or every member of a shared session). Each carries its first
+ * attempt; its delay runs from the start of the back-off to its own start.
+ */
+export async function tryAgain(
+  firsts: readonly FirstAttempt[],
+  again: () => Promise<EndpointProbe[]>,
+  signal: AbortSignal,
+): Promise<EndpointProbe[]> {
+  const waitStarted = Date.now();
+  await backOff(RETRY_BACKOFF_MS, signal);
+  const seconds = await again();
+  return seconds.map((second, i) => {
+    const { first, reason } = firsts[i]!;
+    return withFirstAttempt(second, first, reason, Math.max(0, Date.parse(second.started_at) - waitStarted));
+  });
+}
+
 /** Resolves after `ms`, or at once when `signal` fires. */
 export function backOff(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
