@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
 import type { EndpointProbe } from '../model/observation.js';
-import { backOff, retryReason, tryAgain, withFirstAttempt } from './retry.js';
+import { addressGroups, backOff, retryReason, tryAgain, withFirstAttempt } from './retry.js';
 
 /** An endpoint probed from `startMs` (ms after a fixed instant) for `totalMs`. */
 function at(e: EndpointProbe, startMs: number, totalMs: number): EndpointProbe {
@@ -111,5 +111,22 @@ describe('tryAgain()', () => {
       firsts.map(({ first }) => [first.address, 220, first.started_at, 'greeting_421']),
     );
     assert.ok(seconds.every((e) => e.retry!.delay_ms >= 0));
+  });
+});
+
+describe('addressGroups()', () => {
+  it('groups the addresses domains list together, transitively, and keeps unrelated ones apart', () => {
+    const groups = addressGroups([
+      ['192.0.2.1', '192.0.2.2'],
+      ['192.0.2.3'],
+      ['192.0.2.2', '192.0.2.4'],
+      ['192.0.2.5'],
+      [],
+    ]);
+    const same = (a: string, b: string) => groups.get(a) === groups.get(b);
+    assert.equal(groups.size, 5);
+    assert.ok(same('192.0.2.1', '192.0.2.4'), 'through 192.0.2.2');
+    assert.ok(!same('192.0.2.1', '192.0.2.3'));
+    assert.ok(!same('192.0.2.3', '192.0.2.5'));
   });
 });
