@@ -6,6 +6,8 @@
  * transactions (null sender, postmaster@domain, relay probe), then QUIT. The
  * result is one ordinary Observation per domain, each with the shared
  * connection facts and only its own transactions and transcript lines.
+ * What collect() tries again (retry.ts: a 421 greeting…) is tried again here
+ * too, once, a shared session as one.
  *
  *   const observations = await collectMany(['a.example', 'b.example'], { gate });
  */
@@ -24,6 +26,7 @@ import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut
 import { checkEgress, needsEgressCheck } from './egress-check.js';
 import { probeEndpoint, probeSession, type EndpointTarget, type SessionMember } from './smtp/probe-endpoint.js';
 import { withProbesSkipped } from './smtp/transactions.js';
+import { addressGroups, retryReason, tryAgain, type FirstAttempt } from './retry.js';
 import { defaultTrustStore } from './tls/trust-store.js';
 import { DOMAINS_PER_SESSION, MAX_CAPPED_LISTED, MAX_MX_TARGETS } from '../model/limits.js';
 import { DEFAULT_EGRESS_CANARIES, SMTP_PORT } from '../config/settings.js';
@@ -72,8 +75,18 @@ interface Planned {
   target: EndpointTarget;
 }
 
+/** A member whose first attempt is tried again. */
+interface Retrying extends FirstAttempt {
+  planned: Planned;
+}
+
 function withoutDomain({ domain: _domain, ...rest }: CheckOptions): Omit<CheckOptions, 'domain'> {
   return rest;
+}
+
+/** Domains reaching one address under one MX name can share a session: same server, same SNI, same certificate. */
+function sessionKey(target: EndpointTarget): string {
+  return `${target.address}\u0000${target.mx[0] ?? ''}`;
 }
 
 /** Split `list` into runs of at most `size`. */
@@ -137,17 +150,15 @@ async function collectBatch(
   const maxEndpoints = endpointCap(settings);
   const capped = facts.map((f) => capEndpoints(f, f.null_mx ? [] : planEndpoints(f, port), maxEndpoints));
   const plans = capped.map((c) => c.probe);
-  // Domains reaching one address under one MX name can share a session: same server, same SNI, same certificate.
   const sessions = new Map<string, Planned[]>();
   plans.forEach((plan, index) => {
     for (const target of plan) {
-      const key = `${target.address}\u0000${target.mx[0] ?? ''}`;
+      const key = sessionKey(target);
       const list = sessions.get(key) ?? [];
       list.push({ index, options: options[index]!, target });
       sessions.set(key, list);
     }
   });
-  const results = new Map<Planned, EndpointProbe>();
   const tlsSessions = settings.tlsSessions ?? new TlsSessions();
   /** Probes of one connection; `dialled.no` is set when the cut kept it from dialling. */
   const context = (o: CheckOptions, dialled: { no: boolean }) => ({
@@ -168,7 +179,12 @@ async function collectBatch(
   });
   const settle = (probe: EndpointProbe, o: CheckOptions, dialled: { no: boolean }) =>
     markCut(probe, cut.current(), { notDialled: dialled.no, budgetMs: o.timeout * 1000, collectStartedMs: started });
-  const runSession = async (batch: Planned[]) => {
+  /** A member's answer is in: the domain has been busy until now at least. */
+  const done = (p: Planned) => {
+    finished[p.index] = Math.max(finished[p.index]!, Date.now());
+  };
+  /** One session for `batch` through the gate; one probe per member, in order. */
+  const probeBatch = async (batch: Planned[]): Promise<EndpointProbe[]> => {
     const first = batch[0]!;
     const members: SessionMember[] = batch.map((p) => ({
       options: p.options,
@@ -183,19 +199,17 @@ async function collectBatch(
       () => probeSession(target, context(first.options, dialled), members),
       cut.signal,
     );
-    const retry: Planned[] = [];
+    const settled = batch.map((p, i) => settle(probes[i]!, p.options, dialled));
+    // A session cut during the transactions (a 421 past an error limit, a close, a timeout) must not
+    // cost a domain its answers: those left without them are probed again, each on its own connection.
+    const alone: number[] = [];
     batch.forEach((p, i) => {
-      const probe = settle(probes[i]!, p.options, dialled);
-      // A session cut during the transactions (a 421 past an error limit, a close, a timeout) must not
-      // cost a domain its answers: those left without them are probed again, each on its own connection.
-      if (batch.length > 1 && !cut.signal.aborted && (cutShort(probe) || closedOn(probe))) {
-        retry.push(p);
-      } else {
-        results.set(p, probe);
-        finished[p.index] = Math.max(finished[p.index]!, Date.now());
-      }
+      const probe = settled[i]!;
+      if (batch.length > 1 && !cut.signal.aborted && (cutShort(probe) || closedOn(probe))) alone.push(i);
+      else done(p);
     });
-    for (const p of retry) {
+    for (const i of alone) {
+      const p = batch[i]!;
       const again = { no: false };
       const probe = await gatedUntilCut(
         gate,
@@ -203,11 +217,55 @@ async function collectBatch(
         () => probeEndpoint(p.target, context(p.options, again)),
         cut.signal,
       );
-      results.set(p, settle(probe, p.options, again));
-      finished[p.index] = Math.max(finished[p.index]!, Date.now());
+      settled[i] = settle(probe, p.options, again);
+      done(p);
     }
+    return settled;
   };
-  await Promise.all([...sessions.values()].flatMap((list) => chunks(list, perSession).map(runSession)));
+  const results = new Map<Planned, EndpointProbe>();
+  await Promise.all(
+    [...sessions.values()].flatMap((list) =>
+      chunks(list, perSession).map(async (batch) => {
+        const probes = await probeBatch(batch);
+        batch.forEach((p, i) => results.set(p, probes[i]!));
+      }),
+    ),
+  );
+
+  // Second attempts, as collect() makes them (retry.ts), once every first attempt of the batch is done.
+  // The members of a session that met a busy server try again together, as one session: the 421 was
+  // about the connection, not about any member, and one connection per member would answer a server
+  // that just said it is busy with several where one did. Addresses that may be one server (those a
+  // domain lists together) get their second attempts one at a time, each after the back-off, as
+  // collect() tries a domain's endpoints; unrelated servers are retried side by side, and the gate
+  // still keeps one connection per address.
+  const firstRound: EndpointProbe[][] = domains.map(() => []);
+  for (const [p, probe] of results) firstRound[p.index]!.push(probe);
+  const retrying = new Map<string, Retrying[]>();
+  for (const [p, first] of results) {
+    const reason = retryReason(first, firstRound[p.index]!);
+    if (reason === null) continue;
+    const key = sessionKey(p.target);
+    if (!retrying.has(key)) retrying.set(key, []);
+    retrying.get(key)!.push({ planned: p, first, reason });
+  }
+  const group = addressGroups(plans.map((plan) => plan.map((t) => t.address)));
+  /** Second-attempt sessions per group of addresses, in the order they will go. */
+  const lines = new Map<string, Retrying[][]>();
+  for (const list of retrying.values()) {
+    const line = group.get(list[0]!.planned.target.address)!;
+    if (!lines.has(line)) lines.set(line, []);
+    lines.get(line)!.push(...chunks(list, perSession));
+  }
+  await Promise.all(
+    [...lines.values()].map(async (line) => {
+      for (const batch of line) {
+        if (cut.signal.aborted) return;
+        const seconds = await tryAgain(batch, () => probeBatch(batch.map((r) => r.planned)), cut.signal);
+        batch.forEach((r, i) => results.set(r.planned, seconds[i]!));
+      }
+    }),
+  );
 
   const byDomain: Planned[][] = domains.map(() => []);
   for (const p of results.keys()) byDomain[p.index]!.push(p);

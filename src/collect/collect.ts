@@ -21,7 +21,6 @@ import {
   MAX_ENDPOINTS_CEILING,
   MAX_MX_TARGETS,
   MAX_PARALLEL_ENDPOINTS,
-  RETRY_BACKOFF_MS,
   defaultCollectDeadlineMs,
 } from '../model/limits.js';
 import { CheckerError } from '../model/errors.js';
@@ -34,7 +33,7 @@ import type { SourceAddresses } from '../config/source-address.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../model/package-info.js';
 import { gatedUntilCut, markCut, startCut, type CollectCut } from './collect-cut.js';
 import { checkEgress, needsEgressCheck } from './egress-check.js';
-import { backOff, retryReason, withFirstAttempt } from './retry.js';
+import { retryReason, tryAgain } from './retry.js';
 
 export type ProgressEvent =
   | { type: 'dns'; dns: DnsFacts; endpoints: EndpointTarget[] }
@@ -269,11 +268,9 @@ async function collectUntil(
     const reason = retryReason(first, firstRound);
     if (reason === null || cut.signal.aborted) continue;
     settings.onProgress?.({ type: 'endpoint-retry', subject: first.subject });
-    const waitStarted = Date.now();
-    await backOff(RETRY_BACKOFF_MS, cut.signal);
-    const second = await attempt(plan[i]!);
-    endpoints[i] = withFirstAttempt(second, first, reason, Date.parse(second.started_at) - waitStarted);
-    settings.onProgress?.({ type: 'endpoint-done', endpoint: endpoints[i] });
+    const [second] = await tryAgain([{ first, reason }], async () => [await attempt(plan[i]!)], cut.signal);
+    endpoints[i] = second!;
+    settings.onProgress?.({ type: 'endpoint-done', endpoint: second! });
   }
 
   const canaries = settings.egressCanary ?? DEFAULT_EGRESS_CANARIES;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint, reply, unreachableEndpoint } from '../../test/fixtures/observations.js';
 import type { EndpointProbe } from '../model/observation.js';
-import { backOff, retryReason, withFirstAttempt } from './retry.js';
+import { addressGroups, backOff, retryReason, tryAgain, withFirstAttempt } from './retry.js';
 
 /** An endpoint probed from `startMs` (ms after a fixed instant) for `totalMs`. */
 function at(e: EndpointProbe, startMs: number, totalMs: number): EndpointProbe {
@@ -89,5 +89,44 @@ describe('backOff()', () => {
     controller.abort();
     await waiting;
     assert.ok(Date.now() - started < 1000);
+  });
+});
+
+describe('tryAgain()', () => {
+  it('gives each probe of the second attempt its own first attempt, in order', async () => {
+    const firsts = ['192.0.2.10', '192.0.2.11'].map((a) => ({
+      first: at(busy(a), 0, 20),
+      reason: 'greeting_421' as const,
+    }));
+    const controller = new AbortController();
+    controller.abort(); // no back-off to sit through
+    const seconds = await tryAgain(
+      firsts,
+      async () =>
+        firsts.map(({ first }) => ({ ...endpoint({ address: first.address }), started_at: new Date().toISOString() })),
+      controller.signal,
+    );
+    assert.deepEqual(
+      seconds.map((e) => [e.address, e.greeting?.code, e.retry?.first_started_at, e.retry?.reason]),
+      firsts.map(({ first }) => [first.address, 220, first.started_at, 'greeting_421']),
+    );
+    assert.ok(seconds.every((e) => e.retry!.delay_ms >= 0));
+  });
+});
+
+describe('addressGroups()', () => {
+  it('groups the addresses domains list together, transitively, and keeps unrelated ones apart', () => {
+    const groups = addressGroups([
+      ['192.0.2.1', '192.0.2.2'],
+      ['192.0.2.3'],
+      ['192.0.2.2', '192.0.2.4'],
+      ['192.0.2.5'],
+      [],
+    ]);
+    const same = (a: string, b: string) => groups.get(a) === groups.get(b);
+    assert.equal(groups.size, 5);
+    assert.ok(same('192.0.2.1', '192.0.2.4'), 'through 192.0.2.2');
+    assert.ok(!same('192.0.2.1', '192.0.2.3'));
+    assert.ok(!same('192.0.2.3', '192.0.2.5'));
   });
 });

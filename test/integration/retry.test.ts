@@ -11,17 +11,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDnsServer, type DnsServer } from '../peers/dns-server.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
-import { leafCertificate } from '../peers/certs.js';
 import { listen } from '../peers/listen.js';
-import { recipientVerdict, senderVerdict, type MailPolicy } from '../peers/mail-policy.js';
-import {
-  createScriptedServer,
-  reply,
-  runDialogue,
-  type ConnectionScript,
-  type DialoguePolicy,
-  type ScriptedConnection,
-} from '../peers/scripted-smtp.js';
+import { createScriptedServer, reply, runDialogue } from '../peers/scripted-smtp.js';
+import { healthyDialogue, oneAtATime } from '../peers/one-at-a-time.js';
 import { RETRY_BACKOFF_MS } from '../../src/model/limits.js';
 import { renderText } from '../../src/presentation/text/render-text.js';
 import { renderReport } from '../../src/presentation/html/render-report.js';
@@ -36,58 +28,6 @@ before(async () => {
 after(async () => {
   await dns.close();
 });
-
-/** A healthy dialogue for `domain` with STARTTLS, its certificate naming both MX hosts. */
-function healthy(domain: string, names: string[]): DialoguePolicy {
-  const policy: MailPolicy = { localDomains: [domain] };
-  const asReply = (v: { code: number; text: string }) => reply(v.code, v.text);
-  return {
-    hostname: names[0]!,
-    extensions: ['PIPELINING', 'SIZE 10240000', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME', 'SMTPUTF8'],
-    tls: leafCertificate(names),
-    mailFrom: (a) => asReply(senderVerdict(a, policy)),
-    rcptTo: (a) => asReply(recipientVerdict(a, policy)),
-  };
-}
-
-interface OneServer {
-  port: number;
-  /** Greetings given, in order: "220" or what the busy server said. */
-  readonly greeted: string[];
-  close(): Promise<void>;
-}
-
-/**
- * One server listening on every host of `hosts` on one port, serving one
- * connection at a time: a second one meanwhile gets `whenBusy`.
- */
-async function oneAtATime(
-  hosts: string[],
-  domain: string,
-  names: string[],
-  whenBusy: (conn: ScriptedConnection) => Promise<void>,
-  options: { alwaysBusy?: boolean } = {},
-): Promise<OneServer> {
-  let open = 0;
-  const greeted: string[] = [];
-  const script: ConnectionScript = async (conn) => {
-    if (open > 0 || options.alwaysBusy) {
-      greeted.push('busy');
-      return whenBusy(conn);
-    }
-    open++;
-    greeted.push('220');
-    try {
-      await runDialogue(conn, healthy(domain, names));
-    } finally {
-      open--;
-    }
-  };
-  const servers = hosts.map((host) => ({ host, peer: createScriptedServer(script) }));
-  const port = await listen(servers[0]!.peer.server, hosts[0]!, 0);
-  for (const s of servers.slice(1)) await listen(s.peer.server, s.host, port);
-  return { port, greeted, close: async () => void (await Promise.all(servers.map((s) => s.peer.close()))) };
-}
 
 function publish(domain: string, hosts: string[]): string[] {
   const names = hosts.map((_h, i) => `mx${i + 1}.${domain}`);
@@ -108,7 +48,7 @@ test('a 421 at the greeting caused by our own parallel probe is retried once, al
   const domain = 'busy421.test';
   const hosts = ['127.0.0.111', '127.0.0.112'];
   const names = publish(domain, hosts);
-  const server = await oneAtATime(hosts, domain, names, (conn) => conn.send(TOO_MANY));
+  const server = await oneAtATime(hosts, healthyDialogue([domain], names), (conn) => conn.send(TOO_MANY));
   try {
     const { observation, states } = await runCheck(dns, server.port, { domain });
     assert.deepEqual(connectionFindings(states), []);
@@ -136,7 +76,9 @@ test('a server that still answers 421 when tried alone is reported as temporary,
   const domain = 'always421.test';
   const hosts = ['127.0.0.113'];
   const names = publish(domain, hosts);
-  const server = await oneAtATime(hosts, domain, names, (conn) => conn.send(TOO_MANY), { alwaysBusy: true });
+  const server = await oneAtATime(hosts, healthyDialogue([domain], names), (conn) => conn.send(TOO_MANY), {
+    busyFirst: Infinity,
+  });
   try {
     const { observation, states } = await runCheck(dns, server.port, { domain });
     const subject = `${hosts[0]}:${server.port}`;
@@ -158,7 +100,7 @@ test('a connection dropped before any greeting while our other probe was connect
   const domain = 'dropped.test';
   const hosts = ['127.0.0.114', '127.0.0.115'];
   const names = publish(domain, hosts);
-  const server = await oneAtATime(hosts, domain, names, (conn) => conn.end());
+  const server = await oneAtATime(hosts, healthyDialogue([domain], names), (conn) => conn.end());
   try {
     const { observation, states } = await runCheck(dns, server.port, { domain });
     assert.deepEqual(connectionFindings(states), []);
@@ -176,10 +118,10 @@ test('a refused connection while our other probe was connected is retried; alone
   const [busyHost, laterHost] = ['127.0.0.116', '127.0.0.117'];
   const names = publish(domain, [busyHost, laterHost]);
   // The second address listens only once the first connection is over: refused while it lasts.
-  const later = createScriptedServer((conn) => runDialogue(conn, healthy(domain, names)));
+  const later = createScriptedServer((conn) => runDialogue(conn, healthyDialogue([domain], names)));
   let port = 0;
   const first = createScriptedServer(async (conn) => {
-    await runDialogue(conn, healthy(domain, names));
+    await runDialogue(conn, healthyDialogue([domain], names));
     if (!later.server.listening) await listen(later.server, laterHost, port);
   });
   port = await listen(first.server, busyHost, 0);

@@ -10,6 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findings, runCheck } from '../integration/harness.js';
+import { collectMany } from '../../src/collect/collect-many.js';
+import { createConnectionGate } from '../../src/collect/connection-gate.js';
+import { parseResolver } from '../../src/config/settings.js';
+import { evaluate } from '../../src/rules/index.js';
 import { leafCertificate } from '../peers/certs.js';
 import { mailDomainRecords } from '../peers/dns-records.js';
 import { tail } from './mta-process.js';
@@ -196,6 +200,69 @@ suiteNeeding('Exim', interopDecision([EXIM]), () => {
       }
     } catch (err) {
       process.stderr.write(`\n--- ${mta.software} (smtp_accept_max = 1) log tail ---\n${tail(mta.logFile)}\n---\n`);
+      throw err;
+    } finally {
+      await mta.stop();
+    }
+  });
+
+  test('exim smtp_accept_max = 1 on two addresses, in bulk: the sessions that met its 421 are retried, none reported', async () => {
+    // Seven domains, five a session: two sessions per address, the two addresses side by side in the
+    // first round, so the limit is met there; the second attempts must not meet each other.
+    const domains = Array.from({ length: 7 }, (_, i) => `d${i}.exim-many.test`);
+    const names = ['mx1.exim-many.test', 'mx2.exim-many.test'];
+    const hosts = [EXIM.host, EXIM_SECOND_HOST];
+    const tls = leafCertificate(names, { keyType: 'rsa', selfSigned: true });
+    for (const domain of domains)
+      dns().set(
+        ...mailDomainRecords(
+          domain,
+          names.map((name, i) => ({ name, addresses: [hosts[i]!] })),
+        ),
+      );
+    const mta = await EXIM.start({
+      host: EXIM.host,
+      domain: domains[0]!,
+      mxName: names[0]!,
+      policy: 'healthy',
+      tls,
+      connections: { alsoListenOn: [EXIM_SECOND_HOST], maxConnections: 1 },
+      tuning: { localDomains: domains.slice(1) },
+    });
+    try {
+      const gate = createConnectionGate({ perAddress: 1 });
+      const observations = await collectMany(domains, {
+        resolver: parseResolver(dns().address),
+        port: mta.port,
+        trustStore: [tls.cert],
+        options: { timeout: CHECK_TIMEOUT_S },
+        egressCanary: [],
+        gate,
+      });
+      const [s1, s2] = hosts.map((h) => `${h}:${mta.port}`);
+      // Before: WARN smtp.banner.tempfail on every domain of each session that met another one.
+      for (const obs of observations)
+        assert.deepEqual(
+          findings(evaluate(obs)),
+          [`INFO smtp.ext.missing ${s1}`, `INFO smtp.ext.missing ${s2}`, `INFO smtp.ipv6.none ${obs.domain}`],
+          obs.domain,
+        );
+      const retried = observations.flatMap((o) => o.endpoints).filter((e) => e.retry !== null);
+      assert.ok(retried.length > 0, 'the first round met the limit');
+      for (const e of retried) {
+        assert.equal(e.retry!.reason, 'greeting_421');
+        assert.match(e.retry!.first_greeting?.lines[0] ?? '', /^421 .*Too many concurrent SMTP connections/);
+      }
+      for (const e of observations.flatMap((o) => o.endpoints)) {
+        assert.equal(e.greeting?.code, 220);
+        assert.equal(e.starttls.ok, true);
+        assertPoliteDialogue(e);
+      }
+      assert.equal(gate.stats().peakPerAddress, 1);
+    } catch (err) {
+      process.stderr.write(
+        `\n--- ${mta.software} (smtp_accept_max = 1, bulk) log tail ---\n${tail(mta.logFile)}\n---\n`,
+      );
       throw err;
     } finally {
       await mta.stop();
