@@ -15,6 +15,7 @@
  * a lease taken over the cap is given back and asked again in the next
  * window.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 import { Semaphore } from 'redis-semaphore';
 import type { AddressLease, AddressLeases } from '../collect/connection-gate.js';
@@ -33,11 +34,21 @@ export interface RedisLeaseOptions {
   rateWindowMs?: number;
 }
 
-export interface RedisAddressLeases extends AddressLeases {
+/** Lease troubles of one piece of work (a job), apart from the others sharing the leases. */
+export interface LeaseTroubles {
   /** Leases lost while held (a refresh found them gone: Redis was unreachable longer than leaseMs). */
-  readonly lost: number;
+  lost: number;
   /** Acquisitions that failed (Redis unreachable, or the wait ran out). */
-  readonly failed: number;
+  failed: number;
+}
+
+export interface RedisAddressLeases extends AddressLeases, Readonly<LeaseTroubles> {
+  /**
+   * Runs `fn`, counting in `troubles` the troubles of the leases taken inside it (across awaits), and only
+   * those: a worker's jobs share one gate and these leases, and one job losing a lease on its address says
+   * nothing of the connections of the jobs beside it.
+   */
+  tracking<T>(troubles: LeaseTroubles, fn: () => Promise<T>): Promise<T>;
 }
 
 const MINUTE_MS = 60_000;
@@ -45,6 +56,7 @@ const MINUTE_MS = 60_000;
 export function redisAddressLeases(redis: Redis, options: RedisLeaseOptions): RedisAddressLeases {
   let lost = 0;
   let failed = 0;
+  const tracked = new AsyncLocalStorage<LeaseTroubles>();
   const perMinute = options.perMinute ?? null;
   const windowMs = options.rateWindowMs ?? MINUTE_MS;
 
@@ -68,17 +80,24 @@ export function redisAddressLeases(redis: Redis, options: RedisLeaseOptions): Re
     get failed() {
       return failed;
     },
+    tracking: (troubles, fn) => tracked.run(troubles, fn),
     async acquire(address: string): Promise<AddressLease> {
+      // Whose lease this is, read now: the refresh that finds it lost runs later, on a timer.
+      const troubles = tracked.getStore();
       try {
-        return await acquireLease(address);
+        return await acquireLease(address, () => {
+          lost++;
+          if (troubles) troubles.lost++;
+        });
       } catch (err) {
         failed++;
+        if (troubles) troubles.failed++;
         throw err;
       }
     },
   };
 
-  async function acquireLease(address: string): Promise<AddressLease> {
+  async function acquireLease(address: string, onLost: () => void): Promise<AddressLease> {
     const started = Date.now();
     for (;;) {
       const semaphore = new Semaphore(redis, `${options.prefix}:address:${address}`, options.perAddress, {
@@ -89,7 +108,7 @@ export function redisAddressLeases(redis: Redis, options: RedisLeaseOptions): Re
         onLockLost: () => {
           // The connection goes on (cutting it would spoil the domain's result); the bound may be
           // exceeded once, and the worker fails the job so it is redone with a healthy backend.
-          lost++;
+          onLost();
         },
       });
       await semaphore.acquire();
