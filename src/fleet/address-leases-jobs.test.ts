@@ -1,8 +1,10 @@
 /**
- * What the fleet's end-to-end test of failing jobs
- * (test/integration/fleet-retries.test.ts) found in the Redis address
- * leases, pinned down here in a real Redis with short leases: a lost lease
- * counts against the job that held it and no other.
+ * What the fleet's end-to-end tests (test/integration/fleet-retries.test.ts,
+ * fleet-rate-cap.test.ts) found in the Redis address leases, pinned down
+ * here in a real Redis with short leases and windows: a lost lease counts
+ * against the job that held it and no other, and the per-minute cap is a
+ * bound on every window's length of time, not on calendar windows (two of
+ * which let twice the cap through around their boundary).
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,5 +48,35 @@ suiteNeeding('redisAddressLeases() under jobs', decision, () => {
     assert.deepEqual(losing, { lost: 1, failed: 0 });
     assert.deepEqual(beside, { lost: 0, failed: 0 });
     assert.equal(leases.lost, 1, 'and in the total');
+  });
+
+  it('lets at most perMinute connections start in any window of time, across a calendar window’s boundary', async () => {
+    const windowMs = 2_000;
+    const leases = redisAddressLeases(client, {
+      perAddress: 4,
+      leaseMs: 5_000,
+      perMinute: 2,
+      rateWindowMs: windowMs,
+      prefix: 'j2',
+    });
+    const starts: number[] = [];
+    const connect = async () => {
+      const lease = await leases.acquire('192.0.2.12');
+      starts.push(Date.now());
+      await lease.release();
+    };
+    // Two just before a calendar window ends, two just after the next began: a counter per calendar window
+    // lets all four through within ~170 ms.
+    await new Promise((r) => setTimeout(r, 2 * windowMs - (Date.now() % windowMs) - 150));
+    await Promise.all([connect(), connect()]);
+    await new Promise((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 20));
+    await Promise.all([connect(), connect()]);
+    starts.sort((a, b) => a - b);
+    const spans = starts.slice(2).map((t, i) => t - starts[i]!);
+    // Half a window of slack for a loaded machine (the starts are taken here, after Redis answered).
+    assert.ok(
+      spans.every((ms) => ms >= windowMs / 2),
+      `the third start after any two waits for the first to leave the window (${spans.join(', ')} ms)`,
+    );
   });
 });
