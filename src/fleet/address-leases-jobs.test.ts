@@ -16,6 +16,15 @@ import { redisAddressLeases, type LeaseTroubles } from './address-leases.js';
 let redis: RedisInstance;
 let client: Redis;
 
+/** Resolves once `ready()` holds; a generous bound for a loaded machine (the leases refresh every 200 ms). */
+async function until(ready: () => boolean, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const decision = decideSuite({ suite: 'fleet leases', missing: redisMissing(), hint: REDIS_HINT });
 
 suiteNeeding('redisAddressLeases() under jobs', decision, () => {
@@ -33,15 +42,17 @@ suiteNeeding('redisAddressLeases() under jobs', decision, () => {
     const leases = redisAddressLeases(client, { perAddress: 1, leaseMs: 600, prefix: 'j1' });
     const losing: LeaseTroubles = { lost: 0, failed: 0 };
     const beside: LeaseTroubles = { lost: 0, failed: 0 };
-    const held = (troubles: LeaseTroubles, address: string) =>
+    let held = 0;
+    // Each job holds its lease, across awaits, until a refresh (every 200 ms) has found the wiped one gone.
+    const job = (troubles: LeaseTroubles, address: string) =>
       leases.tracking(troubles, async () => {
         const lease = await leases.acquire(address);
-        // Across awaits and past a few refreshes (every 200 ms), as a connection holds its lease.
-        await new Promise((r) => setTimeout(r, 800));
+        held++;
+        await until(() => leases.lost > 0);
         await lease.release();
       });
-    const jobs = Promise.all([held(losing, '192.0.2.10'), held(beside, '192.0.2.11')]);
-    await new Promise((r) => setTimeout(r, 100));
+    const jobs = Promise.all([job(losing, '192.0.2.10'), job(beside, '192.0.2.11')]);
+    await until(() => held === 2);
     // Gone from Redis, as after Redis was unreachable longer than leaseMs: the next refresh finds out.
     assert.equal(await client.del('semaphore:j1:address:192.0.2.10'), 1);
     await jobs;
