@@ -68,14 +68,16 @@ export function startFleetWorker(opts: FleetWorkerOptions): FleetWorker {
 
   async function processJob(job: Job<FleetJobData, FleetJobResult>): Promise<FleetJobResult> {
     const started = Date.now();
-    const before = { lost: leases.lost, failed: leases.failed };
     const settings: ChunkSettings = {
       // The store keeps every observation; the coordinator gets them only when it asked.
       full: job.data.observations || opts.store !== null,
       collect: { ...opts.collect, options: job.data.options, gate, tlsSessions },
     };
-    const outcomes = await checkChunk(job.data.items, settings);
-    if (leases.failed > before.failed || leases.lost > before.lost)
+    // This job's lease troubles only: the jobs running beside it share the gate, and were they failed for
+    // another's lost lease, their retries (on the same backoff) would meet it again and fail every try.
+    const troubles = { lost: 0, failed: 0 };
+    const outcomes = await leases.tracking(troubles, () => checkChunk(job.data.items, settings));
+    if (troubles.failed > 0 || troubles.lost > 0)
       throw new Error('address leases could not be held in Redis during the job: it is tried again');
     const lines = outcomes.flatMap((o) => (o.result === null ? [] : [o.result]));
     if (lines.length < outcomes.length)
