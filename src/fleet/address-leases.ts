@@ -20,6 +20,7 @@
  * server's own rate limit counts over its own minutes (Postfix's anvil: a
  * "time unit" of its own), which need not begin when the clock's do.
  */
+import { CheckerError } from '../model/errors.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -113,7 +114,12 @@ export function redisAddressLeases(redis: Redis, options: RedisLeaseOptions): Re
       } catch (err) {
         failed++;
         if (troubles) troubles.failed++;
-        throw err;
+        // Our backend, not the checker's code nor the domain: said so on the line should every try fail.
+        throw new CheckerError(
+          'backend.unreachable',
+          `The lease on ${address} could not be taken in Redis: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
     },
   };
