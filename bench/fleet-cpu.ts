@@ -17,9 +17,11 @@ export type CpuProcess = number | 'self';
 
 /**
  * How often the processes' CPU times are read while the run goes on: a process that exits before the
- * end (a coordinator child) is counted up to its last reading, a quarter second before its exit at most.
+ * end (a coordinator child, after its last line) is counted up to its last reading, a second before its
+ * exit at most. Rarely, because the reads (a process's threads and children in /proc) are this process's
+ * CPU, counted as the coordinator's when it runs here.
  */
-const SAMPLE_MS = 250;
+const SAMPLE_MS = 1000;
 
 export interface CpuUse {
   /** CPU milliseconds of each part over the run. */
