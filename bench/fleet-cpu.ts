@@ -7,7 +7,7 @@
  * everybody else's: other users of a shared machine, the kernel's own work.
  */
 import { availableParallelism } from 'node:os';
-import { cpuMsOf, machineCpu, type MachineCpu } from './proc-stat.js';
+import { cpuMsOf, machineCpu, runQueueWaitMsOf, type MachineCpu } from './proc-stat.js';
 
 export const CPU_PARTS = ['workers', 'coordinator', 'peers', 'redis'] as const;
 export type CpuPart = (typeof CPU_PARTS)[number];
@@ -26,6 +26,10 @@ const SAMPLE_MS = 1000;
 export interface CpuUse {
   /** CPU milliseconds of each part over the run. */
   parts: Record<CpuPart, number>;
+  /** Milliseconds each part's main threads were runnable and waiting for a core (summed over its processes). */
+  waits: Record<CpuPart, number>;
+  /** Processes of each part. */
+  processes: Record<CpuPart, number>;
   machine: MachineCpu;
   wallMs: number;
 }
@@ -44,15 +48,26 @@ const selfMs = () => {
 export function startCpuWatch(parts: Partial<Record<CpuPart, CpuProcess[]>>): CpuWatch {
   const started = performance.now();
   const machineBefore = machineCpu();
-  const watched: { part: CpuPart; read: () => number | null; first: number; last: number }[] = [];
-  const add = (part: CpuPart, p: CpuProcess, fromZero: boolean) => {
-    const read = p === 'self' ? selfMs : () => cpuMsOf(p);
+  interface Counter {
+    read: () => number | null;
+    first: number;
+    last: number;
+  }
+  const watched: { part: CpuPart; cpu: Counter; wait: Counter }[] = [];
+  const counter = (read: () => number | null, fromZero: boolean): Counter => {
     const now = read() ?? 0;
-    watched.push({ part, read, first: fromZero ? 0 : now, last: now });
+    return { read, first: fromZero ? 0 : now, last: now };
+  };
+  const add = (part: CpuPart, p: CpuProcess, fromZero: boolean) => {
+    watched.push(
+      p === 'self'
+        ? { part, cpu: counter(selfMs, fromZero), wait: counter(() => runQueueWaitMsOf(process.pid), fromZero) }
+        : { part, cpu: counter(() => cpuMsOf(p), fromZero), wait: counter(() => runQueueWaitMsOf(p), fromZero) },
+    );
   };
   for (const part of CPU_PARTS) for (const p of parts[part] ?? []) add(part, p, false);
   const sample = () => {
-    for (const w of watched) w.last = w.read() ?? w.last;
+    for (const w of watched) for (const c of [w.cpu, w.wait]) c.last = c.read() ?? c.last;
   };
   const timer = setInterval(sample, SAMPLE_MS);
   timer.unref();
@@ -62,10 +77,19 @@ export function startCpuWatch(parts: Partial<Record<CpuPart, CpuProcess[]>>): Cp
       clearInterval(timer);
       sample();
       const machineAfter = machineCpu();
-      const used = Object.fromEntries(CPU_PARTS.map((p) => [p, 0])) as Record<CpuPart, number>;
-      for (const w of watched) used[w.part] += w.last - w.first;
+      const zero = () => Object.fromEntries(CPU_PARTS.map((p) => [p, 0])) as Record<CpuPart, number>;
+      const used = zero();
+      const waits = zero();
+      const processes = zero();
+      for (const w of watched) {
+        used[w.part] += w.cpu.last - w.cpu.first;
+        waits[w.part] += w.wait.last - w.wait.first;
+        processes[w.part]++;
+      }
       return {
         parts: used,
+        waits,
+        processes,
         machine: {
           busyMs: machineAfter.busyMs - machineBefore.busyMs,
           irqMs: machineAfter.irqMs - machineBefore.irqMs,
@@ -109,6 +133,10 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** CPU time as cores kept busy on average over the run. */
 const cores = (c: CpuSplit, ms: number) => (ms / c.use.wallMs).toFixed(2);
 
+/** Share of the run a part's main thread spent waiting for a core (per process, on average). */
+const waiting = (c: CpuSplit, p: CpuPart) =>
+  `${((100 * c.use.waits[p]) / Math.max(1, c.use.processes[p]) / c.use.wallMs).toFixed(0)} %`;
+
 /** For the log: each part's CPU seconds and milliseconds a domain, the machine's busy time and who else used it. */
 export function formatCpuSplit(c: CpuSplit): string {
   const parts = CPU_PARTS.map((p) => `${p} ${s(c.use.parts[p])} (${c.perDomain[p].toFixed(2)} ms/domain)`);
@@ -116,7 +144,8 @@ export function formatCpuSplit(c: CpuSplit): string {
   return (
     `${parts.join(', ')}; together ${s(c.fleetMs)}, ${cores(c, c.fleetMs)} cores over ${s(c.use.wallMs)}; ` +
     `machine ${s(m.busyMs)} busy of ${s(m.totalMs)} (${(c.busy * 100).toFixed(0)} % of ${c.cores} cores): ` +
-    `interrupts ${s(m.irqMs)}, other processes ${s(c.otherMs)} (${cores(c, c.otherMs)} cores)`
+    `interrupts ${s(m.irqMs)}, other processes ${s(c.otherMs)} (${cores(c, c.otherMs)} cores); ` +
+    `event loops waiting for a core: ${CPU_PARTS.map((p) => `${p} ${waiting(c, p)}`).join(', ')}`
   );
 }
 
@@ -126,6 +155,8 @@ export function cpuSplitValue(c: CpuSplit): string {
   return (
     `workers ${p.workers.toFixed(2)} ms, coordinator ${p.coordinator.toFixed(2)}, peers+proxies ${p.peers.toFixed(2)}, ` +
     `redis ${p.redis.toFixed(2)} (${(c.fleetMs / c.domains).toFixed(1)} ms: ${cores(c, c.fleetMs)} cores); ` +
-    `machine busy ${(c.busy * 100).toFixed(0)} %, others ${cores(c, c.otherMs)} cores`
+    // The processes' counters and /proc/stat are kept apart and disagree by a few ticks: a rest below 0 is 0.
+    `machine busy ${(c.busy * 100).toFixed(0)} %, others ${cores(c, Math.max(0, c.otherMs))} cores; ` +
+    `waiting for a core: workers ${waiting(c, 'workers')}, peers ${waiting(c, 'peers')}`
   );
 }

@@ -157,6 +157,7 @@ export async function measureWorkerMemory(log: (line: string) => void): Promise<
         `live heap after full GC ${liveAt.map((v) => v?.toFixed(1) ?? '?').join(' / ')} MB (${heap.count()} full GCs)`,
     );
     log(`    CPU: ${formatCpuSplit(cpu)}`);
+    for (const line of coordinator.wrongLines()) log(`    wrong: ${line}`);
     if (workerDied || end.code !== 0)
       log(`    worker said: ${worker.stderr()}\n    coordinator said: ${coordinator.stderr()}`);
     return [

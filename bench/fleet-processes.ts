@@ -59,13 +59,19 @@ export interface CoordinatorProcess extends CommandProcess {
   lines(): number;
   /** Lines without the `expected` text (a result other than the one every domain of the run should have). */
   wrong(): number;
+  /** The first few of them, for the log. */
+  wrongLines(): string[];
 }
+
+/** Wrong lines kept for the log: enough to see what went wrong, not a flood. */
+const WRONG_KEPT = 3;
 
 /** `checker-smtp batch ARGS…` (with --queue: the coordinator), its lines on stdout counted and checked, not kept. */
 export function startCoordinatorProcess(args: string[], expected: string): CoordinatorProcess {
   const coordinator = startCommand(['batch', ...args], [], 'pipe');
   let lines = 0;
   let wrong = 0;
+  const kept: string[] = [];
   /** The start of a line whose end has not come yet. */
   let partial = '';
   coordinator.child.stdout!.setEncoding('utf8');
@@ -73,7 +79,11 @@ export function startCoordinatorProcess(args: string[], expected: string): Coord
     const parts = (partial + text).split('\n');
     partial = parts.pop()!;
     lines += parts.length;
-    for (const line of parts) if (!line.includes(expected)) wrong++;
+    for (const line of parts) {
+      if (line.includes(expected)) continue;
+      wrong++;
+      if (kept.length < WRONG_KEPT) kept.push(line);
+    }
   });
-  return { ...coordinator, lines: () => lines, wrong: () => wrong };
+  return { ...coordinator, lines: () => lines, wrong: () => wrong, wrongLines: () => kept };
 }

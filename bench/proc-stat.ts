@@ -42,6 +42,20 @@ export function cpuMsOf(pid: number): number | null {
   return ms;
 }
 
+/**
+ * Milliseconds the main thread of a process (its event loop, for Node) spent runnable but waiting for a
+ * core, from /proc/PID/schedstat (run time, run-queue wait, time slices; nanoseconds): how long the
+ * process was held up because the machine's cores were taken, whatever its average busy figure says.
+ * Null once the process is gone.
+ */
+export function runQueueWaitMsOf(pid: number): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
 /** Live children of a process, from each of its threads' /proc children list. */
 function childrenOf(pid: number): number[] {
   try {
