@@ -40,11 +40,12 @@ const PEERS: Omit<FleetPeerConfig, 'domains'> = {
 };
 /**
  * The worker's old space, capped. Not section 6's 64 MiB: a worker starts with 30 MiB of heap (the
- * libraries' code and source text: BullMQ, ioredis, msgpackr…, under tsx) and works at 34–38 MiB, and
+ * libraries' code and source text: BullMQ, ioredis, msgpackr…, under tsx) and works at about 40, and
  * V8 collects in full whenever the old space reaches halfway from the live size to the cap; at 64 MiB
- * that is every 100 ms, the GC took 37 % of the worker's CPU (9.2 ms a domain instead of 2.0, measured),
- * and the run would measure the collector. At 96 MiB the worker costs what it costs uncapped, and a
- * working set that grew by 60 MiB would still end the run out of memory.
+ * that is every 100 ms, the worker's main thread spent 46 % of its busy time collecting (8.1–9.2 ms of
+ * CPU a domain instead of 2.0, measured), and the run would measure the collector. At 96 MiB the worker
+ * costs what it costs uncapped, and a working set that grew by 55 MiB would still end the run out of
+ * memory.
  */
 const MEMORY_HEAP_CAP_MIB = 96;
 /** The worker's domains in flight: the default (four jobs of 100), as a deployment runs it. */
