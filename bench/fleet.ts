@@ -1,5 +1,5 @@
 /**
- * Section 6: the distributed batch. One private Redis (test/support), the
+ * Section 7: the distributed batch. One private Redis (test/support), the
  * coordinator in this process (the real `batch --queue` command through
  * main()), 1, 2 and 4 worker processes (`checker-smtp worker`), against
  * many distinct MX addresses each behind a 50 ms RTT delay proxy: every
@@ -7,28 +7,38 @@
  * 127.0.0.200–239 slice has too few), so the run is bound by latency and by
  * the workers, not by politeness, and N workers should go N times as fast.
  * The servers speak no STARTTLS here: TLS handshakes would make the two
- * cores, not the latency, the bound (section 3 measures their cost).
+ * cores, not the latency, the bound (section 3 measures their cost). The
+ * peers (servers, proxies, DNS) run in a child process (fleet-peers.ts).
  *
  * Figures: domains a minute from the coordinator's start to its end (all
  * lines written), relative to one worker; the most connections ever open at
- * once to one address, counted at the proxies across the fleet.
+ * once to one address, counted at the proxies across the fleet; and where
+ * the CPU went (fleet-cpu.ts): the workers', this process's (the
+ * coordinator), the peers', Redis's and the machine's, with the Redis calls
+ * per domain. Then one worker's memory over 100,000 domains
+ * (fleet-memory.ts). BENCH_FLEET=scaling or memory runs one half.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { main } from '../src/cli/cli.js';
-import type { DnsRecord } from '../test/peers/dns-records.js';
-import type { DnsServer } from '../test/peers/dns-server.js';
 import { redisMissing, startRedis } from '../test/support/redis-server.js';
-import { UPSTREAM_HOST, startMx, startProxies } from './bench-peers.js';
+import { cpuSplit, cpuSplitValue, formatCpuSplit, startCpuWatch } from './fleet-cpu.js';
+import { measureWorkerMemory } from './fleet-memory.js';
+import { fleetDomain, startFleetPeers, type FleetPeerConfig } from './fleet-peers.js';
+import { startWorkerProcess, type CommandProcess } from './fleet-processes.js';
+import { formatRedisCommands, redisCommands } from './redis-commands.js';
 import type { Row } from './table.js';
 
-const ADDRESSES = Array.from({ length: 100 }, (_, i) => `127.0.2.${i + 1}`);
-const SUFFIX = 'fleet.bench.test';
 const DOMAINS = 1500;
+const PEERS: Omit<FleetPeerConfig, 'oneWayMs'> = {
+  suffix: 'fleet.bench.test',
+  domainPrefix: 'w',
+  addresses: Array.from({ length: 100 }, (_, i) => `127.0.2.${i + 1}`),
+  domains: DOMAINS,
+  dnsHost: '127.0.2.253',
+};
 const WORKER_COUNTS = [1, 2, 4];
 /** Domains in flight per worker: one chunk of 25, so four workers keep 100 sessions on 100 addresses. */
 const WORKER_CONCURRENCY = 25;
@@ -41,51 +51,12 @@ const CHUNK = 25;
 const COORDINATOR_CONCURRENCY = 1000;
 /** The issue's target while the run is latency-bound: N workers do at least 0.8 × N of one. */
 const SCALING_TARGET = 0.8;
-const RECORD_TTL_S = 3600;
 
-const domainName = (i: number) => `w${i}.${SUFFIX}`;
-
-function records(): DnsRecord[] {
-  const out: DnsRecord[] = [];
-  ADDRESSES.forEach((address, m) => {
-    out.push({ name: `mx${m}.${SUFFIX}`, type: 'A', address, ttl: RECORD_TTL_S });
-    const [a, b, c, d] = address.split('.');
-    out.push({ name: `${d}.${c}.${b}.${a}.in-addr.arpa`, type: 'PTR', target: `mx${m}.${SUFFIX}`, ttl: RECORD_TTL_S });
-  });
-  for (let i = 0; i < DOMAINS; i++)
-    out.push({
-      name: domainName(i),
-      type: 'MX',
-      priority: 10,
-      exchange: `mx${i % ADDRESSES.length}.${SUFFIX}`,
-      ttl: RECORD_TTL_S,
-    });
-  return out;
-}
+const PARTS = ['scaling', 'memory'] as const;
 
 const sink = () => new Writable({ write: (_chunk, _enc, cb) => cb() });
 
-async function startWorker(args: string[]): Promise<ChildProcess> {
-  const mainTs = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'worker', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let said = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (b: Buffer) => {
-      said += b.toString();
-      if (said.includes('Worker on ')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${said}`)));
-  });
-  return child;
-}
-
-export async function measureFleet(
-  dnsServer: DnsServer,
-  oneWayMs: number,
-  log: (line: string) => void,
-): Promise<Row[]> {
+export async function measureFleet(oneWayMs: number, log: (line: string) => void): Promise<Row[]> {
   const missing = redisMissing();
   if (missing.length > 0) {
     log(`  skipped: ${missing.join(', ')}`);
@@ -99,35 +70,38 @@ export async function measureFleet(
       },
     ];
   }
-  dnsServer.set(...records());
+  // BENCH_FLEET=scaling (a minute or two) or memory (several minutes): one half of the section.
+  const part = process.env['BENCH_FLEET'];
+  if (part !== undefined && part !== '' && !(PARTS as readonly string[]).includes(part))
+    throw new Error(`BENCH_FLEET must be one of ${PARTS.join(', ')} (or unset: both), got "${part}".`);
+  const rows: Row[] = [];
+  if (part !== 'memory') rows.push(...(await measureScaling(oneWayMs, log)));
+  if (part !== 'scaling') rows.push(...(await measureWorkerMemory(log)));
+  return rows;
+}
+
+async function measureScaling(oneWayMs: number, log: (line: string) => void): Promise<Row[]> {
   const redis = await startRedis();
+  const commands = await redisCommands(redis.url);
   const dir = mkdtempSync(join(tmpdir(), 'checker-smtp-bench-fleet-'));
-  const server = await startMx(UPSTREAM_HOST, 0, {
-    suffix: SUFFIX,
-    extensions: ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES'],
-  });
   const rows: Row[] = [];
   try {
     const list = join(dir, 'domains.txt');
-    writeFileSync(list, `${Array.from({ length: DOMAINS }, (_, i) => domainName(i)).join('\n')}\n`);
+    writeFileSync(list, `${Array.from({ length: DOMAINS }, (_, i) => fleetDomain(PEERS, i)).join('\n')}\n`);
     let single = 0;
     for (const n of WORKER_COUNTS) {
-      const { port, proxies } = await startProxies(
-        ADDRESSES,
-        () => ({ host: UPSTREAM_HOST, port: server.port }),
-        oneWayMs,
-      );
-      const workers: ChildProcess[] = [];
+      const peers = await startFleetPeers({ ...PEERS, oneWayMs });
+      const workers: CommandProcess[] = [];
       try {
         for (let w = 0; w < n; w++)
           workers.push(
-            await startWorker([
+            await startWorkerProcess([
               '--queue',
               redis.url,
               '--resolver',
-              dnsServer.address,
+              peers.dns,
               '--port',
-              String(port),
+              String(peers.port),
               '--egress-canary',
               'none',
               '--concurrency',
@@ -136,7 +110,13 @@ export async function measureFleet(
           );
         const out = join(dir, `results-${n}.jsonl`);
         const stderr: string[] = [];
-        const started = performance.now();
+        await commands.reset();
+        const watch = startCpuWatch({
+          workers: workers.map((w) => w.pid),
+          coordinator: ['self'],
+          peers: [peers.pid],
+          redis: [redis.daemon.child.pid!],
+        });
         const code = await main(
           [
             'batch',
@@ -154,37 +134,54 @@ export async function measureFleet(
           ],
           { stdout: sink(), stderr: new Writable({ write: (c, _e, cb) => (stderr.push(String(c)), cb()) }) } as never,
         );
-        const wall = performance.now() - started;
+        const cpu = cpuSplit(watch.stop(), DOMAINS);
+        const wall = cpu.use.wallMs;
+        const calls = await commands.read();
         const lines = readFileSync(out, 'utf8').trim().split('\n');
         const wrong = lines.filter((l) => !l.includes('"reachable":1')).length;
         const perMinute = (DOMAINS / wall) * 60_000;
         if (n === 1) single = perMinute;
-        const peak = Math.max(...proxies.map((p) => p.peakOpen()));
+        const { peak, sessions } = await peers.stats();
         const scale = perMinute / single;
+        const workersLabel = `${n} worker${n === 1 ? '' : 's'}`;
         log(
-          `  ${n} worker${n === 1 ? '' : 's'}: ${DOMAINS} domains in ${(wall / 1000).toFixed(1)} s, ${perMinute.toFixed(0)} domains/min ` +
-            `(× ${scale.toFixed(2)} of one worker), ${lines.length} lines, ${wrong} wrong, exit ${code}, peak ${peak} open per address`,
+          `  ${workersLabel}: ${DOMAINS} domains in ${(wall / 1000).toFixed(1)} s, ${perMinute.toFixed(0)} domains/min ` +
+            `(× ${scale.toFixed(2)} of one worker), ${lines.length} lines, ${wrong} wrong, exit ${code}, peak ${peak} open per address, ` +
+            `${sessions} SMTP sessions`,
         );
+        log(`    CPU: ${formatCpuSplit(cpu)}`);
+        log(`    Redis calls per domain: ${formatRedisCommands(calls, DOMAINS, 8)}`);
         if (code !== 0) log(stderr.join(''));
-        rows.push({
-          section: 'fleet',
-          metric: `${n} worker process${n === 1 ? '' : 'es'} @${2 * oneWayMs} ms RTT, ${ADDRESSES.length} MX addresses: domains/min (× one worker; peak conns/addr)`,
-          value: `${perMinute.toFixed(0)}/min (× ${scale.toFixed(2)}; peak ${peak})`,
-          target: n === 1 ? 'report; peak ≤ 1' : `≥ ${(SCALING_TARGET * n).toFixed(1)}; peak ≤ 1`,
-          pass:
-            code === 0 &&
-            wrong === 0 &&
-            lines.length === DOMAINS &&
-            peak <= 1 &&
-            (n === 1 || scale >= SCALING_TARGET * n),
-        });
+        rows.push(
+          {
+            section: 'fleet',
+            metric: `${n} worker process${n === 1 ? '' : 'es'} @${2 * oneWayMs} ms RTT, ${PEERS.addresses.length} MX addresses: domains/min (× one worker; peak conns/addr)`,
+            value: `${perMinute.toFixed(0)}/min (× ${scale.toFixed(2)}; peak ${peak})`,
+            target: n === 1 ? 'report; peak ≤ 1' : `≥ ${(SCALING_TARGET * n).toFixed(1)}; peak ≤ 1`,
+            pass:
+              code === 0 &&
+              wrong === 0 &&
+              lines.length === DOMAINS &&
+              peak !== null &&
+              peak <= 1 &&
+              (n === 1 || scale >= SCALING_TARGET * n),
+          },
+          {
+            section: 'fleet',
+            metric: `  ${workersLabel}: CPU ms per domain (machine busy, ${cpu.cores} cores)`,
+            value: cpuSplitValue(cpu),
+            target: 'report',
+            pass: null,
+          },
+        );
       } finally {
-        for (const w of workers) w.kill('SIGKILL');
-        for (const p of proxies) await p.close();
+        for (const w of workers) w.child.kill('SIGKILL');
+        await Promise.all(workers.map((w) => w.exited));
+        await peers.stop();
       }
     }
   } finally {
-    await server.close();
+    commands.close();
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
