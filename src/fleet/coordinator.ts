@@ -88,6 +88,8 @@ function newBatchId(now: Date): string {
 
 interface Waiter {
   items: ChunkItem[];
+  /** The run's signal: when it aborts, the chunk is not done here (it stays queued for a resumed coordinator). */
+  signal: AbortSignal;
   resolve: (outcomes: ChunkOutcome[]) => void;
   reject: (err: unknown) => void;
 }
@@ -136,6 +138,25 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Coordi
   const leftovers = leftoverIds.size;
 
   const waiters = new Map<string, Waiter>();
+  /**
+   * One listener per run signal, not one per chunk in flight (a hundred by
+   * default, which node reports as a listener leak): on abort, every chunk
+   * still waiting on that signal comes back not done.
+   */
+  const watched = new WeakSet<AbortSignal>();
+  const untilAborted = (signal: AbortSignal): void => {
+    const notDone = () => {
+      for (const [id, w] of waiters)
+        if (w.signal === signal) {
+          waiters.delete(id);
+          w.resolve(w.items.map((item) => ({ item, result: null })));
+        }
+    };
+    if (signal.aborted) return notDone();
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener('abort', notDone, { once: true });
+  };
   /** This coordinator's job ids: unique across restarts, so a new chunk never meets an old job's id. */
   const runTag = `${batch.id}-${Date.now().toString(36)}`;
   let sequence = 0;
@@ -201,20 +222,8 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Coordi
       if (failure !== null) throw failure;
       const id = `${runTag}-${++sequence}`;
       const done = new Promise<ChunkOutcome[]>((resolve, reject) => {
-        const onAbort = () => {
-          // Not done here; the job stays queued and a resumed coordinator takes its result.
-          if (waiters.delete(id)) resolve(chunk.map((item) => ({ item, result: null })));
-        };
-        // The run's signal outlives every chunk: each chunk's listener goes as soon as it is settled.
-        const settle =
-          <T>(fn: (value: T) => void) =>
-          (value: T) => {
-            signal.removeEventListener('abort', onAbort);
-            fn(value);
-          };
-        waiters.set(id, { items: chunk, resolve: settle(resolve), reject: settle(reject) });
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
+        waiters.set(id, { items: chunk, signal, resolve, reject });
+        untilAborted(signal);
       });
       await queue.add(
         'chunk',
