@@ -23,6 +23,8 @@ import type { Row } from './table.js';
 
 /** Probes timed for CPU: enough that per-probe CPU is steady, few enough to take seconds. */
 const CPU_PROBES = 300;
+/** Probes before each CPU run, not counted: the code optimised, contexts and sessions made (steady state). */
+const CPU_WARM_UP = 150;
 /** Probes at once in the CPU run: a busy checker, not a thundering herd. */
 const CPU_CONCURRENCY = 10;
 /** Domains of the bulk CPU figure (and of its warm-up, other names so nothing is cached for the measure but sessions). */
@@ -123,7 +125,9 @@ export async function measureCost(log: (line: string) => void): Promise<Row[]> {
         label: string,
         probeCtx: ProbeContext,
       ): Promise<{ ms: number; probes: EndpointProbe[] }> => {
-        await runAll(targets(hosts, ready.port, domain, 20), CPU_CONCURRENCY, (t) => probeEndpoint(t, probeCtx)); // warm-up: JIT, contexts, sessions
+        await runAll(targets(hosts, ready.port, domain, CPU_WARM_UP), CPU_CONCURRENCY, (t) =>
+          probeEndpoint(t, probeCtx),
+        ); // warm-up: JIT, contexts, sessions
         const {
           cpuMs,
           wallMs,
