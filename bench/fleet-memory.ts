@@ -21,7 +21,7 @@ import { DOMAINS_PER_SESSION } from '../src/model/limits.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { cpuSplit, cpuSplitValue, formatCpuSplit, startCpuWatch } from './fleet-cpu.js';
 import { fleetDomain, startFleetPeers, type FleetPeerConfig } from './fleet-peers.js';
-import { startCoordinatorProcess, startWorkerProcess } from './fleet-processes.js';
+import { startCoordinatorProcess, startWorkerProcess, workerArgs } from './fleet-processes.js';
 import { rssOf } from './proc-stat.js';
 import type { Row } from './table.js';
 
@@ -80,18 +80,7 @@ export async function measureWorkerMemory(log: (line: string) => void): Promise<
     const list = join(dir, 'domains.txt');
     writeFileSync(list, `${Array.from({ length: MEMORY_DOMAINS }, (_, i) => fleetDomain(PEERS, i)).join('\n')}\n`);
     const worker = await startWorkerProcess(
-      [
-        '--queue',
-        redis.url,
-        '--resolver',
-        peers.dns,
-        '--port',
-        String(peers.port),
-        '--egress-canary',
-        'none',
-        '--concurrency',
-        String(WORKER_CONCURRENCY),
-      ],
+      workerArgs(redis.url, peers, WORKER_CONCURRENCY),
       // --trace-gc: each full collection's live size, on the worker's otherwise silent stdout.
       { nodeFlags: [`--max-old-space-size=${MEMORY_HEAP_CAP_MIB}`, '--trace-gc'], stdout: 'pipe' },
     );

@@ -87,3 +87,19 @@ export function startCoordinatorProcess(args: string[], expected: string): Coord
   });
   return { ...coordinator, lines: () => lines, wrong: () => wrong, wrongLines: () => kept };
 }
+
+/** A bench worker's command line: the queue, the fleet peers' DNS and port, no egress check, `concurrency` in flight. */
+export function workerArgs(queue: string, peers: { dns: string; port: number }, concurrency: number): string[] {
+  return [
+    '--queue',
+    queue,
+    '--resolver',
+    peers.dns,
+    '--port',
+    String(peers.port),
+    '--egress-canary',
+    'none',
+    '--concurrency',
+    String(concurrency),
+  ];
+}

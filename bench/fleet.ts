@@ -27,7 +27,7 @@ import { redisMissing, startRedis } from '../test/support/redis-server.js';
 import { cpuSplit, cpuSplitValue, formatCpuSplit, startCpuWatch } from './fleet-cpu.js';
 import { measureWorkerMemory } from './fleet-memory.js';
 import { fleetDomain, startFleetPeers, type FleetPeerConfig } from './fleet-peers.js';
-import { startWorkerProcess, type CommandProcess } from './fleet-processes.js';
+import { startWorkerProcess, workerArgs, type CommandProcess } from './fleet-processes.js';
 import { formatRedisCommands, redisCommands } from './redis-commands.js';
 import type { Row } from './table.js';
 
@@ -106,20 +106,7 @@ async function measureScaling(
       const workers: CommandProcess[] = [];
       try {
         for (let w = 0; w < n; w++)
-          workers.push(
-            await startWorkerProcess([
-              '--queue',
-              redis.url,
-              '--resolver',
-              peers.dns,
-              '--port',
-              String(peers.port),
-              '--egress-canary',
-              'none',
-              '--concurrency',
-              String(load.perWorker),
-            ]),
-          );
+          workers.push(await startWorkerProcess(workerArgs(redis.url, peers, load.perWorker)));
         const out = join(dir, `results-${n}.jsonl`);
         const stderr: string[] = [];
         await commands.reset();
